@@ -26,6 +26,8 @@ public final class DpdkPort implements Port
 {
     private static final int DRAIN_BURST = 64;
     private static final int DRAIN_EMPTY_POLLS = 4;
+    /** A port that generates traffic (net_null, a live NIC) never runs dry: drain at most this per queue. */
+    private static final int DRAIN_MIN_LIMIT = 16384;
 
     private final int portId;
     private final short portIdShort;
@@ -34,11 +36,13 @@ public final class DpdkPort implements Port
     private final int txQueues;
     private final EthDev.Info info;
     private final boolean promiscuous;
+    private final int drainLimit;
     private boolean closed;
 
     private DpdkPort(final int portId, final String name, final int rxQueues, final int txQueues, final EthDev.Info info,
-                     final boolean promiscuous)
+                     final boolean promiscuous, final int rxDescriptors)
     {
+        this.drainLimit = Math.max(DRAIN_MIN_LIMIT, 8 * rxDescriptors);
         this.portId = portId;
         this.portIdShort = (short)portId;
         this.name = name;
@@ -82,7 +86,7 @@ public final class DpdkPort implements Port
             EthDev.start(portId);
             started = true;
             final boolean promiscuous = config.promiscuous() && EthDev.promiscuousEnable(portId);
-            return new DpdkPort(portId, name, config.rxQueues(), config.txQueues(), info, promiscuous);
+            return new DpdkPort(portId, name, config.rxQueues(), config.txQueues(), info, promiscuous, desc[0]);
         }
         catch (final DpdkException ex)
         {
@@ -173,7 +177,8 @@ public final class DpdkPort implements Port
 
     /**
      * Receives and frees whatever the receive queues still hold (a loopback ring keeps its packets across
-     * stop/close). Returns how many mbufs it freed. Only when no worker polls this port any more.
+     * stop/close), at most a bounded number per queue since a generating port never runs dry. Returns how
+     * many mbufs it freed. Only when no worker polls this port any more.
      */
     public long drain()
     {
@@ -184,7 +189,8 @@ public final class DpdkPort implements Port
             for (int q = 0; q < rxQueues; q++)
             {
                 int emptyPolls = 0;
-                while (emptyPolls < DRAIN_EMPTY_POLLS)
+                long queueFreed = 0;
+                while (emptyPolls < DRAIN_EMPTY_POLLS && queueFreed < drainLimit)
                 {
                     final int n = receive(q, burst.address(), DRAIN_BURST);
                     if (n == 0)
@@ -194,8 +200,9 @@ public final class DpdkPort implements Port
                     }
                     emptyPolls = 0;
                     Mbuf.freeBulk(burst.address(), n);
-                    freed += n;
+                    queueFreed += n;
                 }
+                freed += queueFreed;
             }
         }
         return freed;

@@ -36,7 +36,7 @@ class DpdkPortTest
     void shouldReceiveInOrderWhatALoopbackRingPortTransmitted()
     {
         final int baseline = pool.inUse();
-        try (Arena arena = Arena.ofConfined(); DpdkPort ring = DpdkPort.open(EthDev.portByName("net_ring0"), PortConfig.DEFAULT, pool))
+        try (Arena arena = Arena.ofConfined(); DpdkPort ring = DpdkPort.open(TestEal.newPort("net_ring"), PortConfig.DEFAULT, pool))
         {
             final MbufBurst burst = new MbufBurst(arena, 32);
             Packets.allocTagged(pool, burst, 32, 1000);
@@ -62,7 +62,7 @@ class DpdkPortTest
         final int baseline = pool.inUse();
         try (Arena arena = Arena.ofConfined())
         {
-            final DpdkPort ring = DpdkPort.open(EthDev.portByName("net_ring1"), PortConfig.DEFAULT, pool);
+            final DpdkPort ring = DpdkPort.open(TestEal.newPort("net_ring"), PortConfig.DEFAULT, pool);
             final MbufBurst burst = new MbufBurst(arena, 64);
             for (int i = 0; i < 10; i++)
             {
@@ -78,7 +78,7 @@ class DpdkPortTest
     @Test
     void shouldReportDeviceFactsAndCountersOfANullPort()
     {
-        try (Arena arena = Arena.ofConfined(); DpdkPort nul = DpdkPort.open(EthDev.portByName("net_null2"), PortConfig.DEFAULT, pool))
+        try (Arena arena = Arena.ofConfined(); DpdkPort nul = DpdkPort.open(TestEal.newPort("net_null", "no-rx=1"), PortConfig.DEFAULT, pool))
         {
             assertEquals("net_null", nul.driverName());
             assertTrue(nul.link().up(), "a started null port reports link up");
@@ -98,7 +98,7 @@ class DpdkPortTest
     @Test
     void shouldSpreadFlowsOverQueuesOfAMultiQueuePort()
     {
-        try (DpdkPort ring = DpdkPort.open(EthDev.portByName("net_ring2"), PortConfig.DEFAULT.withQueues(4, 4), pool))
+        try (DpdkPort ring = DpdkPort.open(TestEal.newPort("net_ring"), PortConfig.DEFAULT.withQueues(4, 4), pool))
         {
             assertEquals(4, ring.rxQueues());
             assertEquals(4, ring.txQueues());
@@ -108,7 +108,7 @@ class DpdkPortTest
     @Test
     void shouldRefuseMoreQueuesThanTheDeviceHasAndLeaveItUsable()
     {
-        final int port = EthDev.portByName("net_ring3");
+        final int port = TestEal.newPort("net_ring");
         final DpdkException ex = assertThrows(DpdkException.class,
             () -> DpdkPort.open(port, PortConfig.DEFAULT.withQueues(1000, 1), pool));
         assertTrue(ex.getMessage().contains("supports"), ex.getMessage());
