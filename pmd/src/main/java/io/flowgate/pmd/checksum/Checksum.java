@@ -16,6 +16,9 @@ import io.flowgate.nativebindings.Memory;
  *   final int sum = Checksum.sum(udpAddress, udpLength, pseudo);   // checksum field included
  *   final boolean valid = sum == 0xFFFF;
  * </pre>
+ * Methods whose names end in {@code At} read their inputs from the native address they are given; the
+ * others take values.
+ * <p>
  * Packet-level methods ({@link #tcpIpv4(long)}, {@link #udpIpv6(long, long)}, ...) read lengths and
  * addresses from the IP header: the caller has checked that header against the buffer
  * ({@code Ipv4Flyweight.isWellFormed}), since these read as far as its lengths say.
@@ -161,8 +164,11 @@ public final class Checksum
             protocol + upperLayerLength);
     }
 
-    /** {@link #ipv4PseudoHeaderSum(int, int, int, int)} with the addresses read from an IPv4 header. */
-    public static int ipv4PseudoHeaderSum(final long ipv4Address, final int protocol, final int upperLayerLength)
+    /**
+     * {@link #ipv4PseudoHeaderSum(int, int, int, int)} with the addresses read from the IPv4 header at
+     * {@code ipv4Address}.
+     */
+    public static int ipv4PseudoHeaderSumAt(final long ipv4Address, final int protocol, final int upperLayerLength)
     {
         return fold(accumulate(ipv4Address + IPV4_SRC_OFFSET, IPV4_ADDRESSES_LENGTH, protocol + upperLayerLength));
     }
@@ -196,15 +202,18 @@ public final class Checksum
      * {@link #ipv6PseudoHeaderSum(long, long, long, long, int, int)} with the 16-byte addresses read from
      * memory at {@code srcAddressAt} and {@code dstAddressAt}.
      */
-    public static int ipv6PseudoHeaderSum(
+    public static int ipv6PseudoHeaderSumAt(
         final long srcAddressAt, final long dstAddressAt, final int nextHeader, final int upperLayerLength)
     {
         final long sum = accumulate(srcAddressAt, 16, 0L) + accumulate(dstAddressAt, 16, 0L);
         return fold(sum + (upperLayerLength >>> 16) + (upperLayerLength & 0xFFFF) + nextHeader);
     }
 
-    /** {@link #ipv6PseudoHeaderSum(long, long, long, long, int, int)} with the addresses read from an IPv6 header. */
-    public static int ipv6PseudoHeaderSum(final long ipv6Address, final int nextHeader, final int upperLayerLength)
+    /**
+     * {@link #ipv6PseudoHeaderSum(long, long, long, long, int, int)} with the addresses read from the IPv6
+     * header at {@code ipv6Address}.
+     */
+    public static int ipv6PseudoHeaderSumAt(final long ipv6Address, final int nextHeader, final int upperLayerLength)
     {
         final long initial = (long)(upperLayerLength >>> 16) + (upperLayerLength & 0xFFFF) + nextHeader;
         return fold(accumulate(ipv6Address + IPV6_SRC_OFFSET, IPV6_ADDRESSES_LENGTH, initial));
@@ -222,7 +231,7 @@ public final class Checksum
     {
         final int headerLength = ipv4HeaderLength(ipv4Address);
         final int segmentLength = Memory.getShortBE(ipv4Address + IPV4_TOTAL_LENGTH_OFFSET) - headerLength;
-        final int pseudo = ipv4PseudoHeaderSum(ipv4Address, PROTOCOL_TCP, segmentLength);
+        final int pseudo = ipv4PseudoHeaderSumAt(ipv4Address, PROTOCOL_TCP, segmentLength);
         return checksumSkipping(ipv4Address + headerLength, segmentLength, TCP_CHECKSUM_OFFSET, pseudo);
     }
 
@@ -231,7 +240,7 @@ public final class Checksum
     {
         final int headerLength = ipv4HeaderLength(ipv4Address);
         final int segmentLength = Memory.getShortBE(ipv4Address + IPV4_TOTAL_LENGTH_OFFSET) - headerLength;
-        final int pseudo = ipv4PseudoHeaderSum(ipv4Address, PROTOCOL_TCP, segmentLength);
+        final int pseudo = ipv4PseudoHeaderSumAt(ipv4Address, PROTOCOL_TCP, segmentLength);
         return sum(ipv4Address + headerLength, segmentLength, pseudo) == VALID_SUM;
     }
 
@@ -244,7 +253,7 @@ public final class Checksum
     {
         final long udpAddress = ipv4Address + ipv4HeaderLength(ipv4Address);
         final int udpLength = Memory.getShortBE(udpAddress + UDP_LENGTH_OFFSET);
-        final int pseudo = ipv4PseudoHeaderSum(ipv4Address, PROTOCOL_UDP, udpLength);
+        final int pseudo = ipv4PseudoHeaderSumAt(ipv4Address, PROTOCOL_UDP, udpLength);
         return nonZero(checksumSkipping(udpAddress, udpLength, UDP_CHECKSUM_OFFSET, pseudo));
     }
 
@@ -267,7 +276,7 @@ public final class Checksum
         {
             return true;
         }
-        final int pseudo = ipv4PseudoHeaderSum(ipv4Address, PROTOCOL_UDP, udpLength);
+        final int pseudo = ipv4PseudoHeaderSumAt(ipv4Address, PROTOCOL_UDP, udpLength);
         return sum(udpAddress, udpLength, pseudo) == VALID_SUM;
     }
 
@@ -279,7 +288,7 @@ public final class Checksum
     public static int tcpIpv6(final long ipv6Address, final long tcpAddress)
     {
         final int segmentLength = ipv6UpperLayerLength(ipv6Address, tcpAddress);
-        final int pseudo = ipv6PseudoHeaderSum(ipv6Address, PROTOCOL_TCP, segmentLength);
+        final int pseudo = ipv6PseudoHeaderSumAt(ipv6Address, PROTOCOL_TCP, segmentLength);
         return checksumSkipping(tcpAddress, segmentLength, TCP_CHECKSUM_OFFSET, pseudo);
     }
 
@@ -287,7 +296,7 @@ public final class Checksum
     public static boolean isTcpIpv6Valid(final long ipv6Address, final long tcpAddress)
     {
         final int segmentLength = ipv6UpperLayerLength(ipv6Address, tcpAddress);
-        final int pseudo = ipv6PseudoHeaderSum(ipv6Address, PROTOCOL_TCP, segmentLength);
+        final int pseudo = ipv6PseudoHeaderSumAt(ipv6Address, PROTOCOL_TCP, segmentLength);
         return sum(tcpAddress, segmentLength, pseudo) == VALID_SUM;
     }
 
@@ -298,7 +307,7 @@ public final class Checksum
     public static int udpIpv6(final long ipv6Address, final long udpAddress)
     {
         final int udpLength = Memory.getShortBE(udpAddress + UDP_LENGTH_OFFSET);
-        final int pseudo = ipv6PseudoHeaderSum(ipv6Address, PROTOCOL_UDP, udpLength);
+        final int pseudo = ipv6PseudoHeaderSumAt(ipv6Address, PROTOCOL_UDP, udpLength);
         return nonZero(checksumSkipping(udpAddress, udpLength, UDP_CHECKSUM_OFFSET, pseudo));
     }
 
@@ -318,7 +327,7 @@ public final class Checksum
         {
             return false;
         }
-        final int pseudo = ipv6PseudoHeaderSum(ipv6Address, PROTOCOL_UDP, udpLength);
+        final int pseudo = ipv6PseudoHeaderSumAt(ipv6Address, PROTOCOL_UDP, udpLength);
         return sum(udpAddress, udpLength, pseudo) == VALID_SUM;
     }
 
@@ -326,7 +335,7 @@ public final class Checksum
     public static int icmpv6(final long ipv6Address, final long icmpAddress)
     {
         final int length = ipv6UpperLayerLength(ipv6Address, icmpAddress);
-        final int pseudo = ipv6PseudoHeaderSum(ipv6Address, PROTOCOL_ICMPV6, length);
+        final int pseudo = ipv6PseudoHeaderSumAt(ipv6Address, PROTOCOL_ICMPV6, length);
         return checksumSkipping(icmpAddress, length, ICMPV6_CHECKSUM_OFFSET, pseudo);
     }
 
@@ -334,7 +343,7 @@ public final class Checksum
     public static boolean isIcmpv6Valid(final long ipv6Address, final long icmpAddress)
     {
         final int length = ipv6UpperLayerLength(ipv6Address, icmpAddress);
-        final int pseudo = ipv6PseudoHeaderSum(ipv6Address, PROTOCOL_ICMPV6, length);
+        final int pseudo = ipv6PseudoHeaderSumAt(ipv6Address, PROTOCOL_ICMPV6, length);
         return sum(icmpAddress, length, pseudo) == VALID_SUM;
     }
 
@@ -459,7 +468,8 @@ public final class Checksum
 
     private static int ipv6UpperLayerLength(final long ipv6Address, final long upperLayerAddress)
     {
-        final long payloadEnd = ipv6Address + IPV6_HEADER_LENGTH + Memory.getShortBE(ipv6Address + IPV6_PAYLOAD_LENGTH_OFFSET);
+        final int payloadLength = Memory.getShortBE(ipv6Address + IPV6_PAYLOAD_LENGTH_OFFSET);
+        final long payloadEnd = ipv6Address + IPV6_HEADER_LENGTH + payloadLength;
         return (int)(payloadEnd - upperLayerAddress);
     }
 }

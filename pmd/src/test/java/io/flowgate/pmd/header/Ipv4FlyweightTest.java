@@ -242,7 +242,8 @@ class Ipv4FlyweightTest
     @Test
     void shouldAcceptEthernetPaddingAfterTotalLength()
     {
-        final long header = CapturedPackets.load(arena, CapturedPackets.IPV4_UDP_ODD + " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00") + 14;
+        final String padding = " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+        final long header = CapturedPackets.load(arena, CapturedPackets.IPV4_UDP_ODD + padding) + 14;
 
         assertEquals(29, Ipv4Flyweight.getTotalLength(header));
         assertTrue(Ipv4Flyweight.isWellFormed(header, 46));
