@@ -3,16 +3,21 @@ package io.flowgate.nativebindings.dpdk;
 import io.flowgate.nativebindings.DpdkException;
 import io.flowgate.nativebindings.gen.dpdk_h;
 import io.flowgate.nativebindings.gen.flowgate_shim_h;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * DPDK's Environment Abstraction Layer, initialised once per process.
@@ -68,6 +73,7 @@ public final class Eal implements AutoCloseable
             {
                 thread.shutdown();
                 INITIALISED.set(false);
+                removeRuntimeDirectory(ealArgs);
                 throw new DpdkException("rte_eal_init failed: " + Dpdk.strerror(errno) + " (EAL arguments: "
                     + String.join(" ", ealArgs) + ")", errno);
             }
@@ -174,6 +180,54 @@ public final class Eal implements AutoCloseable
         finally
         {
             mainThread.shutdown();
+            removeRuntimeDirectory(args);
         }
+    }
+
+    /**
+     * EAL leaves its runtime folder ({@code /var/run/dpdk/PREFIX}: config, multi-process socket) behind
+     * after cleanup. It is removed when this process chose its own {@code --file-prefix}; the shared default
+     * prefix is left alone, since another DPDK process may use it.
+     */
+    private static void removeRuntimeDirectory(final List<String> args)
+    {
+        final String prefix = filePrefix(args);
+        if (prefix == null || prefix.isEmpty() || prefix.contains("/") || prefix.equals("rte"))
+        {
+            return;
+        }
+        final String xdg = System.getenv("XDG_RUNTIME_DIR");
+        final boolean root = "root".equals(System.getProperty("user.name"));
+        final Path base = root ? Path.of("/var/run/dpdk") : Path.of(xdg != null ? xdg : "/tmp", "dpdk");
+        final Path dir = base.resolve(prefix);
+        try (Stream<Path> files = Files.exists(dir) ? Files.walk(dir) : Stream.empty())
+        {
+            for (final Path file : files.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("flowgate: warning: cannot remove EAL runtime folder " + dir + ": " + ex.getMessage());
+        }
+    }
+
+    static String filePrefix(final List<String> ealArgs)
+    {
+        String prefix = null;
+        for (int i = 0; i < ealArgs.size(); i++)
+        {
+            final String arg = ealArgs.get(i);
+            if (arg.startsWith("--file-prefix="))
+            {
+                prefix = arg.substring("--file-prefix=".length());
+            }
+            else if (arg.equals("--file-prefix") && i + 1 < ealArgs.size())
+            {
+                prefix = ealArgs.get(i + 1);
+            }
+        }
+        return prefix;
     }
 }
