@@ -1,0 +1,79 @@
+package io.flowgate.pipeline.burst;
+
+import io.flowgate.pmd.port.MbufBurst;
+import java.lang.foreign.Arena;
+
+/**
+ * A burst on its way through the pipeline: the mbuf pointers ({@link MbufBurst}) and, in parallel primitive
+ * arrays indexed like them, what each stage learned or decided about each packet (structure of arrays).
+ * Every stage loops over the whole burst before the next stage starts.
+ * <p>
+ * Thread-safety: owned by one worker; never shared.
+ * <p>
+ * Conventions: addresses are raw native addresses; {@code l3[i]} is the address of the network header;
+ * {@link #verdict} holds a {@code Verdict} constant; a packet whose verdict is not ACCEPT is skipped by the
+ * stages after the one that decided, and the worker's tail frees or hands it off exactly once.
+ */
+public final class PacketBurst
+{
+    public final MbufBurst mbufs;
+    public final int capacity;
+
+    /** Address of the first byte of the frame (Ethernet header). */
+    public final long[] frame;
+    /** Frame length in bytes (single segment). */
+    public final int[] length;
+    /** Address of the network header, 0 when the frame carries none we handle. */
+    public final long[] l3;
+    /** The frame's EtherType after VLAN tags. */
+    public final int[] etherType;
+    /** Receiving port id. */
+    public final int[] inPort;
+    /** Transmitting port id chosen by routing, -1 before. */
+    public final int[] outPort;
+    /** Next-hop id chosen by routing, -1 before. */
+    public final int[] nextHop;
+    /** Symmetric flow hash (same value for both directions of a flow). */
+    public final int[] flowHash;
+    /** Current verdict ({@code Verdict}). */
+    public final int[] verdict;
+    /** Why a packet was dropped or diverted (a stage's reason code), 0 when it was not. */
+    public final int[] reason;
+    /** TSC at receive, for latency recording. */
+    public final long[] rxTsc;
+
+    private int count;
+
+    public PacketBurst(final Arena arena, final int capacity)
+    {
+        this.mbufs = new MbufBurst(arena, capacity);
+        this.capacity = capacity;
+        this.frame = new long[capacity];
+        this.length = new int[capacity];
+        this.l3 = new long[capacity];
+        this.etherType = new int[capacity];
+        this.inPort = new int[capacity];
+        this.outPort = new int[capacity];
+        this.nextHop = new int[capacity];
+        this.flowHash = new int[capacity];
+        this.verdict = new int[capacity];
+        this.reason = new int[capacity];
+        this.rxTsc = new long[capacity];
+    }
+
+    public int count()
+    {
+        return count;
+    }
+
+    public void count(final int count)
+    {
+        this.count = count;
+        mbufs.count(count);
+    }
+
+    public long mbuf(final int index)
+    {
+        return mbufs.mbuf(index);
+    }
+}
