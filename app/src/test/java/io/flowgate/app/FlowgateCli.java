@@ -24,9 +24,9 @@ final class FlowgateCli
     private final Thread outReader;
     private final Thread errReader;
 
-    private FlowgateCli(final List<String> args) throws IOException
+    private FlowgateCli(final List<String> prefix, final List<String> args) throws IOException
     {
-        final List<String> command = new ArrayList<>();
+        final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(System.getProperty("flowgate.jar"));
@@ -59,7 +59,32 @@ final class FlowgateCli
 
     static FlowgateCli start(final List<String> args) throws IOException
     {
-        return new FlowgateCli(args);
+        return new FlowgateCli(List.of(), args);
+    }
+
+    /** Starts flowgate behind a command prefix, e.g. {@code ip netns exec NS}. */
+    static FlowgateCli startWithPrefix(final List<String> prefix, final List<String> args) throws IOException
+    {
+        return new FlowgateCli(prefix, args);
+    }
+
+    /** Waits until a stdout line starts with {@code prefix}; false if the process ended or time ran out. */
+    boolean awaitLine(final String prefix, final int seconds) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (line(prefix) == null && process.isAlive() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(50);
+        }
+        return line(prefix) != null;
+    }
+
+    /** Sends SIGINT (Ctrl-C) and waits for the process to end. */
+    int interrupt(final int seconds) throws Exception
+    {
+        final Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
+        kill.waitFor(10, TimeUnit.SECONDS);
+        return await(seconds);
     }
 
     /** Runs to completion; fails the test if it takes longer than {@code seconds} (a hang). */

@@ -1,0 +1,103 @@
+package io.flowgate.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real Linux hosts for tests: network namespaces joined by veth pairs, all created with unique names and
+ * removed by {@link #close()} (deleting a namespace deletes its veth ends). Addresses live only inside
+ * these namespaces.
+ * <pre>
+ *   [host a: a0 10.99.0.1/24] --veth-- [a1  (fw namespace: flowgate)  b1] --veth-- [b0 10.99.0.2/24: host b]
+ * </pre>
+ * Offloads are off on every veth end: DPDK's af_packet sees frames as the wire would carry them (no
+ * partial checksums, no 64 KiB GSO frames).
+ */
+final class Testbed implements AutoCloseable
+{
+    final String fw;
+    final String a;
+    final String b;
+    final String a0;
+    final String a1;
+    final String b0;
+    final String b1;
+    final String addressA = "10.99.0.1";
+    final String addressB = "10.99.0.2";
+
+    Testbed(final String tag) throws Exception
+    {
+        final String id = tag + (ProcessHandle.current().pid() % 100000);
+        fw = "fg-" + id + "-fw";
+        a = "fg-" + id + "-a";
+        b = "fg-" + id + "-b";
+        a0 = "fg" + id + "a0";
+        a1 = "fg" + id + "a1";
+        b0 = "fg" + id + "b0";
+        b1 = "fg" + id + "b1";
+        try
+        {
+            for (final String ns : List.of(fw, a, b))
+            {
+                sh("ip netns add " + ns + " && ip -n " + ns + " link set lo up");
+            }
+            sh("ip link add " + a0 + " netns " + a + " type veth peer name " + a1 + " netns " + fw);
+            sh("ip link add " + b0 + " netns " + b + " type veth peer name " + b1 + " netns " + fw);
+            sh("ip -n " + a + " addr add " + addressA + "/24 dev " + a0);
+            sh("ip -n " + b + " addr add " + addressB + "/24 dev " + b0);
+            for (final String[] end : List.of(new String[] {a, a0}, new String[] {fw, a1}, new String[] {b, b0}, new String[] {fw, b1}))
+            {
+                sh("ip -n " + end[0] + " link set " + end[1] + " up");
+                sh("ip netns exec " + end[0] + " ethtool -K " + end[1] + " tx off rx off tso off gso off gro off >/dev/null 2>&1 || true");
+            }
+        }
+        catch (final Exception | AssertionError ex)
+        {
+            close();
+            throw ex;
+        }
+    }
+
+    /** Runs a shell command, bounded; fails the test on a non-zero exit. Returns its output. */
+    static String sh(final String command) throws IOException, InterruptedException
+    {
+        final Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        final boolean done = p.waitFor(60, TimeUnit.SECONDS);
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!done)
+        {
+            p.destroyForcibly();
+        }
+        assertTrue(done, command + " timed out");
+        assertEquals(0, p.exitValue(), command + ":\n" + out);
+        return out;
+    }
+
+    String in(final String ns, final String command) throws IOException, InterruptedException
+    {
+        return sh("ip netns exec " + ns + " " + command);
+    }
+
+    List<String> flowgateInFw(final List<String> args)
+    {
+        final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", fw));
+        command.addAll(args);
+        return command;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException
+    {
+        for (final String ns : List.of(a, b, fw))
+        {
+            new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
