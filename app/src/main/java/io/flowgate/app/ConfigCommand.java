@@ -1,0 +1,43 @@
+package io.flowgate.app;
+
+import io.flowgate.app.config.ConfigLoader;
+import io.flowgate.app.config.FlowgateConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code flowgate config check FILE}: validates a configuration without touching anything (like {@code nft -c}). */
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Configuration files.",
+    subcommands = ConfigCommand.Check.class)
+final class ConfigCommand
+{
+    @Command(name = "check", mixinStandardHelpOptions = true,
+        description = "Validate a configuration file; print what it configures, or the first error with file, line and column.")
+    static final class Check implements Callable<Integer>
+    {
+        @Parameters(paramLabel = "FILE", description = "configuration file (YAML)")
+        Path file;
+
+        @Override
+        public Integer call()
+        {
+            final FlowgateConfig config = ConfigLoader.load(file);
+            System.out.println(file + ": valid");
+            System.out.println("dispatch " + config.dispatch().name().toLowerCase(java.util.Locale.ROOT) + ", workers on CPUs "
+                + config.workers() + (config.dispatcher() >= 0 ? ", dispatcher on CPU " + config.dispatcher() : "")
+                + ", burst " + config.burst() + ", rings of " + config.ringSize());
+            for (final FlowgateConfig.PortSpec port : config.ports())
+            {
+                System.out.println("port " + port.name() + ": " + port.device() + ", " + port.queues() + " queue(s), mtu " + port.mtu()
+                    + ", addresses " + port.addresses());
+            }
+            for (final FlowgateConfig.RouteSpec route : config.routes())
+            {
+                System.out.println("route " + route.to() + (route.via().isEmpty() ? "" : " via " + route.via().stream()
+                    .map(java.net.InetAddress::getHostAddress).toList()) + (route.port() == null ? "" : " dev " + route.port()));
+            }
+            return 0;
+        }
+    }
+}

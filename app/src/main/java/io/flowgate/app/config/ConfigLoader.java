@@ -1,0 +1,478 @@
+package io.flowgate.app.config;
+
+import io.flowgate.app.config.FlowgateConfig.Dispatch;
+import io.flowgate.app.config.FlowgateConfig.PortSpec;
+import io.flowgate.app.config.FlowgateConfig.Prefix;
+import io.flowgate.app.config.FlowgateConfig.RouteSpec;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigInteger;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads a flowgate configuration file (YAML, schema in docs/configuration.md) into a {@link FlowgateConfig},
+ * or refuses it with a {@link ConfigException} naming file, line, column and reason. Nothing is ignored:
+ * an unknown key, a wrong type, a value out of range or a reference to something that does not exist is
+ * an error at its own line. Loading has no side effects, so a refused file leaves a running configuration
+ * untouched.
+ */
+public final class ConfigLoader
+{
+    private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
+    private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes");
+    private static final Set<String> RING_KEYS = Set.of("size");
+    private static final Set<String> PORT_KEYS = Set.of("name", "device", "queues", "rxd", "txd", "mtu", "addresses");
+    private static final Set<String> ROUTE_KEYS = Set.of("to", "via", "port");
+
+    private final Path file;
+
+    private ConfigLoader(final Path file)
+    {
+        this.file = file;
+    }
+
+    public static FlowgateConfig load(final Path file)
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(file);
+        }
+        catch (final IOException ex)
+        {
+            throw new ConfigException(file, 0, 0, "cannot read: " + ex.getMessage());
+        }
+        return parse(file, text);
+    }
+
+    public static FlowgateConfig parse(final Path file, final String text)
+    {
+        return new ConfigLoader(file).parse(text);
+    }
+
+    private FlowgateConfig parse(final String text)
+    {
+        final Node root;
+        try
+        {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new StringReader(text));
+        }
+        catch (final MarkedYAMLException ex)
+        {
+            final Mark mark = ex.getProblemMark() != null ? ex.getProblemMark() : ex.getContextMark();
+            throw new ConfigException(file, mark == null ? 0 : mark.getLine() + 1, mark == null ? 0 : mark.getColumn() + 1,
+                "not valid YAML: " + ex.getProblem());
+        }
+        catch (final YAMLException ex)
+        {
+            throw new ConfigException(file, 0, 0, "not valid YAML: " + ex.getMessage());
+        }
+        if (root == null)
+        {
+            throw new ConfigException(file, 1, 1, "empty configuration: at least 'workers' and 'ports' are needed");
+        }
+        final Map<String, NodeTuple> top = mapping(root, "the configuration", TOP_KEYS);
+
+        final List<String> eal = top.containsKey("eal") ? strings(value(top, "eal")) : List.of();
+        final Dispatch dispatch = top.containsKey("dispatch") ? dispatch(value(top, "dispatch")) : Dispatch.RSS;
+        final List<Integer> workers = cpus(required(top, "workers", root));
+        final int dispatcher;
+        if (dispatch == Dispatch.SOFTWARE)
+        {
+            dispatcher = integer(required(top, "dispatcher", root), 0, 4095, "dispatcher CPU");
+            if (workers.contains(dispatcher))
+            {
+                throw error(value(top, "dispatcher"), "CPU " + dispatcher + " is both the dispatcher and a worker");
+            }
+        }
+        else
+        {
+            if (top.containsKey("dispatcher"))
+            {
+                throw error(top.get("dispatcher").getKeyNode(), "'dispatcher' is only for 'dispatch: software'");
+            }
+            dispatcher = -1;
+        }
+        final int burst = top.containsKey("burst") ? integer(value(top, "burst"), 1, 512, "burst") : 32;
+        int ringSize = 1024;
+        if (top.containsKey("rings"))
+        {
+            final Map<String, NodeTuple> rings = mapping(value(top, "rings"), "rings", RING_KEYS);
+            if (rings.containsKey("size"))
+            {
+                final Node node = value(rings, "size");
+                ringSize = integer(node, 64, 65536, "ring size");
+                if (Integer.bitCount(ringSize) != 1)
+                {
+                    throw error(node, "ring size must be a power of two, not " + ringSize);
+                }
+            }
+        }
+        final List<PortSpec> ports = ports(required(top, "ports", root), dispatch, workers.size());
+        final List<RouteSpec> routes = top.containsKey("routes") ? routes(value(top, "routes"), ports) : List.of();
+        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes);
+    }
+
+    private List<PortSpec> ports(final Node node, final Dispatch dispatch, final int workers)
+    {
+        final List<Node> items = sequence(node, "ports");
+        if (items.isEmpty())
+        {
+            throw error(node, "at least one port is needed");
+        }
+        final List<PortSpec> ports = new ArrayList<>();
+        final Map<String, Node> names = new HashMap<>();
+        final Map<String, Node> devices = new HashMap<>();
+        for (final Node item : items)
+        {
+            final Map<String, NodeTuple> port = mapping(item, "a port", PORT_KEYS);
+            final Node nameNode = required(port, "name", item);
+            final String name = scalar(nameNode, "port name");
+            if (!PORT_NAME.matcher(name).matches())
+            {
+                throw error(nameNode, "port name '" + name + "' must be 1-15 characters of a-z, 0-9, '-', '_', starting with a letter");
+            }
+            if (names.putIfAbsent(name, nameNode) != null)
+            {
+                throw error(nameNode, "port name '" + name + "' is used twice (first at line " + line(names.get(name)) + ")");
+            }
+            final Node deviceNode = required(port, "device", item);
+            final String device = scalar(deviceNode, "device");
+            final String deviceName = device.split(",", 2)[0];
+            if (deviceName.isBlank())
+            {
+                throw error(deviceNode, "device must name a DPDK device, e.g. net_af_packet0,iface=veth0 or 0000:01:00.0");
+            }
+            if (devices.putIfAbsent(deviceName, deviceNode) != null)
+            {
+                throw error(deviceNode, "device '" + deviceName + "' is used twice (first at line " + line(devices.get(deviceName)) + ")");
+            }
+            final int defaultQueues = dispatch == Dispatch.RSS ? workers : 1;
+            final int queues = port.containsKey("queues") ? integer(value(port, "queues"), 1, 64, "queues") : defaultQueues;
+            if (dispatch == Dispatch.RSS && queues != workers)
+            {
+                throw error(value(port, "queues"), "with 'dispatch: rss' every port needs one queue per worker (" + workers + "), not " + queues);
+            }
+            if (dispatch == Dispatch.SOFTWARE && queues != 1)
+            {
+                throw error(value(port, "queues"), "with 'dispatch: software' ports have one queue, not " + queues);
+            }
+            final int rxd = port.containsKey("rxd") ? integer(value(port, "rxd"), 64, 32768, "rxd") : 1024;
+            final int txd = port.containsKey("txd") ? integer(value(port, "txd"), 64, 32768, "txd") : 1024;
+            final int mtu = port.containsKey("mtu") ? integer(value(port, "mtu"), 68, 9000, "mtu") : 1500;
+            final List<Prefix> addresses = new ArrayList<>();
+            if (port.containsKey("addresses"))
+            {
+                for (final Node a : sequence(value(port, "addresses"), "addresses"))
+                {
+                    final Prefix prefix = prefix(a, false);
+                    if (prefix.address().isMulticastAddress() || prefix.address().isAnyLocalAddress())
+                    {
+                        throw error(a, prefix + " cannot be a port address (multicast or unspecified)");
+                    }
+                    addresses.add(prefix);
+                }
+            }
+            ports.add(new PortSpec(name, device, queues, rxd, txd, mtu, List.copyOf(addresses), line(item)));
+        }
+        return List.copyOf(ports);
+    }
+
+    private List<RouteSpec> routes(final Node node, final List<PortSpec> ports)
+    {
+        final List<RouteSpec> routes = new ArrayList<>();
+        final Map<String, Node> seen = new HashMap<>();
+        for (final Node item : sequence(node, "routes"))
+        {
+            final Map<String, NodeTuple> route = mapping(item, "a route", ROUTE_KEYS);
+            final Node toNode = required(route, "to", item);
+            final Prefix to = prefix(toNode, true);
+            if (seen.putIfAbsent(to.toString(), toNode) != null)
+            {
+                throw error(toNode, "route to " + to + " is given twice (first at line " + line(seen.get(to.toString())) + ")");
+            }
+            String port = null;
+            if (route.containsKey("port"))
+            {
+                final Node portNode = value(route, "port");
+                port = scalar(portNode, "port");
+                final String wanted = port;
+                if (ports.stream().noneMatch(p -> p.name().equals(wanted)))
+                {
+                    throw error(portNode, "no port named '" + port + "'");
+                }
+            }
+            final List<InetAddress> via = new ArrayList<>();
+            if (route.containsKey("via"))
+            {
+                final Node viaNode = value(route, "via");
+                final List<Node> gateways = viaNode instanceof SequenceNode ? sequence(viaNode, "via") : List.of(viaNode);
+                if (gateways.isEmpty() || gateways.size() > 16)
+                {
+                    throw error(viaNode, "via takes 1 to 16 gateways");
+                }
+                for (final Node g : gateways)
+                {
+                    final InetAddress gateway = address(g);
+                    if ((gateway instanceof Inet4Address) != (to.address() instanceof Inet4Address))
+                    {
+                        throw error(g, "gateway " + gateway.getHostAddress() + " is not of the family of " + to);
+                    }
+                    if (!onLink(gateway, ports, port))
+                    {
+                        throw error(g, "gateway " + gateway.getHostAddress() + " is not on a network of "
+                            + (port == null ? "any port" : "port " + port) + " (a gateway must be directly reachable)");
+                    }
+                    via.add(gateway);
+                }
+            }
+            if (via.isEmpty() && port == null)
+            {
+                throw error(item, "a route needs 'via' (gateways), 'port', or both");
+            }
+            routes.add(new RouteSpec(to, List.copyOf(via), port, line(item)));
+        }
+        return List.copyOf(routes);
+    }
+
+    private static boolean onLink(final InetAddress gateway, final List<PortSpec> ports, final String portName)
+    {
+        for (final PortSpec port : ports)
+        {
+            if (portName != null && !port.name().equals(portName))
+            {
+                continue;
+            }
+            for (final Prefix prefix : port.addresses())
+            {
+                if (contains(prefix, gateway))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static boolean contains(final Prefix prefix, final InetAddress address)
+    {
+        final byte[] a = prefix.address().getAddress();
+        final byte[] b = address.getAddress();
+        if (a.length != b.length)
+        {
+            return false;
+        }
+        final BigInteger mask = mask(a.length * 8, prefix.length());
+        return new BigInteger(1, a).and(mask).equals(new BigInteger(1, b).and(mask));
+    }
+
+    private static BigInteger mask(final int bits, final int length)
+    {
+        return BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE).xor(BigInteger.ONE.shiftLeft(bits - length).subtract(BigInteger.ONE));
+    }
+
+    private Prefix prefix(final Node node, final boolean network)
+    {
+        final String text = scalar(node, "prefix");
+        final int slash = text.indexOf('/');
+        if (slash < 0)
+        {
+            throw error(node, "'" + text + "' needs a prefix length, e.g. 10.0.0.1/24");
+        }
+        final InetAddress address = literal(node, text.substring(0, slash));
+        final int max = address instanceof Inet4Address ? 32 : 128;
+        final int length;
+        try
+        {
+            length = Integer.parseInt(text.substring(slash + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw error(node, "bad prefix length in '" + text + "'");
+        }
+        if (length < 0 || length > max)
+        {
+            throw error(node, "prefix length of '" + text + "' must be 0.." + max);
+        }
+        if (network)
+        {
+            final BigInteger value = new BigInteger(1, address.getAddress());
+            if (!value.and(mask(max, length)).equals(value))
+            {
+                throw error(node, "'" + text + "' has host bits set (invalid prefix for its length)");
+            }
+        }
+        return new Prefix(address, length);
+    }
+
+    private InetAddress address(final Node node)
+    {
+        return literal(node, scalar(node, "address"));
+    }
+
+    private InetAddress literal(final Node node, final String text)
+    {
+        try
+        {
+            return InetAddress.ofLiteral(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw error(node, "'" + text + "' is not an IPv4 or IPv6 address");
+        }
+    }
+
+    private Dispatch dispatch(final Node node)
+    {
+        final String text = scalar(node, "dispatch");
+        return switch (text)
+        {
+            case "rss" -> Dispatch.RSS;
+            case "software" -> Dispatch.SOFTWARE;
+            default -> throw error(node, "dispatch must be 'rss' or 'software', not '" + text + "'");
+        };
+    }
+
+    private List<Integer> cpus(final Node node)
+    {
+        final List<Node> items = sequence(node, "workers");
+        if (items.isEmpty())
+        {
+            throw error(node, "at least one worker CPU is needed");
+        }
+        final List<Integer> cpus = new ArrayList<>();
+        final Set<Integer> seen = new HashSet<>();
+        for (final Node item : items)
+        {
+            final int cpu = integer(item, 0, 4095, "worker CPU");
+            if (!seen.add(cpu))
+            {
+                throw error(item, "CPU " + cpu + " is listed twice");
+            }
+            cpus.add(cpu);
+        }
+        return List.copyOf(cpus);
+    }
+
+    private List<String> strings(final Node node)
+    {
+        final List<String> values = new ArrayList<>();
+        for (final Node item : sequence(node, "eal"))
+        {
+            final String arg = scalar(item, "EAL argument");
+            if (arg.startsWith("--vdev") || arg.equals("-a") || arg.startsWith("--allow"))
+            {
+                throw error(item, "devices come from 'ports', not from 'eal' (" + arg + ")");
+            }
+            values.add(arg);
+        }
+        return List.copyOf(values);
+    }
+
+    private int integer(final Node node, final int min, final int max, final String what)
+    {
+        final String text = scalar(node, what);
+        final int value;
+        try
+        {
+            value = Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw error(node, what + " must be a whole number, not '" + text + "'");
+        }
+        if (value < min || value > max)
+        {
+            throw error(node, what + " must be " + min + ".." + max + ", not " + value);
+        }
+        return value;
+    }
+
+    private String scalar(final Node node, final String what)
+    {
+        if (!(node instanceof ScalarNode scalar))
+        {
+            throw error(node, what + " must be a single value");
+        }
+        return scalar.getValue().trim();
+    }
+
+    private List<Node> sequence(final Node node, final String what)
+    {
+        if (!(node instanceof SequenceNode sequence))
+        {
+            throw error(node, what + " must be a list");
+        }
+        return sequence.getValue();
+    }
+
+    private Map<String, NodeTuple> mapping(final Node node, final String what, final Set<String> allowed)
+    {
+        if (!(node instanceof MappingNode mapping))
+        {
+            throw error(node, what + " must be a mapping of keys to values");
+        }
+        final Map<String, NodeTuple> keys = new LinkedHashMap<>();
+        for (final NodeTuple tuple : mapping.getValue())
+        {
+            final String key = scalar(tuple.getKeyNode(), "a key");
+            if (!allowed.contains(key))
+            {
+                throw error(tuple.getKeyNode(), "unknown key '" + key + "' in " + what + " (expected one of " + new java.util.TreeSet<>(allowed) + ")");
+            }
+            if (keys.putIfAbsent(key, tuple) != null)
+            {
+                throw error(tuple.getKeyNode(), "key '" + key + "' is given twice in " + what);
+            }
+        }
+        return keys;
+    }
+
+    private static Node value(final Map<String, NodeTuple> map, final String key)
+    {
+        return map.get(key).getValueNode();
+    }
+
+    private Node required(final Map<String, NodeTuple> map, final String key, final Node parent)
+    {
+        final NodeTuple tuple = map.get(key);
+        if (tuple == null)
+        {
+            throw error(parent, "'" + key + "' is missing");
+        }
+        return tuple.getValueNode();
+    }
+
+    private ConfigException error(final Node node, final String reason)
+    {
+        final Mark mark = node.getStartMark();
+        return new ConfigException(file, mark.getLine() + 1, mark.getColumn() + 1, reason);
+    }
+
+    private static int line(final Node node)
+    {
+        return node.getStartMark().getLine() + 1;
+    }
+}

@@ -1,0 +1,48 @@
+package io.flowgate.app.config;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * A validated configuration (see docs/configuration.md). Immutable; built only by {@link ConfigLoader}.
+ *
+ * @param eal        EAL arguments besides the devices (which come from the ports).
+ * @param dispatch   how packets reach workers.
+ * @param workers    one worker per CPU listed.
+ * @param dispatcher the dispatcher's CPU in software mode, -1 otherwise.
+ * @param burst      packets per receive burst.
+ * @param ringSize   slots of each SPSC ring between cores.
+ * @param ports      the ports, in port-id order.
+ * @param routes     static routes (connected routes come from the ports' addresses).
+ */
+public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
+                             List<PortSpec> ports, List<RouteSpec> routes)
+{
+    public enum Dispatch
+    {
+        /** Each worker polls its own receive queue of every port (hardware RSS). */
+        RSS,
+        /** A dispatcher core reads single-queue ports and spreads bursts by a symmetric flow hash. */
+        SOFTWARE
+    }
+
+    /** An address with its prefix length on a port, e.g. 10.0.1.1/24. */
+    public record Prefix(InetAddress address, int length)
+    {
+        @Override
+        public String toString()
+        {
+            return address.getHostAddress() + "/" + length;
+        }
+    }
+
+    public record PortSpec(String name, String device, int queues, int rxDescriptors, int txDescriptors, int mtu,
+                           List<Prefix> addresses, int line)
+    {
+    }
+
+    /** A route to {@code to}: through gateways {@code via} (ECMP when several), or directly out of {@code port}. */
+    public record RouteSpec(Prefix to, List<InetAddress> via, String port, int line)
+    {
+    }
+}

@@ -1,0 +1,109 @@
+package io.flowgate.app.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest
+{
+    private static final Path FILE = Path.of("test.yaml");
+
+    private static final String VALID = """
+        dispatch: software
+        workers: [1]
+        dispatcher: 0
+        ports:
+          - name: inside
+            device: net_af_packet0,iface=a
+            addresses: [10.0.1.1/24, "fd00:1::1/64"]
+          - name: outside
+            device: net_af_packet1,iface=b
+            addresses: [10.0.2.1/24]
+        routes:
+          - to: 0.0.0.0/0
+            via: 10.0.2.254
+          - to: 192.168.0.0/16
+            via: [10.0.2.253, 10.0.2.252]
+          - to: 172.16.0.0/12
+            port: inside
+        """;
+
+    @Test
+    void shouldLoadTheExampleInTheDocs()
+    {
+        final FlowgateConfig config = ConfigLoader.load(Path.of("..", "docs", "examples", "router.yaml"));
+        assertEquals(2, config.ports().size());
+        assertEquals(4, config.routes().size());
+        assertEquals(FlowgateConfig.Dispatch.SOFTWARE, config.dispatch());
+    }
+
+    @Test
+    void shouldReadEveryField() throws Exception
+    {
+        final FlowgateConfig config = ConfigLoader.parse(FILE, VALID);
+        assertEquals(List.of(1), config.workers());
+        assertEquals(0, config.dispatcher());
+        assertEquals(32, config.burst());
+        assertEquals(1024, config.ringSize());
+        final FlowgateConfig.PortSpec inside = config.ports().get(0);
+        assertEquals("inside", inside.name());
+        assertEquals(1, inside.queues());
+        assertEquals(1500, inside.mtu());
+        assertEquals("10.0.1.1/24", inside.addresses().get(0).toString());
+        assertEquals(5, inside.line());
+        final FlowgateConfig.RouteSpec ecmp = config.routes().get(1);
+        assertEquals(List.of(InetAddress.ofLiteral("10.0.2.253"), InetAddress.ofLiteral("10.0.2.252")), ecmp.via());
+        assertEquals("inside", config.routes().get(2).port());
+    }
+
+    @ParameterizedTest(name = "{3}")
+    @CsvSource(delimiter = '|', textBlock = """
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nbogus: 1'                                       | 3 | 1 | unknown key 'bogus'
+        'ports: [{name: a, device: net_null0}]'                                                               | 1 | 1 | 'workers' is missing
+        'workers: [1]\nports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: net_null1'        | 5 | 11 | port name 'a' is used twice (first at line 3)
+        'workers: [1]\nports:\n  - name: a\n    device: net_null0\n  - name: b\n    device: net_null0'        | 6 | 13 | device 'net_null0' is used twice
+        'workers: [1, 1]\nports: [{name: a, device: net_null0}]'                                              | 1 | 14 | CPU 1 is listed twice
+        'workers: [x]\nports: [{name: a, device: net_null0}]'                                                 | 1 | 11 | worker CPU must be a whole number
+        'workers: [1]\nburst: 1000\nports: [{name: a, device: net_null0}]'                                     | 2 | 8 | burst must be 1..512, not 1000
+        'workers: [1]\nrings: {size: 1000}\nports: [{name: a, device: net_null0}]'                             | 2 | 15 | ring size must be a power of two
+        'workers: [1]\ndispatch: magic\nports: [{name: a, device: net_null0}]'                                 | 2 | 11 | dispatch must be 'rss' or 'software'
+        'workers: [1]\ndispatch: software\nports: [{name: a, device: net_null0}]'                              | 1 | 1 | 'dispatcher' is missing
+        'workers: [1]\ndispatcher: 0\nports: [{name: a, device: net_null0}]'                                   | 2 | 1 | 'dispatcher' is only for 'dispatch: software'
+        'workers: [1, 2]\nports: [{name: a, device: net_null0, queues: 1}]'                                    | 2 | 46 | one queue per worker (2), not 1
+        'workers: [1]\nports: [{name: A, device: net_null0}]'                                                 | 2 | 16 | port name 'A' must be
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1]}]'                          | 2 | 50 | needs a prefix length
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.300/24]}]'                     | 2 | 50 | is not an IPv4 or IPv6 address
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/33]}]'                       | 2 | 50 | prefix length of '10.0.0.1/33' must be 0..32
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: 10.1.0.1/16, via: 10.0.0.2}]' | 3 | 15 | has host bits set
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: 10.1.0.0/16, via: 10.9.0.2}]' | 3 | 33 | gateway 10.9.0.2 is not on a network of any port
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: 10.1.0.0/16, port: b}]'      | 3 | 34 | no port named 'b'
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: 10.1.0.0/16}]'               | 3 | 10 | a route needs 'via' (gateways), 'port', or both
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: "fd00::/8", via: 10.0.0.2}]'  | 3 | 32 | is not of the family of fd00:0:0:0:0:0:0:0/8
+        'workers: [1]\nports: [{name: a, device: net_null0}]\neal: [--vdev=net_null1]'                         | 3 | 7 | devices come from 'ports'
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nworkers: [2]'                                   | 3 | 1 | key 'workers' is given twice
+        'workers: [1\nports: []'                                                                             | 2 | 6 | not valid YAML
+        """)
+    void shouldRefuseWithFileLineColumnAndReason(final String yaml, final int line, final int column, final String reason)
+    {
+        final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, yaml.replace("\\n", "\n")));
+        assertTrue(ex.reason().contains(reason), "reason '" + ex.reason() + "' should contain '" + reason + "'");
+        assertEquals(line, ex.line(), ex.getMessage());
+        assertEquals(column, ex.column(), ex.getMessage());
+        assertTrue(ex.getMessage().startsWith("test.yaml:" + line + ":" + column + ": "), ex.getMessage());
+    }
+
+    @Test
+    void shouldRefuseAnEmptyFileAndAMissingOne()
+    {
+        assertEquals(1, assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, "")).line());
+        final ConfigException missing = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("/nonexistent/flowgate.yaml")));
+        assertTrue(missing.getMessage().startsWith("/nonexistent/flowgate.yaml:0:0: cannot read"), missing.getMessage());
+    }
+}
