@@ -105,10 +105,12 @@ bench_need_flowgate() {
 # --no-huge (DPDK rejects it). Each process gets its own --file-prefix so that
 # concurrent/leftover runs never collide; we delete /var/run/dpdk/PREFIX afterwards.
 # -l MAIN,FWD: the main lcore on core 0, the single forwarding lcore on core 1.
+# An optional second argument replaces the lcore list (e.g. l3fwd runs on the
+# forwarding core alone: bench_eal_args PREFIX "$BENCH_FWD_CORE").
 bench_eal_args() {
-    local prefix=$1
+    local prefix=$1 lcores=${2:-$BENCH_MAIN_CORE,$BENCH_FWD_CORE}
     BENCH_PREFIXES+=("$prefix")
-    BENCH_EAL=(-l "$BENCH_MAIN_CORE,$BENCH_FWD_CORE" --no-huge -m "$BENCH_MEM_MB"
+    BENCH_EAL=(-l "$lcores" --no-huge -m "$BENCH_MEM_MB"
                --no-pci "--file-prefix=$prefix")
 }
 
@@ -202,22 +204,155 @@ bench_testpmd_rate() {
 }
 
 # ---------------------------------------------------------------- flowgate
-# bench_flowgate_fwd_rate LOG WARMUP WINDOW EAL_ARGS...
-# Runs `flowgate fwd` on core $BENCH_FWD_CORE and sets BENCH_RATE to tx_pps from
-# its summary line:
+# bench_flowgate_has_command SUBCOMMAND: true if `flowgate SUBCOMMAND --help` shows
+# that subcommand's own usage. The exit status alone does not tell: for an unknown
+# subcommand, `flowgate NAME --help` prints the top-level usage and exits 0.
+bench_flowgate_has_command() {
+    local sub=$1 out rc
+    out=$(cd "$BENCH_ROOT" && timeout -k 5 "$BENCH_BUILD_TIMEOUT" "$FLOWGATE" "$sub" --help 2>&1); rc=$?
+    printf '%s\n' "$out" >"$BENCH_DIR/flowgate-$sub-help.log"
+    ((rc == 0)) && grep -Eq "^Usage: flowgate $sub( |\$)" <<<"$out"
+}
+
+# bench_flowgate_cmd_rate LOG WARMUP WINDOW SUBCOMMAND [OPTION...] -- EAL_ARGS...
+# Runs `flowgate SUBCOMMAND OPTION... --cores FWD --warmup W --duration D
+# --stats-interval 1 -- EAL_ARGS...` (the worker pinned to core $BENCH_FWD_CORE) and
+# sets BENCH_RATE to tx_pps from its final summary line, e.g.
 #   fwd summary window_s=8.000 rx_pps=NNN tx_pps=NNN drop_pps=NNN rx_total=N ...
-bench_flowgate_fwd_rate() {
-    local log=$1 warmup=$2 window=$3; shift 3
-    local pid rc
-    local cmd=("$FLOWGATE" fwd --cores "$BENCH_FWD_CORE" --warmup "$warmup" --duration "$window"
-               --stats-interval 1 -- "$@")
+# A line starting "SUBCOMMAND summary " or "fwd summary " is accepted.
+bench_flowgate_cmd_rate() {
+    local log=$1 warmup=$2 window=$3 sub=$4; shift 4
+    local pid rc opts=()
+    while (($#)); do [[ $1 == -- ]] && { shift; break; }; opts+=("$1"); shift; done
+    local cmd=("$FLOWGATE" "$sub" "${opts[@]}" --cores "$BENCH_FWD_CORE" --warmup "$warmup"
+               --duration "$window" --stats-interval 1 -- "$@")
     echo "# ${cmd[*]}" >"$log"
     (cd "$BENCH_ROOT" && exec timeout -k 5 $((warmup + window + 60)) "${cmd[@]}") >>"$log" 2>&1 &
     pid=$!
     BENCH_PIDS+=("$pid")
     wait "$pid"; rc=$?; bench_untrack "$pid"
-    ((rc == 0)) || { tail -20 "$log" >&2; bench_die "flowgate fwd exited with $rc (see $log)"; }
-    BENCH_RATE=$(grep '^fwd summary ' "$log" | tail -1 | tr ' ' '\n' \
+    ((rc == 0)) || { tail -20 "$log" >&2; bench_die "flowgate $sub exited with $rc (see $log)"; }
+    BENCH_RATE=$(grep -E "^($sub|fwd) summary " "$log" | tail -1 | tr ' ' '\n' \
         | awk -F= '$1 == "tx_pps" { printf "%.0f\n", $2; f = 1 } END { exit !f }') \
-        || bench_die "no 'fwd summary ... tx_pps=' line in $log"
+        || bench_die "no '$sub summary ... tx_pps=' line in $log"
+}
+
+# bench_flowgate_fwd_rate LOG WARMUP WINDOW EAL_ARGS...: `flowgate fwd`, see above.
+bench_flowgate_fwd_rate() {
+    local log=$1 warmup=$2 window=$3; shift 3
+    bench_flowgate_cmd_rate "$log" "$warmup" "$window" fwd -- "$@"
+}
+
+# ---------------------------------------------------------------- any DPDK app
+# bench_dpdk_app_rate LOG WARMUP WINDOW PREFIX PORTS COMMAND...
+# Runs a DPDK application that prints no rates (l3fwd) in the background and
+# measures it from outside through its telemetry socket (perf/lib/dpdk-port-rate.py,
+# which explains the method): once port PORTS[0] has started transmitting, wait
+# WARMUP s, then BENCH_RATE = that port's opackets delta / monotonic time over the
+# next WINDOW s. PORTS is "TX[,AUDIT...]": the audit ports' rx/tx deltas over the
+# same window are logged ("audit port=N ... opackets_delta=N ...", see
+# bench_dpdk_audit). PREFIX must be the app's --file-prefix. The app is then stopped
+# with SIGTERM (l3fwd quits cleanly on it) and must exit 0. The reader runs on the
+# main core, never on the forwarding core.
+bench_dpdk_app_rate() {
+    local log=$1 warmup=$2 window=$3 prefix=$4 ports=$5; shift 5
+    local app_pid rd_pid rc p x tel=${log%.log}.telemetry start_timeout=30
+    local rd_args=(--prefix "$prefix" --warmup "$warmup" --window "$window"
+                   --start-timeout "$start_timeout")
+    IFS=, read -r -a p <<<"$ports"
+    rd_args+=(--port "${p[0]}")
+    for x in "${p[@]:1}"; do rd_args+=(--audit-port "$x"); done
+    echo "# $*" >"$log"
+    timeout -k 5 $((start_timeout + warmup + window + 30)) "$@" >>"$log" 2>&1 &
+    app_pid=$!
+    BENCH_PIDS+=("$app_pid")
+    timeout -k 2 $((start_timeout + warmup + window + 15)) \
+        taskset -c "$BENCH_MAIN_CORE" python3 "$BENCH_ROOT/perf/lib/dpdk-port-rate.py" \
+        "${rd_args[@]}" --pid "$app_pid" >"$tel" 2>&1 &
+    rd_pid=$!
+    BENCH_PIDS+=("$rd_pid")
+    wait "$rd_pid"; rc=$?; bench_untrack "$rd_pid"
+    if kill -0 "$app_pid" 2>/dev/null; then
+        kill -TERM "$app_pid"          # timeout(1) forwards it to the app
+    fi
+    local app_rc; wait "$app_pid"; app_rc=$?; bench_untrack "$app_pid"
+    { echo "# telemetry reader: dpdk-port-rate.py ${rd_args[*]}"; cat "$tel"; } >>"$log"
+    ((rc == 0)) || { tail -25 "$log" >&2; bench_die "reading rates from $1 failed (see $log)"; }
+    ((app_rc == 0)) || { tail -20 "$log" >&2; bench_die "$1 exited with $app_rc (see $log)"; }
+    BENCH_RATE=$(awk '/^rate / { for (i = 2; i <= NF; i++) { split($i, kv, "=");
+                     if (kv[1] == "tx_pps") { print kv[2]; f = 1 } } } END { exit !f }' "$tel") \
+        || bench_die "no rate in $tel"
+}
+
+# bench_dpdk_audit LOG PORT KEY: a value of the "audit port=PORT" line that
+# bench_dpdk_app_rate wrote into LOG (e.g. KEY=opackets_delta).
+bench_dpdk_audit() {
+    awk -v p="port=$2" -v k="$3" '$1 == "audit" && $2 == p { for (i = 3; i <= NF; i++) {
+        split($i, kv, "="); if (kv[1] == k) { print kv[2]; f = 1 } } } END { exit !f }' "$1"
+}
+
+# ---------------------------------------------------------------- l3fwd
+# bench_need_l3fwd: sets BENCH_L3FWD to DPDK's l3fwd example, built from the source
+# the dpdk-doc package ships (/usr/share/dpdk/examples/l3fwd, installed if missing)
+# with the examples' own Makefile (pkg-config libdpdk, shared linkage), after one
+# change: the RX checksum offload request is removed (see bench_l3fwd_patch). The
+# build is cached in $BENCH_CACHE/l3fwd-<libdpdk version>-doc<dpdk-doc version>-r<recipe>/
+# (git-ignored); l3fwd's code is never committed.
+: "${BENCH_CACHE:=$BENCH_ROOT/perf/.cache}"
+BENCH_L3FWD_RECIPE=1    # bump when bench_l3fwd_patch or the build steps change
+BENCH_DPDK_EXAMPLES=/usr/share/dpdk/examples
+
+bench_need_l3fwd() {
+    local ex=$BENCH_DPDK_EXAMPLES ver docver dir tmp
+    if [[ ! -f $ex/l3fwd/main.c || ! -d $ex/common ]]; then
+        bench_log "l3fwd source missing: apt-get install -y dpdk-doc"
+        timeout 600 apt-get install -y dpdk-doc >"$BENCH_DIR/apt-dpdk-doc.log" 2>&1 \
+            || bench_die "apt-get install dpdk-doc failed (see $BENCH_DIR/apt-dpdk-doc.log)"
+    fi
+    [[ -f $ex/l3fwd/main.c ]] || bench_die "no $ex/l3fwd after installing dpdk-doc"
+    local t; for t in make cc pkg-config python3 taskset; do
+        command -v "$t" >/dev/null 2>&1 || bench_die "$t is needed to build/run l3fwd"
+    done
+    ver=$(pkg-config --modversion libdpdk 2>/dev/null) \
+        || bench_die "pkg-config libdpdk failed (apt-get install -y libdpdk-dev)"
+    docver=$(dpkg-query -W -f='${Version}' dpdk-doc 2>/dev/null) || docver=unknown
+    [[ $docver == "$ver"* ]] \
+        || bench_log "warning: dpdk-doc $docver does not match libdpdk $ver"
+    dir=$BENCH_CACHE/l3fwd-$ver-doc$docver-r$BENCH_L3FWD_RECIPE
+    BENCH_L3FWD=$dir/l3fwd/build/l3fwd-shared
+    if [[ -x $BENCH_L3FWD ]]; then
+        bench_log "l3fwd: using ${BENCH_L3FWD#"$BENCH_ROOT"/}"
+    else
+        bench_log "building l3fwd from $ex/l3fwd (libdpdk $ver)"
+        mkdir -p "$BENCH_CACHE" || bench_die "cannot create $BENCH_CACHE"
+        tmp=$(mktemp -d "$BENCH_CACHE/.l3fwd-build.XXXXXX") || bench_die "mktemp failed"
+        cp -r "$ex/l3fwd" "$ex/common" "$tmp/" || { rm -rf "$tmp"; bench_die "copy failed"; }
+        bench_l3fwd_patch "$tmp/l3fwd/main.c" || { rm -rf "$tmp"; bench_die "patching l3fwd failed"; }
+        diff -u "$ex/l3fwd/main.c" "$tmp/l3fwd/main.c" >"$tmp/flowgate-l3fwd.diff"
+        if ! timeout 600 make -C "$tmp/l3fwd" -j"$(nproc)" shared >"$BENCH_DIR/l3fwd-build.log" 2>&1; then
+            rm -rf "$tmp"; bench_die "building l3fwd failed (see $BENCH_DIR/l3fwd-build.log)"
+        fi
+        if ! { rm -rf "$dir" && mv "$tmp" "$dir"; }; then
+            rm -rf "$tmp"; bench_die "cannot move the l3fwd build to $dir"
+        fi
+    fi
+    [[ -x $BENCH_L3FWD ]] || bench_die "no l3fwd binary at $BENCH_L3FWD"
+    cp "$dir/flowgate-l3fwd.diff" "$BENCH_DIR/" 2>/dev/null
+}
+
+# bench_l3fwd_patch MAIN_C: the only change made to l3fwd. Its port configuration
+# asks every port for RTE_ETH_RX_OFFLOAD_CHECKSUM (IPv4/UDP/TCP checksum checked by
+# the NIC); net_pcap and net_null do not offer it, so rte_eth_dev_configure() fails
+# ("Cannot configure device: err=-22"). The request becomes 0. Nothing else in l3fwd
+# reads that offload: its RFC 1812 checks never verify the IPv4 header checksum in
+# software ("this is checked in H/W"), they only decrement TTL and adjust the
+# checksum. Fails unless the request was present exactly once and is gone after.
+bench_l3fwd_patch() {
+    local f=$1
+    if [[ $(grep -c 'RTE_ETH_RX_OFFLOAD_CHECKSUM' "$f") != 1 ]] \
+        || ! grep -Eq '^[[:space:]]*\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,[[:space:]]*$' "$f"; then
+        bench_log "l3fwd main.c: the RX checksum offload request is not where expected"; return 1
+    fi
+    sed -i -E 's|^([[:space:]]*)\.offloads = RTE_ETH_RX_OFFLOAD_CHECKSUM,[[:space:]]*$|\1.offloads = 0, /* flowgate perf/bench: RX checksum offload request removed (virtual devices lack it) */|' "$f"
+    ! grep -q 'RTE_ETH_RX_OFFLOAD_CHECKSUM' "$f"
 }
