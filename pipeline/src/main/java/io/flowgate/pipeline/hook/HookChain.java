@@ -25,8 +25,9 @@ import java.util.List;
  * the previous one accepted it, as in Linux. Across packets the order is the burst's: handler 1 decides on
  * the whole burst before handler 2 sees any of it.
  * <p>
- * Verdicts, as {@code nf_hook_slow} and, for REPEAT and STOP, as its loop {@code nf_iterate} did until
- * Linux 4.10 removed both from the core (they survive only inside conntrack and in the uapi values):
+ * Verdicts, as {@code nf_hook_slow} does, and for REPEAT and STOP as older kernels did in its loop
+ * {@code nf_iterate} (current kernels no longer handle either in the hook core: conntrack repeats inside
+ * {@code nf_conntrack_in}, and STOP is only a reserved uapi value):
  * <pre>
  *   ACCEPT  next handler
  *   DROP    stop; the packet is dropped
@@ -38,7 +39,7 @@ import java.util.List;
  * </pre>
  * REPEAT is bounded: after {@link #MAX_REPEATS} repeated calls of one handler for one packet, a further
  * REPEAT drops the packet ({@link #REPEAT_LIMIT_DROPS}). Linux never bounds it, relying on its handlers to
- * converge (conntrack repeats once after tearing down a stale entry) and on the soft-lockup watchdog
+ * converge (conntrack repeats once after replacing a stale TCP entry) and on the soft-lockup watchdog
  * otherwise; a run-to-completion worker cannot afford one packet spinning: every packet of its queue would
  * wait behind it, so a faulty handler costs one packet, not the core.
  * <p>
