@@ -117,6 +117,7 @@ public final class IpForward
      * Decrements the TTL of the IPv4 packet at {@code ipv4Address} and updates its header checksum
      * incrementally (RFC 1624 eqn. 3 over the TTL/protocol word, as Linux {@code ip_decrease_ttl} does and
      * RFC 1812 5.3.1 allows). The caller has checked {@link #ttlExpired} first; a TTL of 0 is left alone.
+     * The static twin of {@code Ipv4Flyweight.decrementTtl()}, for stages that hold raw addresses.
      *
      * @return the TTL now in the header.
      */
