@@ -100,4 +100,58 @@ public final class libc_h
         }
     }
 
+
+    private static final class mmap$
+    {
+        static final MethodHandle HANDLE = NativeLibrary.libc("mmap", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+
+    /** {@code void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)}; addresses as raw longs */
+    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset)
+    {
+        try
+        {
+            return (long)mmap$.HANDLE.invokeExact(addr, length, prot, flags, fd, offset);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("should not reach here", ex);
+        }
+    }
+
+    private static final class madvise$
+    {
+        static final MethodHandle HANDLE = NativeLibrary.libc("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    /** {@code int madvise(void *addr, size_t length, int advice)} */
+    public static int madvise(long addr, long length, int advice)
+    {
+        try
+        {
+            return (int)madvise$.HANDLE.invokeExact(addr, length, advice);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("should not reach here", ex);
+        }
+    }
+
+    private static final class munmap$
+    {
+        static final MethodHandle HANDLE = NativeLibrary.libc("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    /** {@code int munmap(void *addr, size_t length)} */
+    public static int munmap(long addr, long length)
+    {
+        try
+        {
+            return (int)munmap$.HANDLE.invokeExact(addr, length);
+        }
+        catch (final Throwable ex)
+        {
+            throw new AssertionError("should not reach here", ex);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.flowgate.pipeline.route;
 
+import io.flowgate.nativebindings.os.HugePageMemory;
 import static io.flowgate.pipeline.route.LpmAccess.lpEntry;
 import static io.flowgate.pipeline.route.LpmAccess.lvEntry;
 import static io.flowgate.pipeline.route.LpmAccess.soEntry;
@@ -81,7 +82,7 @@ public final class Ipv4Lpm implements AutoCloseable
 
     private final long tbl24Address;
     private final long tbl8Address;
-    private final LpmMemory memory;
+    private final HugePageMemory memory;
     private final IndexPool pool;
     private final Int2IntHashMap[] rules = new Int2IntHashMap[MAX_DEPTH + 1];
     private int ruleCount;
@@ -96,7 +97,7 @@ public final class Ipv4Lpm implements AutoCloseable
         {
             throw new IllegalArgumentException("tbl8Groups must be 0.." + MAX_TBL8_GROUPS + ": " + tbl8Groups);
         }
-        this.memory = LpmMemory.allocate(TBL24_BYTES + ((long)tbl8Groups << GROUP_SHIFT));
+        this.memory = HugePageMemory.allocate(TBL24_BYTES + ((long)tbl8Groups << GROUP_SHIFT));
         this.tbl24Address = memory.address();
         this.tbl8Address = tbl24Address + TBL24_BYTES;
         this.pool = new IndexPool(tbl8Groups, "tbl8 groups");
