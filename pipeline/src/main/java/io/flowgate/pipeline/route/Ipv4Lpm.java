@@ -1,11 +1,11 @@
 package io.flowgate.pipeline.route;
 
-import io.flowgate.nativebindings.os.HugePageMemory;
 import static io.flowgate.pipeline.route.LpmAccess.lpEntry;
 import static io.flowgate.pipeline.route.LpmAccess.lvEntry;
 import static io.flowgate.pipeline.route.LpmAccess.soEntry;
 import static io.flowgate.pipeline.route.LpmAccess.spEntry;
 
+import io.flowgate.nativebindings.os.HugePageMemory;
 import org.agrona.collections.Int2IntHashMap;
 
 /**
