@@ -23,8 +23,9 @@ import io.flowgate.pipeline.hook.Verdict;
  * workers call the {@code lookup*} methods concurrently, lock-free. Each slot is a seqlock (as Linux's
  * {@code neigh->ha_lock} in {@code neigh_update}, {@code net/core/neighbour.c}): the writer makes the version
  * odd, writes, makes it even; a reader that sees an odd or changed version retries {@link #READ_ATTEMPTS}
- * times, then reports a miss. Besides that, a worker's only write is the "used" word of the slot it read
- * (see {@link #lookupMac(int, int)}).
+ * times, then reports a miss. A lookup that races with the writer may also miss an entry that exists (the
+ * slow path then finds it and sends the packet); it never returns an address the entry did not hold. Besides
+ * reading, a worker's only write is the "used" word of the slot it read (see {@link #usableMac}).
  * <p>
  * Shutdown: {@link #close()} frees the slots; call it after every worker has stopped.
  * <p>
