@@ -1,0 +1,110 @@
+package io.flowgate.pipeline.neigh;
+
+/**
+ * One port's own addresses, which {@link ArpProcessor} and {@link NdProcessor} answer for: its MAC address and
+ * up to {@code maxAddresses} IPv4 and IPv6 addresses. Answering only for the receiving port's addresses is
+ * Linux's {@code arp_ignore=1}.
+ * <p>
+ * Thread-safety: the slow-path thread only. Configuration changes build a new instance or add to this one
+ * between packets.
+ */
+public final class PortAddresses
+{
+    private final int port;
+    private final long mac;
+    private final int[] ipv4;
+    private final long[] ipv6Hi;
+    private final long[] ipv6Lo;
+    private int ipv4Count;
+    private int ipv6Count;
+
+    public PortAddresses(final int port, final long mac, final int maxAddresses)
+    {
+        this.port = port;
+        this.mac = mac;
+        this.ipv4 = new int[maxAddresses];
+        this.ipv6Hi = new long[maxAddresses];
+        this.ipv6Lo = new long[maxAddresses];
+    }
+
+    public int port()
+    {
+        return port;
+    }
+
+    public long mac()
+    {
+        return mac;
+    }
+
+    public PortAddresses addIpv4(final int address)
+    {
+        if (ipv4Count == ipv4.length)
+        {
+            throw new IllegalStateException("port " + port + " has " + ipv4Count + " IPv4 addresses already");
+        }
+        ipv4[ipv4Count++] = address;
+        return this;
+    }
+
+    public PortAddresses addIpv6(final long hi, final long lo)
+    {
+        if (ipv6Count == ipv6Hi.length)
+        {
+            throw new IllegalStateException("port " + port + " has " + ipv6Count + " IPv6 addresses already");
+        }
+        ipv6Hi[ipv6Count] = hi;
+        ipv6Lo[ipv6Count] = lo;
+        ipv6Count++;
+        return this;
+    }
+
+    public boolean hasIpv4(final int address)
+    {
+        for (int i = 0; i < ipv4Count; i++)
+        {
+            if (ipv4[i] == address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public boolean hasIpv6(final long hi, final long lo)
+    {
+        for (int i = 0; i < ipv6Count; i++)
+        {
+            if (ipv6Hi[i] == hi && ipv6Lo[i] == lo)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public int ipv4Count()
+    {
+        return ipv4Count;
+    }
+
+    public int ipv4(final int index)
+    {
+        return ipv4[index];
+    }
+
+    public int ipv6Count()
+    {
+        return ipv6Count;
+    }
+
+    public long ipv6Hi(final int index)
+    {
+        return ipv6Hi[index];
+    }
+
+    public long ipv6Lo(final int index)
+    {
+        return ipv6Lo[index];
+    }
+}
