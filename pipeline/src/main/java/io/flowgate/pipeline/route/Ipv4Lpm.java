@@ -280,33 +280,7 @@ public final class Ipv4Lpm implements AutoCloseable
 
     private void addShort(final int masked, final int depth, final int entry)
     {
-        final long tbl24 = tbl24Address;
-        final int first = masked >>> 8;
-        final int end = first + (1 << (TBL24_DEPTH - depth));
-        for (int i = first; i < end; i++)
-        {
-            final long slot = tbl24 + ((long)i << ENTRY_SHIFT);
-            final int current = lpEntry(slot);
-            if ((current & EXTENDED) == 0)
-            {
-                if (isCoveredBy(current, depth))
-                {
-                    soEntry(slot, entry); // W1: pairs with R1 in lookup
-                }
-            }
-            else
-            {
-                final long group = groupAddress(current & PAYLOAD_MASK);
-                for (int j = 0; j < TBL8_GROUP_ENTRIES; j++)
-                {
-                    final long slot8 = group + ((long)j << ENTRY_SHIFT);
-                    if (isCoveredBy(lpEntry(slot8), depth))
-                    {
-                        soEntry(slot8, entry); // W1: pairs with R1 in lookup
-                    }
-                }
-            }
-        }
+        rewriteShort(masked, depth, entry, false);
     }
 
     private void addLong(final int masked, final int depth, final int entry)
@@ -341,6 +315,17 @@ public final class Ipv4Lpm implements AutoCloseable
 
     private void deleteShort(final int masked, final int depth, final int replacement)
     {
+        // A group always holds an entry longer than /24, so replacing its short entries never empties it.
+        rewriteShort(masked, depth, replacement, true);
+    }
+
+    /**
+     * Writes {@code value} over the tbl24 entries (and the tbl8 entries behind extended ones) of a prefix of at
+     * most /24: when adding, where no longer prefix already decides ({@code isCoveredBy}); when deleting, where
+     * this prefix was written ({@code isWrittenBy}). Control path.
+     */
+    private void rewriteShort(final int masked, final int depth, final int value, final boolean deleting)
+    {
         final long tbl24 = tbl24Address;
         final int first = masked >>> 8;
         final int end = first + (1 << (TBL24_DEPTH - depth));
@@ -350,21 +335,21 @@ public final class Ipv4Lpm implements AutoCloseable
             final int current = lpEntry(slot);
             if ((current & EXTENDED) == 0)
             {
-                if (isWrittenBy(current, depth))
+                if (deleting ? isWrittenBy(current, depth) : isCoveredBy(current, depth))
                 {
-                    soEntry(slot, replacement); // W1: pairs with R1 in lookup
+                    soEntry(slot, value); // W1: pairs with R1 in lookup
                 }
             }
             else
             {
-                // A group always holds an entry longer than /24, so replacing its short entries never empties it.
                 final long group = groupAddress(current & PAYLOAD_MASK);
                 for (int j = 0; j < TBL8_GROUP_ENTRIES; j++)
                 {
                     final long slot8 = group + ((long)j << ENTRY_SHIFT);
-                    if (isWrittenBy(lpEntry(slot8), depth))
+                    final int entry8 = lpEntry(slot8);
+                    if (deleting ? isWrittenBy(entry8, depth) : isCoveredBy(entry8, depth))
                     {
-                        soEntry(slot8, replacement); // W1: pairs with R1 in lookup
+                        soEntry(slot8, value); // W1: pairs with R1 in lookup
                     }
                 }
             }
