@@ -14,7 +14,6 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -65,7 +64,7 @@ final class Forwarding
 
     private final Settings settings;
     private final List<String> ealArgs;
-    private volatile boolean stopRequested;
+    private StopSignal stop;
 
     Forwarding(final Settings settings, final List<String> ealArgs)
     {
@@ -76,35 +75,16 @@ final class Forwarding
     int run()
     {
         final Eal eal = Eal.init(ealArgs);
-        final CountDownLatch finished = new CountDownLatch(1);
-        final Thread hook = Thread.ofPlatform().name("flowgate-shutdown").unstarted(() ->
+        try (StopSignal signal = new StopSignal())
         {
-            stopRequested = true;
+            stop = signal;
             try
             {
-                finished.await(15, TimeUnit.SECONDS);
+                return forward(eal);
             }
-            catch (final InterruptedException ex)
+            finally
             {
-                Thread.currentThread().interrupt();
-            }
-        });
-        Runtime.getRuntime().addShutdownHook(hook);
-        try
-        {
-            return forward(eal);
-        }
-        finally
-        {
-            eal.close();
-            finished.countDown();
-            try
-            {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
-            catch (final IllegalStateException shuttingDown)
-            {
-                // The hook is running (Ctrl-C): it returns now that the run has finished.
+                eal.close();
             }
         }
     }
@@ -202,7 +182,7 @@ final class Forwarding
         {
             atWarmupEnd[0] = startNs;
         }
-        while (!stopRequested)
+        while (!stop.requested())
         {
             final long nowNs = System.nanoTime();
             if (!warm && nowNs >= warmupEndNs)

@@ -1,5 +1,6 @@
 package io.flowgate.app;
 
+import io.flowgate.app.config.ConfigLoader;
 import io.flowgate.pmd.traffic.UdpFlowGenerator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,11 +17,18 @@ import picocli.CommandLine.Option;
  * printed every second.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run flowgate on the embedded default (no NIC): pcap traffic forwarded into a null port, rates printed.")
+    description = {"Run flowgate: with --config, the IPv4 router the file describes (until Ctrl-C);",
+        "without, the embedded default (no NIC): pcap traffic forwarded into a null port for 10 s, rates printed."})
 final class RunCommand implements Callable<Integer>
 {
-    @Option(names = "--duration", defaultValue = "10", description = "seconds to forward; 0 runs until Ctrl-C; default ${DEFAULT-VALUE}")
-    double durationSeconds;
+    @Option(names = "--config", paramLabel = "FILE", description = "configuration file (YAML, see docs/configuration.md)")
+    Path config;
+
+    @Option(names = "--duration", description = "seconds to run; 0 runs until Ctrl-C (default: 10 for the embedded default, 0 with --config)")
+    Double durationSeconds;
+
+    @Option(names = "--stats-interval", defaultValue = "1", description = "seconds between counter lines; 0 prints none")
+    double statsIntervalSeconds;
 
     @Option(names = "--flows", defaultValue = "4096", description = "flows in the generated traffic, default ${DEFAULT-VALUE}")
     int flows;
@@ -28,6 +36,11 @@ final class RunCommand implements Callable<Integer>
     @Override
     public Integer call() throws IOException
     {
+        if (config != null)
+        {
+            return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, statsIntervalSeconds).run();
+        }
+        final double duration = durationSeconds == null ? 10 : durationSeconds;
         final Path dir = Files.createTempDirectory("flowgate-run-");
         final Path pcap = dir.resolve("udp-" + flows + "-flows.pcap");
         try
@@ -43,7 +56,7 @@ final class RunCommand implements Callable<Integer>
             System.out.println("flowgate run: embedded default, " + flows + " UDP flows of 64 B from " + pcap.getFileName()
                 + " (net_pcap0) forwarded to net_null0");
             final Forwarding.Settings settings = new Forwarding.Settings(List.of(cpus - 1), 1, 32, 1024, 1024, 32767, "busy",
-                durationSeconds, 0, 1);
+                duration, 0, statsIntervalSeconds);
             return new Forwarding(settings, eal).run();
         }
         finally

@@ -39,6 +39,7 @@ class RealHostsBridgeIT
             {
                 final int exit = flowgate.interrupt(60);
                 assertTrue(exit == 0 || exit == 130, "exit " + exit + "\n" + flowgate);
+                assertTrue(flowgate.stderr.stream().noneMatch(l -> l.contains("worker error")), "no worker error:\n" + flowgate);
                 assertNotNull(flowgate.line("fwd summary "), flowgate.toString());
                 assertTrue(flowgate.line("mbufs in use:").endsWith("0 after shutdown (baseline 0)"), flowgate.toString());
             }

@@ -28,11 +28,28 @@ final class Testbed implements AutoCloseable
     final String a1;
     final String b0;
     final String b1;
-    final String addressA = "10.99.0.1";
-    final String addressB = "10.99.0.2";
+    final String addressA;
+    final String addressB;
+    /** The router's addresses facing a and b, when the testbed is routed; null for a bridge. */
+    final String routerA;
+    final String routerB;
 
+    /** Both hosts on 10.99.0.0/24: flowgate between them is a wire. */
     Testbed(final String tag) throws Exception
     {
+        this(tag, false);
+    }
+
+    /**
+     * {@code routed}: host a on 10.1.0.2/24 and host b on 10.2.0.2/24, each with a default route via the
+     * router's address on its side (10.1.0.1, 10.2.0.1), which flowgate owns in the fw namespace.
+     */
+    Testbed(final String tag, final boolean routed) throws Exception
+    {
+        addressA = routed ? "10.1.0.2" : "10.99.0.1";
+        addressB = routed ? "10.2.0.2" : "10.99.0.2";
+        routerA = routed ? "10.1.0.1" : null;
+        routerB = routed ? "10.2.0.1" : null;
         final String id = tag + (ProcessHandle.current().pid() % 100000);
         fw = "fg-" + id + "-fw";
         a = "fg-" + id + "-a";
@@ -55,6 +72,11 @@ final class Testbed implements AutoCloseable
             {
                 sh("ip -n " + end[0] + " link set " + end[1] + " up");
                 sh("ip netns exec " + end[0] + " ethtool -K " + end[1] + " tx off rx off tso off gso off gro off >/dev/null 2>&1 || true");
+            }
+            if (routed)
+            {
+                sh("ip -n " + a + " route add default via " + routerA);
+                sh("ip -n " + b + " route add default via " + routerB);
             }
         }
         catch (final Exception | AssertionError ex)

@@ -2,21 +2,25 @@ package io.flowgate.pipeline.dispatch;
 
 import io.flowgate.pmd.port.MbufBurst;
 import java.lang.foreign.Arena;
-import org.jctools.queues.SpscArrayQueue;
+import java.util.function.Supplier;
+import org.jctools.queues.atomic.SpscAtomicArrayQueue;
 
 /**
- * Carries bursts of mbufs from one producer core to one consumer core without allocating: a fixed set of
- * preallocated {@link MbufBurst}s circulates through two JCTools SPSC queues, {@code filled} (producer to
- * consumer) and {@code empty} (back). The mbufs in a burst belong to whoever holds the burst.
+ * Carries bursts from one producer core to one consumer core without allocating: a fixed set of
+ * preallocated bursts ({@link MbufBurst}s, or any holder of mbufs and their metadata) circulates through two
+ * JCTools SPSC queues, {@code filled} (producer to consumer) and {@code empty} (back). The atomic variant
+ * (field updaters, no {@code sun.misc.Unsafe}, whose memory access JDK 25 warns about at run time); the
+ * queues carry one reference per burst, so its cost does not show per packet. The mbufs in a burst
+ * belong to whoever holds the burst; the consumer empties a burst before it {@link #release}s it.
  * <p>
  * Thread-safety: exactly one producer thread calls {@link #acquire}/{@link #publish}; exactly one consumer
  * thread calls {@link #poll}/{@link #release}. Counters are plain fields of their own side, read by other
  * threads only approximately (benign races, they only grow).
  */
-public final class BurstRing
+public final class BurstRing<B>
 {
-    private final SpscArrayQueue<MbufBurst> filled;
-    private final SpscArrayQueue<MbufBurst> empty;
+    private final SpscAtomicArrayQueue<B> filled;
+    private final SpscAtomicArrayQueue<B> empty;
 
     // Producer side.
     private long published;
@@ -27,24 +31,30 @@ public final class BurstRing
     private long consumed;
     private long emptyPolls;
 
-    /** {@code bursts} bursts of {@code burstCapacity} pointers each, allocated from {@code arena}. */
-    public BurstRing(final Arena arena, final int bursts, final int burstCapacity)
+    /** {@code bursts} bursts made by {@code factory} (control path: called here only). */
+    public BurstRing(final int bursts, final Supplier<B> factory)
     {
-        this.filled = new SpscArrayQueue<>(bursts);
-        this.empty = new SpscArrayQueue<>(bursts);
+        this.filled = new SpscAtomicArrayQueue<>(bursts);
+        this.empty = new SpscAtomicArrayQueue<>(bursts);
         for (int i = 0; i < bursts; i++)
         {
-            if (!empty.offer(new MbufBurst(arena, burstCapacity)))
+            if (!empty.offer(factory.get()))
             {
                 throw new IllegalStateException("ring capacity below " + bursts);
             }
         }
     }
 
-    /** Producer: an empty burst to fill, or null when the consumer holds them all (counted). */
-    public MbufBurst acquire()
+    /** A ring of {@code bursts} mbuf bursts of {@code burstCapacity} pointers each, allocated from {@code arena}. */
+    public static BurstRing<MbufBurst> ofMbufBursts(final Arena arena, final int bursts, final int burstCapacity)
     {
-        final MbufBurst burst = empty.relaxedPoll();
+        return new BurstRing<>(bursts, () -> new MbufBurst(arena, burstCapacity));
+    }
+
+    /** Producer: an empty burst to fill, or null when the consumer holds them all (counted). */
+    public B acquire()
+    {
+        final B burst = empty.relaxedPoll();
         if (burst == null)
         {
             noEmptyBurstEvents++;
@@ -53,7 +63,7 @@ public final class BurstRing
     }
 
     /** Producer: hands a filled burst over; false when the ring is full (counted) and the burst is still the producer's. */
-    public boolean publish(final MbufBurst burst)
+    public boolean publish(final B burst)
     {
         if (filled.relaxedOffer(burst))
         {
@@ -65,9 +75,9 @@ public final class BurstRing
     }
 
     /** Consumer: the next filled burst, or null (counted as an empty poll). */
-    public MbufBurst poll()
+    public B poll()
     {
-        final MbufBurst burst = filled.relaxedPoll();
+        final B burst = filled.relaxedPoll();
         if (burst == null)
         {
             emptyPolls++;
@@ -77,10 +87,9 @@ public final class BurstRing
         return burst;
     }
 
-    /** Consumer: returns a burst whose mbufs were all sent or freed. */
-    public void release(final MbufBurst burst)
+    /** Consumer: returns a burst whose mbufs were all sent or freed (and whose count the consumer reset). */
+    public void release(final B burst)
     {
-        burst.count(0);
         empty.relaxedOffer(burst);
     }
 

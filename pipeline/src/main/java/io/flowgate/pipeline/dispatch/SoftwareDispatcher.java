@@ -23,14 +23,14 @@ public final class SoftwareDispatcher implements Agent
 {
     private final Port port;
     private final int queue;
-    private final BurstRing[] rings;
+    private final BurstRing<MbufBurst>[] rings;
     private final MbufBurst[] pending;
     private final PacketBurst burst;
     private final Arena arena;
     private long dispatched;
     private long dropped;
 
-    public SoftwareDispatcher(final Port port, final int queue, final BurstRing[] rings, final int burstSize)
+    public SoftwareDispatcher(final Port port, final int queue, final BurstRing<MbufBurst>[] rings, final int burstSize)
     {
         if (rings.length == 0)
         {
@@ -61,7 +61,7 @@ public final class SoftwareDispatcher implements Agent
         burst.count(n);
         ParseStage.run(burst);
         SymmetricFlowHash.run(burst);
-        final BurstRing[] rings = this.rings;
+        final BurstRing<MbufBurst>[] rings = this.rings;
         final MbufBurst[] pending = this.pending;
         final int workers = rings.length;
         for (int i = 0; i < n; i++)

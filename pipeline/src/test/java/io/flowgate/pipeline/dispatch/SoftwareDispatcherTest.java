@@ -102,10 +102,11 @@ class SoftwareDispatcherTest
             assertEquals(2 * FLOWS, tx.transmitOrFree(ring, 0));
 
             final int workers = 4;
-            final BurstRing[] rings = new BurstRing[workers];
+            @SuppressWarnings("unchecked")
+            final BurstRing<MbufBurst>[] rings = new BurstRing[workers];
             for (int w = 0; w < workers; w++)
             {
-                rings[w] = new BurstRing(arena, 8, 32);
+                rings[w] = BurstRing.ofMbufBursts(arena, 8, 32);
             }
             final SoftwareDispatcher dispatcher = new SoftwareDispatcher(ring, 0, rings, 32);
             int work = 0;
@@ -140,6 +141,7 @@ class SoftwareDispatcherTest
                         seen++;
                     }
                     b.free();
+                    b.count(0);
                     rings[w].release(b);
                 }
             }
@@ -158,7 +160,8 @@ class SoftwareDispatcherTest
         try (Arena arena = Arena.ofConfined(); DpdkPort ring = DpdkPort.open(TestEal.newPort("net_ring"), PortConfig.DEFAULT, pool))
         {
             final UdpFlowGenerator gen = new UdpFlowGenerator(UdpFlowGenerator.Config.of(1, 64));
-            final BurstRing[] rings = {new BurstRing(arena, 2, 32)};
+            @SuppressWarnings("unchecked")
+            final BurstRing<MbufBurst>[] rings = new BurstRing[] {BurstRing.ofMbufBursts(arena, 2, 32)};
             final SoftwareDispatcher dispatcher = new SoftwareDispatcher(ring, 0, rings, 32);
             final MbufBurst tx = new MbufBurst(arena, 32);
             for (int round = 0; round < 4; round++)

@@ -1,0 +1,278 @@
+package io.flowgate.app;
+
+import io.flowgate.app.config.FlowgateConfig;
+import io.flowgate.app.config.FlowgateConfig.PortSpec;
+import io.flowgate.app.config.FlowgateConfig.Prefix;
+import io.flowgate.app.config.FlowgateConfig.RouteSpec;
+import io.flowgate.nativebindings.DpdkException;
+import io.flowgate.nativebindings.dpdk.Eal;
+import io.flowgate.nativebindings.dpdk.EthDev;
+import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.pipeline.neigh.PortAddresses;
+import io.flowgate.pipeline.route.Ipv4Lpm;
+import io.flowgate.pipeline.route.Ipv6Lpm;
+import io.flowgate.pipeline.route.NextHopTable;
+import io.flowgate.pipeline.route.RouteTable;
+import io.flowgate.pipeline.router.Router;
+import io.flowgate.pipeline.router.RouterPort;
+import io.flowgate.pipeline.router.RouterWorker;
+import io.flowgate.pipeline.router.SlowPath;
+import io.flowgate.pmd.header.EthernetFlyweight;
+import io.flowgate.pmd.port.DpdkPort;
+import io.flowgate.pmd.port.PortConfig;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code flowgate run --config FILE}: the IPv4 router the configuration describes, until the duration ends or
+ * Ctrl-C. Prints a line of counters per interval and, at the end, the per-port DPDK counters and the
+ * mempool check (every mbuf back in its pool).
+ */
+final class RouterRun
+{
+    private final FlowgateConfig config;
+    private final double durationSeconds;
+    private final double statsIntervalSeconds;
+
+    RouterRun(final FlowgateConfig config, final double durationSeconds, final double statsIntervalSeconds)
+    {
+        this.config = config;
+        this.durationSeconds = durationSeconds;
+        this.statsIntervalSeconds = statsIntervalSeconds;
+    }
+
+    static List<String> ealArgs(final FlowgateConfig config)
+    {
+        final List<String> args = new ArrayList<>(config.eal());
+        if (!args.contains("-l") && !args.contains("--lcores") && !args.contains("-c"))
+        {
+            args.addAll(List.of("-l", "0"));
+        }
+        if (args.stream().noneMatch(a -> a.startsWith("--file-prefix")))
+        {
+            args.add("--file-prefix=flowgate-" + ProcessHandle.current().pid());
+        }
+        for (final PortSpec port : config.ports())
+        {
+            if (port.device().startsWith("net_"))
+            {
+                args.add("--vdev=" + port.device());
+            }
+            else
+            {
+                args.addAll(List.of("-a", port.device()));
+            }
+        }
+        return args;
+    }
+
+    int run()
+    {
+        if (config.dispatch() != FlowgateConfig.Dispatch.RSS)
+        {
+            throw new IllegalArgumentException("dispatch: software is not wired into the router yet; use dispatch: rss");
+        }
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        for (final int cpu : config.workers())
+        {
+            if (cpu >= cpus)
+            {
+                throw new IllegalArgumentException("workers: CPU " + cpu + " does not exist (this machine has CPUs 0.." + (cpus - 1) + ")");
+            }
+        }
+        final Eal eal = Eal.init(ealArgs(config));
+        try (StopSignal stop = new StopSignal())
+        {
+            try
+            {
+                return route(eal, stop);
+            }
+            finally
+            {
+                eal.close();
+            }
+        }
+    }
+
+    private int route(final Eal eal, final StopSignal stop)
+    {
+        final int workers = config.workers().size();
+        final Mempool pool = Mempool.createPktmbufPool("router-pool", 16383, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
+        final int baseline = pool.inUse();
+        final List<DpdkPort> opened = new ArrayList<>();
+        try (RouteTable routes = new RouteTable(new Ipv4Lpm(1024), new Ipv6Lpm(1024), new NextHopTable(4096, 1024)))
+        {
+            final RouterPort[] ports = new RouterPort[config.ports().size()];
+            for (int i = 0; i < ports.length; i++)
+            {
+                final PortSpec spec = config.ports().get(i);
+                final int id = EthDev.portByName(spec.device().split(",", 2)[0]);
+                final DpdkPort port = DpdkPort.open(id, new PortConfig(workers, workers, spec.rxDescriptors(), spec.txDescriptors(),
+                    EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
+                opened.add(port);
+                final PortAddresses addresses = new PortAddresses(id, port.macAddress(), Math.max(1, spec.addresses().size()));
+                for (final Prefix prefix : spec.addresses())
+                {
+                    if (prefix.address() instanceof Inet4Address)
+                    {
+                        final int address = ByteBuffer.wrap(prefix.address().getAddress()).getInt();
+                        addresses.addIpv4(address);
+                        routes.addConnected(network(prefix), id);
+                    }
+                }
+                ports[i] = new RouterPort(port, port.macAddress(), spec.mtu(), addresses);
+                System.out.println("port " + id + " " + spec.name() + ": " + spec.device() + " mac " + EthernetFlyweight.macToString(port.macAddress())
+                    + " mtu " + spec.mtu() + " addresses " + spec.addresses());
+            }
+            for (final RouteSpec route : config.routes())
+            {
+                if (!(route.to().address() instanceof Inet4Address))
+                {
+                    System.out.println("route " + route.to() + ": IPv6 is not routed yet, skipped");
+                    continue;
+                }
+                if (route.via().isEmpty())
+                {
+                    routes.addConnected(route.to().toString(), ports[portIndex(route.port())].id());
+                }
+                else
+                {
+                    routes.addStatic(route.to().toString(), route.via().stream().map(InetAddress::getHostAddress).toArray(String[]::new));
+                }
+            }
+            for (final RouteTable.Route route : routes.routes())
+            {
+                System.out.println("route " + route);
+            }
+            final int[] workerCpus = config.workers().stream().mapToInt(Integer::intValue).toArray();
+            final int slowPathCpu = config.workers().contains(0) || cpusOf() == 1 ? workerCpus[0] : 0;
+            final Router router = Router.start(eal, ports, routes, pool, workerCpus, slowPathCpu, config.burst(), config.ringSize());
+            System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu);
+            report(router, stop);
+            router.close();
+            for (final DpdkPort port : opened)
+            {
+                final EthDev.Stats s = port.stats();
+                System.out.println("port " + port.id() + " " + port.name() + ": rx " + s.ipackets() + " tx " + s.opackets() + " missed "
+                    + s.imissed() + " rx-nombuf " + s.rxNoMbuf());
+            }
+            closeAll(opened);
+            opened.clear();
+            System.out.println("mbufs in use: " + pool.inUse() + " after shutdown (baseline " + baseline + ")");
+            final int leaked = pool.inUse() - baseline;
+            if (leaked != 0)
+            {
+                throw new IllegalStateException(leaked + " mbufs leaked");
+            }
+            pool.close();
+            return 0;
+        }
+        catch (final RuntimeException ex)
+        {
+            for (final DpdkPort port : opened)
+            {
+                try
+                {
+                    port.close();
+                }
+                catch (final RuntimeException suppressed)
+                {
+                    ex.addSuppressed(suppressed);
+                }
+            }
+            throw ex;
+        }
+    }
+
+    private void report(final Router router, final StopSignal stop)
+    {
+        final long startNs = System.nanoTime();
+        final long endNs = durationSeconds == 0 ? Long.MAX_VALUE : startNs + (long)(durationSeconds * 1e9);
+        final long intervalNs = statsIntervalSeconds == 0 ? Long.MAX_VALUE : (long)(statsIntervalSeconds * 1e9);
+        long nextNs = intervalNs == Long.MAX_VALUE ? Long.MAX_VALUE : startNs + intervalNs;
+        while (!stop.requested() && System.nanoTime() < endNs)
+        {
+            if (System.nanoTime() >= nextNs)
+            {
+                System.out.println(line(router, "route", (System.nanoTime() - startNs) / 1e9));
+                nextNs += intervalNs;
+            }
+            sleepMillis(20);
+        }
+        System.out.println(line(router, "route summary", (System.nanoTime() - startNs) / 1e9));
+    }
+
+    private static String line(final Router router, final String prefix, final double seconds)
+    {
+        return String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d tx_full=%d to_slow_path=%d slow_path_full=%d "
+                + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d",
+            prefix, seconds, router.workerTotal(RouterWorker.RX), router.workerTotal(RouterWorker.TX),
+            router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.TX_FULL), router.workerTotal(RouterWorker.TO_SLOW_PATH),
+            router.workerTotal(RouterWorker.SLOW_PATH_FULL), router.slowPathCounter(SlowPath.ARP_REPLIES),
+            router.slowPathCounter(SlowPath.ECHO_REPLIES), router.slowPathCounter(SlowPath.ICMP_ERRORS),
+            router.slowPathCounter(SlowPath.ICMP_RATE_LIMITED), router.slowPathCounter(SlowPath.SOLICITATIONS),
+            router.slowPathCounter(SlowPath.RESOLVED_SENT), router.neighbours());
+    }
+
+    private static String network(final Prefix prefix)
+    {
+        final int address = ByteBuffer.wrap(prefix.address().getAddress()).getInt();
+        final int mask = prefix.length() == 0 ? 0 : -1 << (32 - prefix.length());
+        final int net = address & mask;
+        return ((net >>> 24) & 0xFF) + "." + ((net >>> 16) & 0xFF) + "." + ((net >>> 8) & 0xFF) + "." + (net & 0xFF) + "/" + prefix.length();
+    }
+
+    private int portIndex(final String name)
+    {
+        for (int i = 0; i < config.ports().size(); i++)
+        {
+            if (config.ports().get(i).name().equals(name))
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no port named " + name); // the loader refuses such a file
+    }
+
+    private static int cpusOf()
+    {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static void closeAll(final List<DpdkPort> ports)
+    {
+        DpdkException failure = null;
+        for (final DpdkPort port : ports)
+        {
+            try
+            {
+                port.close();
+            }
+            catch (final DpdkException ex)
+            {
+                failure = failure == null ? ex : failure;
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    private static void sleepMillis(final long millis)
+    {
+        try
+        {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.flowgate.pipeline.router;
+
+import io.flowgate.nativebindings.dpdk.Eal;
+import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.hook.HookChain;
+import io.flowgate.pipeline.neigh.NeighbourParams;
+import io.flowgate.pipeline.neigh.NeighbourTable;
+import io.flowgate.pipeline.route.RouteTable;
+import io.flowgate.pmd.lcore.LcoreAgent;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+
+/**
+ * An IPv4 router on DPDK ports: one {@link RouterWorker} per CPU (rss dispatch: worker w polls receive queue
+ * w of every port and transmits on queue w) and one {@link SlowPath} thread, whose packets worker 0 sends.
+ * <p>
+ * Usage: open every port with {@code workers} receive and transmit queues, fill a
+ * {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it.
+ * <p>
+ * Thread-safety: start and close from one control thread; counters from any thread.
+ * <p>
+ * Shutdown: workers stop first (their last bursts are sent, handed over or freed), then the slow path frees
+ * what waits in the rings and neighbour queues. The ports can then be drained and closed.
+ */
+public final class Router implements AutoCloseable
+{
+    private final List<RouterWorker> workers;
+    private final SlowPath slowPath;
+    private final List<AgentRunner> workerRunners;
+    private final AgentRunner slowPathRunner;
+    private final NeighbourTable neighbours;
+    private final Arena arena;
+
+    private Router(final List<RouterWorker> workers, final SlowPath slowPath, final List<AgentRunner> workerRunners,
+                   final AgentRunner slowPathRunner, final NeighbourTable neighbours, final Arena arena)
+    {
+        this.workers = workers;
+        this.slowPath = slowPath;
+        this.workerRunners = workerRunners;
+        this.slowPathRunner = slowPathRunner;
+        this.neighbours = neighbours;
+        this.arena = arena;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize)
+    {
+        final IntHashSet local = new IntHashSet();
+        for (final RouterPort port : ports)
+        {
+            for (int i = 0; i < port.addresses().ipv4Count(); i++)
+            {
+                local.add(port.addresses().ipv4(i));
+            }
+        }
+        final Arena arena = Arena.ofShared();
+        final NeighbourTable neighbours = new NeighbourTable(4096, System.nanoTime());
+        final BurstRing<SlowPathBurst>[] rings = new BurstRing[workerCpus.length];
+        for (int w = 0; w < workerCpus.length; w++)
+        {
+            rings[w] = new BurstRing<>(Math.max(2, ringSize / burstSize), () -> new SlowPathBurst(arena, burstSize));
+        }
+        final BurstRing<SlowPathBurst> txRing = new BurstRing<>(Math.max(2, ringSize / burstSize), () -> new SlowPathBurst(arena, burstSize));
+        final SlowPath slowPath = new SlowPath(rings, txRing, ports, pool, neighbours, NeighbourParams.linuxDefaults());
+        final List<RouterWorker> workers = new ArrayList<>();
+        final List<AgentRunner> runners = new ArrayList<>();
+        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
+        for (int w = 0; w < workerCpus.length; w++)
+        {
+            final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.nextHops(),
+                neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize);
+            workers.add(worker);
+            runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
+        }
+        return new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
+    }
+
+    /** Sum of a {@link RouterWorker} counter over the workers. */
+    public long workerTotal(final int counter)
+    {
+        long sum = 0;
+        for (final RouterWorker worker : workers)
+        {
+            sum += worker.counter(counter);
+        }
+        return sum;
+    }
+
+    public long slowPathCounter(final int counter)
+    {
+        return slowPath.counter(counter);
+    }
+
+    public int neighbours()
+    {
+        return neighbours.size();
+    }
+
+    @Override
+    public void close()
+    {
+        for (final AgentRunner runner : workerRunners)
+        {
+            runner.close();
+        }
+        slowPathRunner.close();
+        neighbours.close();
+        arena.close();
+    }
+}

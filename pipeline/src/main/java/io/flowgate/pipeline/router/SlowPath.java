@@ -1,0 +1,309 @@
+package io.flowgate.pipeline.router;
+
+import io.flowgate.nativebindings.Memory;
+import io.flowgate.nativebindings.dpdk.EthDev;
+import io.flowgate.nativebindings.dpdk.Mbuf;
+import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.hook.Counters;
+import io.flowgate.pipeline.neigh.ArpProcessor;
+import io.flowgate.pipeline.neigh.NeighbourHandler;
+import io.flowgate.pipeline.neigh.NeighbourParams;
+import io.flowgate.pipeline.neigh.NeighbourResolver;
+import io.flowgate.pipeline.neigh.NeighbourTable;
+import io.flowgate.pipeline.slowpath.IcmpRateLimiter;
+import io.flowgate.pipeline.slowpath.IcmpSender;
+import io.flowgate.pmd.header.EthernetFlyweight;
+import io.flowgate.pmd.header.IcmpFlyweight;
+import io.flowgate.pmd.header.IpProtocol;
+import io.flowgate.pmd.header.Ipv4Flyweight;
+import java.util.SplittableRandom;
+import org.agrona.concurrent.Agent;
+
+/**
+ * The router's slow path, one thread: takes what the workers could not finish from their rings and answers
+ * like a host would. ARP (replies, learning, resolution with a bounded queue of waiting packets), ICMP echo
+ * for the box's addresses, ICMP errors (net unreachable, time exceeded, fragmentation needed) under Linux's
+ * global rate limit. It is the single writer of the neighbour table. What it sends goes to worker 0 over an
+ * SPSC ring ({@code txRing}) and leaves on that worker's transmit queue: single-queue devices (af_packet,
+ * af_xdp, tap) have no spare queue for a second transmitter.
+ * <p>
+ * NOTE: an ICMP error goes back out of the port the offending packet came in on, to the MAC it came from
+ * (the previous hop). Linux routes the error instead; the two agree whenever the path back is symmetric.
+ * Fragmenting on output and IPv6 neighbour discovery are not wired yet: such packets are counted and freed.
+ */
+public final class SlowPath implements Agent, NeighbourHandler
+{
+    public static final int RECEIVED = 0;
+    public static final int ARP_REPLIES = 1;
+    public static final int ECHO_REPLIES = 2;
+    public static final int ICMP_ERRORS = 3;
+    public static final int ICMP_RATE_LIMITED = 4;
+    public static final int SOLICITATIONS = 5;
+    public static final int RESOLVED_SENT = 6;
+    public static final int DROPPED = 7;
+    public static final int NO_MBUF = 8;
+    public static final int NOT_SUPPORTED = 9;
+    public static final int TX_FULL = 10;
+    public static final int COUNTERS = 11;
+
+    private final BurstRing<SlowPathBurst>[] rings;
+    private final RouterPort[] portById = new RouterPort[EthDev.MAX_ETHPORTS];
+    private final BurstRing<SlowPathBurst> txRing;
+    private SlowPathBurst txBurst;
+    private final Mempool pool;
+    private final NeighbourResolver resolver;
+    private final ArpProcessor arp;
+    private final IcmpSender icmp = new IcmpSender();
+    private final IcmpRateLimiter icmpLimit;
+    private final Counters counters = new Counters(COUNTERS);
+
+    public SlowPath(final BurstRing<SlowPathBurst>[] rings, final BurstRing<SlowPathBurst> txRing, final RouterPort[] ports,
+                    final Mempool pool, final NeighbourTable neighbours, final NeighbourParams params)
+    {
+        this.rings = rings.clone();
+        for (final RouterPort port : ports)
+        {
+            portById[port.id()] = port;
+        }
+        this.txRing = txRing;
+        this.pool = pool;
+        this.resolver = new NeighbourResolver(neighbours, params, new SplittableRandom(System.nanoTime()), this);
+        this.arp = new ArpProcessor(resolver);
+        this.icmpLimit = IcmpRateLimiter.linuxDefault(System.nanoTime());
+    }
+
+    public NeighbourResolver resolver()
+    {
+        return resolver;
+    }
+
+    /** Any thread: a counter named by the constants of this class. */
+    public long counter(final int counter)
+    {
+        return counters.get(counter);
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long nowNs = System.nanoTime();
+        int work = 0;
+        for (final BurstRing<SlowPathBurst> ring : rings)
+        {
+            SlowPathBurst b;
+            while ((b = ring.poll()) != null)
+            {
+                final int n = b.count();
+                for (int i = 0; i < n; i++)
+                {
+                    handle(b.mbufs.mbuf(i), b.reason[i], b.port[i], b.argument[i], nowNs);
+                }
+                work += n;
+                counters.add(RECEIVED, n);
+                b.mbufs.count(0);
+                ring.release(b);
+            }
+        }
+        work += resolver.doWork(nowNs);
+        publishTx();
+        return work;
+    }
+
+    private void handle(final long m, final int reason, final int port, final int argument, final long nowNs)
+    {
+        switch (reason)
+        {
+            case SlowPathBurst.ARP -> arp(m, port, nowNs);
+            case SlowPathBurst.LOCAL -> local(m, port);
+            case SlowPathBurst.NO_ROUTE -> icmpError(m, port, IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_NET_UNREACHABLE, 0, nowNs);
+            case SlowPathBurst.TIME_EXCEEDED -> icmpError(m, port, IcmpFlyweight.TIME_EXCEEDED, IcmpFlyweight.CODE_TTL_EXCEEDED, 0, nowNs);
+            case SlowPathBurst.FRAGMENTATION_NEEDED ->
+                icmpError(m, port, IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, argument, nowNs);
+            case SlowPathBurst.RESOLVE -> resolver.resolve(port, argument, m, nowNs);
+            default ->
+            {
+                counters.increment(NOT_SUPPORTED);
+                drop(m);
+            }
+        }
+    }
+
+    private void arp(final long m, final int port, final long nowNs)
+    {
+        final RouterPort p = portById[port];
+        final int reply = p == null ? ArpProcessor.CONSUMED : arp.process(p.addresses(), Mbuf.data(m), Mbuf.dataLength(m), nowNs);
+        if (reply > 0)
+        {
+            Mbuf.length(m, reply);
+            counters.increment(ARP_REPLIES);
+            stage(port, m);
+        }
+        else
+        {
+            Mbuf.free(m);
+        }
+    }
+
+    /** For the box itself: ICMP echo is answered; anything else is not served yet (no local sockets). */
+    private void local(final long m, final int port)
+    {
+        final long frame = Mbuf.data(m);
+        final int offset = EthernetFlyweight.payloadOffset(frame);
+        final long ip = frame + offset;
+        if (Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
+            && icmp.ipv4EchoReply(ip, Mbuf.dataLength(m) - offset))
+        {
+            EthernetFlyweight.putDstMac(frame, EthernetFlyweight.getSrcMac(frame));
+            EthernetFlyweight.putSrcMac(frame, portById[port].mac());
+            counters.increment(ECHO_REPLIES);
+            stage(port, m);
+            return;
+        }
+        counters.increment(NOT_SUPPORTED);
+        drop(m);
+    }
+
+    private void icmpError(final long m, final int port, final int type, final int code, final int info, final long nowNs)
+    {
+        final RouterPort p = portById[port];
+        if (p == null || p.primaryIpv4() == 0 || !icmpLimit.tryAcquire(nowNs))
+        {
+            counters.increment(ICMP_RATE_LIMITED);
+            drop(m);
+            return;
+        }
+        final long e = pool.alloc();
+        if (e == 0)
+        {
+            counters.increment(NO_MBUF);
+            drop(m);
+            return;
+        }
+        final long frame = Mbuf.data(m);
+        final int offset = EthernetFlyweight.payloadOffset(frame);
+        final long out = Mbuf.data(e);
+        final int n = icmp.ipv4Error(out + EthernetFlyweight.HEADER_LENGTH, Mbuf.tailroom(e) - EthernetFlyweight.HEADER_LENGTH,
+            frame + offset, Mbuf.dataLength(m) - offset, type, code, info, p.primaryIpv4());
+        if (n == 0)
+        {
+            Mbuf.free(e);
+            drop(m);
+            return;
+        }
+        EthernetFlyweight.putDstMac(out, EthernetFlyweight.getSrcMac(frame));
+        EthernetFlyweight.putSrcMac(out, p.mac());
+        Memory.putShortBE(out + EthernetFlyweight.ETHER_TYPE_OFFSET, EthernetFlyweight.ETHER_TYPE_IPV4);
+        Mbuf.length(e, EthernetFlyweight.HEADER_LENGTH + n);
+        Mbuf.free(m);
+        counters.increment(ICMP_ERRORS);
+        stage(port, e);
+    }
+
+    @Override
+    public void solicit(final NeighbourTable table, final int slot, final long dstMac)
+    {
+        final RouterPort p = portById[table.port(slot)];
+        if (p == null || table.family(slot) != 4 || p.primaryIpv4() == 0)
+        {
+            counters.increment(NOT_SUPPORTED);
+            return;
+        }
+        final long m = pool.alloc();
+        if (m == 0)
+        {
+            counters.increment(NO_MBUF);
+            return;
+        }
+        final int n = dstMac == MULTICAST
+            ? ArpProcessor.writeRequest(Mbuf.data(m), p.mac(), p.primaryIpv4(), table.ipv4(slot))
+            : ArpProcessor.writeRequest(Mbuf.data(m), dstMac, p.mac(), p.primaryIpv4(), table.ipv4(slot));
+        Mbuf.length(m, n);
+        counters.increment(SOLICITATIONS);
+        stage(p.id(), m);
+    }
+
+    @Override
+    public void transmit(final long packet, final int port, final long dstMac)
+    {
+        final long frame = Mbuf.data(packet);
+        EthernetFlyweight.putDstMac(frame, dstMac);
+        EthernetFlyweight.putSrcMac(frame, portById[port].mac());
+        counters.increment(RESOLVED_SENT);
+        stage(port, packet);
+    }
+
+    @Override
+    public void drop(final long packet, final int reason)
+    {
+        drop(packet);
+    }
+
+    private void drop(final long m)
+    {
+        counters.increment(DROPPED);
+        Mbuf.free(m);
+    }
+
+    /** Queues {@code m} for transmission out of {@code port} by worker 0; frees it when the ring is full. */
+    private void stage(final int port, final long m)
+    {
+        SlowPathBurst b = txBurst;
+        if (b != null && b.count() == b.mbufs.capacity())
+        {
+            publishTx();
+            b = txBurst;
+        }
+        if (b == null)
+        {
+            b = txRing.acquire();
+            txBurst = b;
+        }
+        if (b == null || !b.add(m, 0, port, 0))
+        {
+            counters.increment(TX_FULL);
+            Mbuf.free(m);
+        }
+    }
+
+    private void publishTx()
+    {
+        final SlowPathBurst b = txBurst;
+        if (b != null && b.count() > 0 && txRing.publish(b))
+        {
+            txBurst = null;
+        }
+    }
+
+    /** After the workers stopped: frees what waits in the rings and in neighbour queues. */
+    @Override
+    public void onClose()
+    {
+        for (final BurstRing<SlowPathBurst> ring : rings)
+        {
+            SlowPathBurst b;
+            while ((b = ring.poll()) != null)
+            {
+                b.mbufs.free();
+                ring.release(b);
+            }
+        }
+        resolver.removeAll();
+        if (txBurst != null)
+        {
+            txBurst.mbufs.free();
+        }
+        SlowPathBurst b;
+        while ((b = txRing.poll()) != null)
+        {
+            b.mbufs.free();
+            txRing.release(b);
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "slowpath";
+    }
+}

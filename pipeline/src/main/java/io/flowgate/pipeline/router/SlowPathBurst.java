@@ -1,0 +1,63 @@
+package io.flowgate.pipeline.router;
+
+import io.flowgate.pmd.port.MbufBurst;
+import java.lang.foreign.Arena;
+
+/**
+ * Packets a worker hands to the slow path, with why ({@link #reason}) and what the slow path needs to act
+ * (the port the packet came in on or is to leave by, and an argument such as a gateway address or an MTU).
+ * Circulates preallocated in a {@code BurstRing}.
+ */
+public final class SlowPathBurst
+{
+    /** An ARP frame: for the neighbour state machine. */
+    public static final int ARP = 1;
+    /** An IPv4 packet for one of the box's addresses. */
+    public static final int LOCAL = 2;
+    /** No route: ICMP destination (net) unreachable. */
+    public static final int NO_ROUTE = 3;
+    /** TTL ran out: ICMP time exceeded. */
+    public static final int TIME_EXCEEDED = 4;
+    /** Larger than the egress MTU with DF set: ICMP fragmentation needed; {@code argument} is the MTU. */
+    public static final int FRAGMENTATION_NEEDED = 5;
+    /** Larger than the egress MTU, DF clear: fragment; {@code argument} is the MTU, {@code port} the egress. */
+    public static final int FRAGMENT = 6;
+    /** The next hop's MAC is unknown: resolve; {@code argument} is the next-hop address, {@code port} the egress. */
+    public static final int RESOLVE = 7;
+    /** IPv6 neighbour discovery (ICMPv6 133..137). */
+    public static final int ND = 8;
+
+    public final MbufBurst mbufs;
+    public final int[] reason;
+    public final int[] port;
+    public final int[] argument;
+
+    public SlowPathBurst(final Arena arena, final int capacity)
+    {
+        this.mbufs = new MbufBurst(arena, capacity);
+        this.reason = new int[capacity];
+        this.port = new int[capacity];
+        this.argument = new int[capacity];
+    }
+
+    /** Appends a packet; false when the burst is full. */
+    public boolean add(final long mbuf, final int why, final int portId, final int arg)
+    {
+        final int n = mbufs.count();
+        if (n == mbufs.capacity())
+        {
+            return false;
+        }
+        mbufs.mbuf(n, mbuf);
+        reason[n] = why;
+        port[n] = portId;
+        argument[n] = arg;
+        mbufs.count(n + 1);
+        return true;
+    }
+
+    public int count()
+    {
+        return mbufs.count();
+    }
+}
