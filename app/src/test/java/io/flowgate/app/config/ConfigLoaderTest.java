@@ -41,7 +41,7 @@ class ConfigLoaderTest
         final FlowgateConfig config = ConfigLoader.load(Path.of("..", "docs", "examples", "router.yaml"));
         assertEquals(2, config.ports().size());
         assertEquals(4, config.routes().size());
-        assertEquals(FlowgateConfig.Dispatch.SOFTWARE, config.dispatch());
+        assertEquals(FlowgateConfig.Dispatch.RSS, config.dispatch());
     }
 
     @Test
