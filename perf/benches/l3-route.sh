@@ -22,7 +22,7 @@
 #   Schedule: l3fwd, flowgate, l3fwd, ... BENCH_ROUNDS times; medians.
 #
 # BENCH_REFERENCE_ONLY=1 runs only the l3fwd rounds and prints their median (not a
-# contract line) — for use until `flowgate route` exists.
+# contract line).
 
 L3R_FLOWS=4096
 L3R_SIZE=64
@@ -43,15 +43,47 @@ l3r_vdevs() {
     printf '%s\n' "--vdev=net_pcap0,rx_pcap=$1,infinite_rx=1" "--vdev=net_null0,no-rx=1"
 }
 
-# The routes in the form flowgate is given: "PREFIX/LEN PORT" lines. flowgate's
-# routing configuration format is not final; this plain file is provisional.
-l3r_write_flowgate_routes() {
+# flowgate is given the same routing as its configuration file (docs/configuration.md):
+# each port's address makes the connected route l3fwd gets as a rule (198.18.0.0/16 ->
+# port 0, 198.19.0.0/16 -> port 1), and the traffic's one destination, 198.19.0.1, is a
+# permanent neighbour at the MAC l3fwd is given with --eth-dest (net_null answers no ARP).
+# l3r_write_flowgate_config FILE PCAP EAL_ARGS...
+l3r_write_flowgate_config() {
+    local file=$1 pcap=$2 a; shift 2
     {
-        echo "# l3-route routing table: PREFIX/LEN PORT (provisional format; '#' comments)"
-        echo "# next hops (dst MAC per output port), as given to l3fwd --eth-dest:"
-        printf '#   port %s\n' "${L3R_NEIGHBOURS[@]}"
-        printf '%s\n' "${L3R_ROUTES[@]}"
-    } >"$1"
+        echo "# l3-route: flowgate's side, the same routes and next hop as l3fwd's"
+        printf 'eal: ['
+        local first=1
+        for a in "$@"; do ((first)) || printf ', '; printf '"%s"' "$a"; first=0; done
+        echo ']'
+        echo "workers: [$BENCH_FWD_CORE]"
+        echo "ports:"
+        echo "  - name: p0"
+        echo "    device: net_pcap0,rx_pcap=$pcap,infinite_rx=1"
+        echo "    addresses: [198.18.255.254/16]"
+        echo "  - name: p1"
+        echo "    device: net_null0,no-rx=1"
+        echo "    addresses: [198.19.255.254/16]"
+        echo "neighbours:"
+        echo "  - {port: p1, address: 198.19.0.1, mac: \"${L3R_NEIGHBOURS[1]#* }\"}"
+    } >"$file"
+}
+
+# l3r_flowgate_rate LOG CONFIG: `flowgate run --config` for the warm-up and the window;
+# BENCH_RATE = tx_pps of its "route summary" line (packets routed out per second over
+# the window, the same quantity as l3fwd's port 1 transmit rate).
+l3r_flowgate_rate() {
+    local log=$1 config=$2 pid rc
+    local cmd=("$FLOWGATE" run --config "$config" --warmup "$BENCH_WARMUP" --duration "$BENCH_WINDOW" --stats-interval 1)
+    echo "# ${cmd[*]}" >"$log"
+    (cd "$BENCH_ROOT" && exec timeout -k 5 $((BENCH_WARMUP + BENCH_WINDOW + 60)) "${cmd[@]}") >>"$log" 2>&1 &
+    pid=$!
+    BENCH_PIDS+=("$pid")
+    wait "$pid"; rc=$?; bench_untrack "$pid"
+    ((rc == 0)) || { tail -20 "$log" >&2; bench_die "flowgate run exited with $rc (see $log)"; }
+    BENCH_RATE=$(grep -E "^route summary " "$log" | tail -1 | tr ' ' '\n' \
+        | awk -F= '$1 == "tx_pps" { printf "%.0f\n", $2; f = 1 } END { exit !f }') \
+        || bench_die "no 'route summary ... tx_pps=' line in $log"
 }
 
 # l3fwd's --rule_ipv4 file: "R<prefix>/<len> <port>" per route. l3fwd reads rule
@@ -65,7 +97,7 @@ l3r_write_l3fwd_rules() {
 
 # flowgate's routing audit, the same as l3fwd's: from the per-port totals that
 # `flowgate fwd` prints at exit ("port N NAME: rx N tx N ..."), port 0 must transmit
-# nothing and port 1 at least 99% of what port 0 received. If `flowgate route` does
+# nothing and port 1 at least 99% of what port 0 received. If `flowgate run` does
 # not print those lines the audit is skipped with a warning (the rate still counts).
 l3r_audit_flowgate() {
     local log=$1 v
@@ -78,16 +110,12 @@ l3r_audit_flowgate() {
     case $v in
         ok) ;;
         none) bench_log "warning: no per-port totals in $log: flowgate's routing not audited" ;;
-        *) bench_die "flowgate route did not route all traffic to port 1: $v (see $log)" ;;
+        *) bench_die "flowgate did not route all traffic to port 1: $v (see $log)" ;;
     esac
 }
 
 bench_main() {
     bench_need_flowgate      # builds the project; gen-pcap writes the traffic
-    if [[ $BENCH_REFERENCE_ONLY != 1 ]]; then
-        bench_flowgate_has_command route \
-            || bench_die "flowgate route is not implemented yet (BENCH_REFERENCE_ONLY=1 runs the l3fwd half alone)"
-    fi
     bench_need_l3fwd
 
     local pcap=$BENCH_DIR/udp-${L3R_FLOWS}flows-${L3R_SIZE}B.pcap
@@ -97,9 +125,7 @@ bench_main() {
         || bench_die "flowgate gen-pcap failed (see $BENCH_DIR/gen-pcap.log)"
     [[ -s $pcap ]] || bench_die "gen-pcap wrote no $pcap"
 
-    local routes=$BENCH_DIR/routes.txt rules4=$BENCH_DIR/l3fwd-rules-v4.cfg
-    local rules6=$BENCH_DIR/l3fwd-rules-v6.cfg
-    l3r_write_flowgate_routes "$routes"
+    local rules4=$BENCH_DIR/l3fwd-rules-v4.cfg rules6=$BENCH_DIR/l3fwd-rules-v6.cfg
     l3r_write_l3fwd_rules "$rules4" "$rules6"
 
     # l3fwd (22.11) options:
@@ -139,10 +165,10 @@ bench_main() {
         echo "l3-route round=$r tool=l3fwd-lpm mpps=$mpps"
 
         [[ $BENCH_REFERENCE_ONLY == 1 ]] && continue
-        bench_eal_args "$(bench_prefix "flowgate-$r")"
-        bench_log "round $r/$BENCH_ROUNDS: flowgate route (${BENCH_WARMUP}s warm-up + ${BENCH_WINDOW}s window)"
-        bench_flowgate_cmd_rate "$BENCH_DIR/flowgate-route-$r.log" "$BENCH_WARMUP" "$BENCH_WINDOW" \
-            route --routes "$routes" -- "${BENCH_EAL[@]}" "${vdevs[@]}"
+        bench_eal_args "$(bench_prefix "flowgate-$r")" "$BENCH_MAIN_CORE"
+        bench_log "round $r/$BENCH_ROUNDS: flowgate run --config (${BENCH_WARMUP}s warm-up + ${BENCH_WINDOW}s window)"
+        l3r_write_flowgate_config "$BENCH_DIR/flowgate-$r.yaml" "$pcap" "${BENCH_EAL[@]}"
+        l3r_flowgate_rate "$BENCH_DIR/flowgate-route-$r.log" "$BENCH_DIR/flowgate-$r.yaml"
         l3r_audit_flowgate "$BENCH_DIR/flowgate-route-$r.log"
         mpps=$(bench_pps_to_mpps "$BENCH_RATE"); fg+=("$mpps")
         echo "l3-route round=$r tool=flowgate mpps=$mpps"

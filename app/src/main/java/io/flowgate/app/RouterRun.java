@@ -37,12 +37,14 @@ final class RouterRun
 {
     private final FlowgateConfig config;
     private final double durationSeconds;
+    private final double warmupSeconds;
     private final double statsIntervalSeconds;
 
-    RouterRun(final FlowgateConfig config, final double durationSeconds, final double statsIntervalSeconds)
+    RouterRun(final FlowgateConfig config, final double durationSeconds, final double warmupSeconds, final double statsIntervalSeconds)
     {
         this.config = config;
         this.durationSeconds = durationSeconds;
+        this.warmupSeconds = warmupSeconds;
         this.statsIntervalSeconds = statsIntervalSeconds;
     }
 
@@ -151,7 +153,17 @@ final class RouterRun
             }
             final int[] workerCpus = config.workers().stream().mapToInt(Integer::intValue).toArray();
             final int slowPathCpu = config.workers().contains(0) || cpusOf() == 1 ? workerCpus[0] : 0;
-            final Router router = Router.start(eal, ports, routes, pool, workerCpus, slowPathCpu, config.burst(), config.ringSize());
+            final List<Router.StaticNeighbour> neighbours = new ArrayList<>();
+            for (final FlowgateConfig.NeighbourSpec n : config.neighbours())
+            {
+                if (n.address() instanceof Inet4Address)
+                {
+                    neighbours.add(new Router.StaticNeighbour(ports[portIndex(n.port())].id(), ByteBuffer.wrap(n.address().getAddress()).getInt(),
+                        n.mac()));
+                }
+            }
+            final Router router = Router.start(eal, ports, routes, pool, workerCpus, slowPathCpu, config.burst(), config.ringSize(),
+                neighbours);
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu);
             report(router, stop);
             router.close();
@@ -189,22 +201,45 @@ final class RouterRun
         }
     }
 
+    /**
+     * A counter line per interval until the duration (after the warm-up) ends or a stop is requested; then the
+     * summary, whose rates are over the window after the warm-up.
+     */
     private void report(final Router router, final StopSignal stop)
     {
         final long startNs = System.nanoTime();
-        final long endNs = durationSeconds == 0 ? Long.MAX_VALUE : startNs + (long)(durationSeconds * 1e9);
+        final long warmEndNs = startNs + (long)(warmupSeconds * 1e9);
+        final long endNs = durationSeconds == 0 ? Long.MAX_VALUE : warmEndNs + (long)(durationSeconds * 1e9);
         final long intervalNs = statsIntervalSeconds == 0 ? Long.MAX_VALUE : (long)(statsIntervalSeconds * 1e9);
         long nextNs = intervalNs == Long.MAX_VALUE ? Long.MAX_VALUE : startNs + intervalNs;
+        long windowStartNs = warmupSeconds == 0 ? startNs : -1;
+        long rx0 = 0;
+        long tx0 = 0;
         while (!stop.requested() && System.nanoTime() < endNs)
         {
-            if (System.nanoTime() >= nextNs)
+            final long nowNs = System.nanoTime();
+            if (windowStartNs < 0 && nowNs >= warmEndNs)
             {
-                System.out.println(line(router, "route", (System.nanoTime() - startNs) / 1e9));
+                windowStartNs = nowNs;
+                rx0 = router.workerTotal(RouterWorker.RX);
+                tx0 = router.workerTotal(RouterWorker.TX);
+            }
+            if (nowNs >= nextNs)
+            {
+                System.out.println(line(router, "route", (nowNs - startNs) / 1e9));
                 nextNs += intervalNs;
             }
-            sleepMillis(20);
+            sleepMillis(10);
         }
-        System.out.println(line(router, "route summary", (System.nanoTime() - startNs) / 1e9));
+        final long nowNs = System.nanoTime();
+        if (windowStartNs < 0)
+        {
+            windowStartNs = nowNs;
+        }
+        final double window = Math.max(1e-9, (nowNs - windowStartNs) / 1e9);
+        System.out.println(line(router, String.format(Locale.ROOT, "route summary window_s=%.3f rx_pps=%.0f tx_pps=%.0f", window,
+            (router.workerTotal(RouterWorker.RX) - rx0) / window, (router.workerTotal(RouterWorker.TX) - tx0) / window),
+            (nowNs - startNs) / 1e9));
     }
 
     private static String line(final Router router, final String prefix, final double seconds)

@@ -27,6 +27,9 @@ final class RunCommand implements Callable<Integer>
     @Option(names = "--duration", description = "seconds to run; 0 runs until Ctrl-C (default: 10 for the embedded default, 0 with --config)")
     Double durationSeconds;
 
+    @Option(names = "--warmup", defaultValue = "0", description = "with --config: seconds before the summary's rate window opens")
+    double warmupSeconds;
+
     @Option(names = "--stats-interval", defaultValue = "1", description = "seconds between counter lines; 0 prints none")
     double statsIntervalSeconds;
 
@@ -38,7 +41,8 @@ final class RunCommand implements Callable<Integer>
     {
         if (config != null)
         {
-            return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, statsIntervalSeconds).run();
+            return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, warmupSeconds,
+                statsIntervalSeconds).run();
         }
         final double duration = durationSeconds == null ? 10 : durationSeconds;
         final Path dir = Files.createTempDirectory("flowgate-run-");

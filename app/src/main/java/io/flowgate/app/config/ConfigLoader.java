@@ -1,6 +1,7 @@
 package io.flowgate.app.config;
 
 import io.flowgate.app.config.FlowgateConfig.Dispatch;
+import io.flowgate.app.config.FlowgateConfig.NeighbourSpec;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
@@ -41,7 +42,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader
 {
     private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
-    private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes");
+    private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes",
+        "neighbours");
+    private static final Set<String> NEIGHBOUR_KEYS = Set.of("port", "address", "mac");
+    private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
     private static final Set<String> RING_KEYS = Set.of("size");
     private static final Set<String> PORT_KEYS = Set.of("name", "device", "queues", "rxd", "txd", "mtu", "addresses");
     private static final Set<String> ROUTE_KEYS = Set.of("to", "via", "port");
@@ -132,7 +136,8 @@ public final class ConfigLoader
         }
         final List<PortSpec> ports = ports(required(top, "ports", root), dispatch, workers.size());
         final List<RouteSpec> routes = top.containsKey("routes") ? routes(value(top, "routes"), ports) : List.of();
-        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes);
+        final List<NeighbourSpec> neighbours = top.containsKey("neighbours") ? neighbours(value(top, "neighbours"), ports) : List.of();
+        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours);
     }
 
     private List<PortSpec> ports(final Node node, final Dispatch dispatch, final int workers)
@@ -255,6 +260,40 @@ public final class ConfigLoader
             routes.add(new RouteSpec(to, List.copyOf(via), port, line(item)));
         }
         return List.copyOf(routes);
+    }
+
+    private List<NeighbourSpec> neighbours(final Node node, final List<PortSpec> ports)
+    {
+        final List<NeighbourSpec> neighbours = new ArrayList<>();
+        final Set<String> seen = new HashSet<>();
+        for (final Node item : sequence(node, "neighbours"))
+        {
+            final Map<String, NodeTuple> entry = mapping(item, "a neighbour", NEIGHBOUR_KEYS);
+            final Node portNode = required(entry, "port", item);
+            final String port = scalar(portNode, "port");
+            if (ports.stream().noneMatch(p -> p.name().equals(port)))
+            {
+                throw error(portNode, "no port named '" + port + "'");
+            }
+            final Node addressNode = required(entry, "address", item);
+            final InetAddress address = address(addressNode);
+            if (!onLink(address, ports, port))
+            {
+                throw error(addressNode, address.getHostAddress() + " is not on a network of port " + port);
+            }
+            if (!seen.add(port + " " + address.getHostAddress()))
+            {
+                throw error(addressNode, "neighbour " + address.getHostAddress() + " on port " + port + " is given twice");
+            }
+            final Node macNode = required(entry, "mac", item);
+            final String mac = scalar(macNode, "mac");
+            if (!MAC.matcher(mac).matches())
+            {
+                throw error(macNode, "'" + mac + "' is not a MAC address like 02:00:00:00:00:01");
+            }
+            neighbours.add(new NeighbourSpec(port, address, Long.parseLong(mac.replace(":", ""), 16), line(item)));
+        }
+        return List.copyOf(neighbours);
     }
 
     private static boolean onLink(final InetAddress gateway, final List<PortSpec> ports, final String portName)

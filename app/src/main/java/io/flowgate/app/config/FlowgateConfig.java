@@ -14,9 +14,10 @@ import java.util.List;
  * @param ringSize   slots of each SPSC ring between cores.
  * @param ports      the ports, in port-id order.
  * @param routes     static routes (connected routes come from the ports' addresses).
+ * @param neighbours permanent neighbour entries (as {@code ip neigh add ... nud permanent}).
  */
 public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
-                             List<PortSpec> ports, List<RouteSpec> routes)
+                             List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours)
 {
     public enum Dispatch
     {
@@ -38,6 +39,11 @@ public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> 
 
     public record PortSpec(String name, String device, int queues, int rxDescriptors, int txDescriptors, int mtu,
                            List<Prefix> addresses, int line)
+    {
+    }
+
+    /** A permanent neighbour: {@code address} on {@code port} is at {@code mac} (low 48 bits). */
+    public record NeighbourSpec(String port, InetAddress address, long mac, int line)
     {
     }
 

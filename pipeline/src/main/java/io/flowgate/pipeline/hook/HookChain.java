@@ -233,6 +233,12 @@ public final class HookChain
      *
      * @return the packets still ACCEPT afterwards.
      */
+    /** Whether {@code hook} has no handler now: the worker may skip running it (and its counters stay still). */
+    public boolean isEmpty(final Hook hook)
+    {
+        return ((HookRegistration[])ENTRIES.getAcquire(entries, hook.ordinal())).length == 0;
+    }
+
     public int run(final Hook hook, final PacketBurst burst)
     {
         final int hookNumber = hook.ordinal();

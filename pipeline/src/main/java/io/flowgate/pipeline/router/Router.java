@@ -48,9 +48,15 @@ public final class Router implements AutoCloseable
         this.arena = arena;
     }
 
+    /** A permanent neighbour entry: IPv4 {@code address} on port {@code portId} is at {@code mac}. */
+    public record StaticNeighbour(int portId, int address, long mac)
+    {
+    }
+
     @SuppressWarnings("unchecked")
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
-                               final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize)
+                               final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
+                               final List<StaticNeighbour> staticNeighbours)
     {
         final IntHashSet local = new IntHashSet();
         for (final RouterPort port : ports)
@@ -69,9 +75,16 @@ public final class Router implements AutoCloseable
         }
         final BurstRing<SlowPathBurst> txRing = new BurstRing<>(Math.max(2, ringSize / burstSize), () -> new SlowPathBurst(arena, burstSize));
         final SlowPath slowPath = new SlowPath(rings, txRing, ports, pool, neighbours, NeighbourParams.linuxDefaults());
+        for (final StaticNeighbour n : staticNeighbours)
+        {
+            // Before the slow path's thread starts, which then is the table's only writer (start() publishes).
+            if (!slowPath.resolver().addPermanent(n.portId(), n.address(), n.mac(), System.nanoTime()))
+            {
+                throw new IllegalStateException("cannot add neighbour entry " + n);
+            }
+        }
         final List<RouterWorker> workers = new ArrayList<>();
         final List<AgentRunner> runners = new ArrayList<>();
-        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
         for (int w = 0; w < workerCpus.length; w++)
         {
             final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.nextHops(),
@@ -79,6 +92,7 @@ public final class Router implements AutoCloseable
             workers.add(worker);
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
+        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
         return new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
     }
 

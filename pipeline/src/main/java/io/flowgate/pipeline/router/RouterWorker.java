@@ -155,15 +155,24 @@ public final class RouterWorker implements Agent
         ParseStage.run(b);
         classify(b, n);
         ipv4Input.process(b);
-        hooks.run(Hook.PREROUTING, b);
+        if (!hooks.isEmpty(Hook.PREROUTING))
+        {
+            hooks.run(Hook.PREROUTING, b);
+        }
         routeStage(b, n);
         hookOn(Hook.INPUT, b, n, true);
-        hookOn(Hook.FORWARD, b, n, false);
-        park(b, n, false);
-        ipForward.process(b); // TTL of forwarded packets only: the box's own packets keep theirs
-        unpark(b, n);
+        deliverLocal(b, n);
+        // From here on every ACCEPTed packet is being forwarded.
+        if (!hooks.isEmpty(Hook.FORWARD))
+        {
+            hooks.run(Hook.FORWARD, b);
+        }
+        ipForward.process(b);
         mtuStage(b, n);
-        hookOn(Hook.POSTROUTING, b, n, false);
+        if (!hooks.isEmpty(Hook.POSTROUTING))
+        {
+            hooks.run(Hook.POSTROUTING, b);
+        }
         neighbourStage(b, n);
         tail(b, n);
     }
@@ -198,7 +207,10 @@ public final class RouterWorker implements Agent
     /** Local or forwarded; for forwarded packets the LPM lookup (whole burst at once) and the ECMP choice. */
     private void routeStage(final PacketBurst b, final int n)
     {
-        SymmetricFlowHash.run(b);
+        if (nextHops.groupsInUse() > 0)
+        {
+            SymmetricFlowHash.run(b); // only ECMP needs it
+        }
         for (int i = 0; i < n; i++)
         {
             local[i] = false;
@@ -233,9 +245,13 @@ public final class RouterWorker implements Agent
         }
     }
 
-    /** Runs {@code hook} over the local packets ({@code wantLocal}) or the forwarded ones only. */
+    /** Runs {@code hook} over the local packets ({@code wantLocal}) or the forwarded ones only, when it has handlers. */
     private void hookOn(final Hook hook, final PacketBurst b, final int n, final boolean wantLocal)
     {
+        if (hooks.isEmpty(hook))
+        {
+            return;
+        }
         park(b, n, wantLocal);
         hooks.run(hook, b);
         unpark(b, n);
@@ -266,12 +282,24 @@ public final class RouterWorker implements Agent
         }
     }
 
+    /** Packets for the box itself, past INPUT, go to the slow path (no local sockets in the worker). */
+    private void deliverLocal(final PacketBurst b, final int n)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            if (local[i] && b.verdict[i] == Verdict.ACCEPT)
+            {
+                toSlowPath(b, i, SlowPathBurst.LOCAL, b.inPort[i], 0);
+            }
+        }
+    }
+
     /** Larger than the egress MTU: fragmentation needed (DF) or fragmentation, both in the slow path. */
     private void mtuStage(final PacketBurst b, final int n)
     {
         for (int i = 0; i < n; i++)
         {
-            if (b.verdict[i] != Verdict.ACCEPT || local[i])
+            if (b.verdict[i] != Verdict.ACCEPT)
             {
                 continue;
             }
@@ -295,14 +323,28 @@ public final class RouterWorker implements Agent
     /** The next hop's MAC from the neighbour table; a miss goes to the slow path to resolve. Then the L2 rewrite. */
     private void neighbourStage(final PacketBurst b, final int n)
     {
+        int lastPort = -1;
+        int lastGateway = 0;
+        long lastMac = NeighbourTable.NO_MAC;
         for (int i = 0; i < n; i++)
         {
-            if (b.verdict[i] != Verdict.ACCEPT || local[i])
+            if (b.verdict[i] != Verdict.ACCEPT)
             {
                 continue;
             }
             final int out = b.outPort[i];
-            final long mac = neighbours.lookupMac(out, gateway[i]);
+            final long mac;
+            if (out == lastPort && gateway[i] == lastGateway && lastMac != NeighbourTable.NO_MAC)
+            {
+                mac = lastMac; // same next hop as the previous packet: one table read per run of a burst
+            }
+            else
+            {
+                mac = neighbours.lookupMac(out, gateway[i]);
+                lastPort = out;
+                lastGateway = gateway[i];
+                lastMac = mac;
+            }
             if (mac == NeighbourTable.NO_MAC)
             {
                 toSlowPath(b, i, SlowPathBurst.RESOLVE, out, gateway[i]);
@@ -321,16 +363,9 @@ public final class RouterWorker implements Agent
             final int v = b.verdict[i];
             if (v == Verdict.ACCEPT)
             {
-                if (local[i])
-                {
-                    toSlowPath(b, i, SlowPathBurst.LOCAL, b.inPort[i], 0);
-                }
-                else
-                {
-                    final MbufBurst stage = txStageById[b.outPort[i]];
-                    stage.mbuf(stage.count(), b.mbuf(i));
-                    stage.count(stage.count() + 1);
-                }
+                final MbufBurst stage = txStageById[b.outPort[i]];
+                stage.mbuf(stage.count(), b.mbuf(i));
+                stage.count(stage.count() + 1);
             }
             else if (v == Verdict.DROP)
             {
