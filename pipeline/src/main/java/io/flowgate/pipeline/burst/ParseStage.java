@@ -30,6 +30,9 @@ public final class ParseStage
             length[i] = Mbuf.dataLength(m);
             burst.inPort[i] = Mbuf.port(m);
         }
+        // Measured 2026-11-23 (JFR, flowgate run on net_pcap -> net_null): this stage was half of the
+        // worker's samples with a VLAN walk and a second EtherType read per packet; untagged frames,
+        // the common case, now take one read of the EtherType.
         for (int i = 0; i < n; i++)
         {
             burst.outPort[i] = -1;
@@ -43,10 +46,20 @@ public final class ParseStage
                 burst.l3[i] = 0;
                 continue;
             }
-            final int offset = EthernetFlyweight.payloadOffset(frame[i]);
+            final int type = EthernetFlyweight.getEtherType(frame[i]);
+            final int offset;
+            if (EthernetFlyweight.isVlanEtherType(type))
+            {
+                offset = EthernetFlyweight.payloadOffset(frame[i]);
+                burst.etherType[i] = EthernetFlyweight.payloadEtherType(frame[i]);
+            }
+            else
+            {
+                offset = EthernetFlyweight.HEADER_LENGTH;
+                burst.etherType[i] = type;
+            }
             burst.verdict[i] = Verdict.ACCEPT;
             burst.reason[i] = 0;
-            burst.etherType[i] = EthernetFlyweight.payloadEtherType(frame[i]);
             burst.l3[i] = offset < length[i] ? frame[i] + offset : 0;
         }
     }
