@@ -105,6 +105,29 @@ class RealHostsRouterIT
     }
 
     @Test
+    void shouldShowItselfAsTheFirstHopToTraceroute() throws Exception
+    {
+        final String trace = testbed.in(testbed.a, "traceroute -n -q 1 -w 2 -m 4 " + testbed.addressB);
+        final String[] lines = trace.strip().split("\n");
+        assertTrue(lines.length >= 3, trace);
+        assertTrue(lines[1].trim().startsWith("1  " + testbed.routerA), "hop 1 is flowgate:\n" + trace);
+        assertTrue(lines[2].trim().startsWith("2  " + testbed.addressB), "hop 2 is host b:\n" + trace);
+    }
+
+    @Test
+    void shouldCarryAnIperf3TcpRunFromAToB() throws Exception
+    {
+        final Process server = new ProcessBuilder("ip", "netns", "exec", testbed.b, "timeout", "30", "iperf3", "-s", "-1", "-p", "5201")
+            .redirectErrorStream(true).start();
+        Thread.sleep(700);
+        final String up = testbed.in(testbed.a, "timeout 20 iperf3 -c " + testbed.addressB + " -p 5201 -t 2 -J");
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(up.contains("\"sum_received\"") && !up.contains("\"error\""), up);
+        final long received = Long.parseLong(up.replaceAll("(?s).*\"sum_received\":\\s*\\{[^}]*?\"bytes\":\\s*(\\d+).*", "$1"));
+        assertTrue(received > 1_000_000, "more than 1 MB crossed in 2 s: " + received);
+    }
+
+    @Test
     void shouldReturnTimeExceededWhenTheTtlRunsOut() throws Exception
     {
         final String out = runAllowingFailure(testbed.a, "ping -c 1 -t 1 -W 2 " + testbed.addressB);
