@@ -1,6 +1,5 @@
 package io.flowgate.app;
 
-import io.flowgate.nativebindings.DpdkException;
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mempool;
@@ -138,7 +137,7 @@ final class Forwarding
                 System.out.println("port " + port.id() + " " + port.name() + ": rx " + s.ipackets() + " tx " + s.opackets()
                     + " missed " + s.imissed() + " rx-errors " + s.ierrors() + " tx-errors " + s.oerrors() + " rx-nombuf " + s.rxNoMbuf());
             }
-            closeAll(ports);
+            DpdkPort.closeAll(ports);
             final int leaked = pool.inUse() - baseline;
             System.out.println("mbufs in use: " + inUseAfterStart + " while running (held by devices), " + pool.inUse()
                 + " after shutdown (baseline " + baseline + ")");
@@ -156,7 +155,7 @@ final class Forwarding
         }
         catch (final RuntimeException ex)
         {
-            closeQuietly(ports, ex);
+            DpdkPort.closeAll(ports, ex);
             throw ex;
         }
     }
@@ -272,44 +271,6 @@ final class Forwarding
             count += Math.max(0, gc.getCollectionCount());
         }
         return count;
-    }
-
-    private static void closeAll(final List<DpdkPort> ports)
-    {
-        DpdkException failure = null;
-        for (final DpdkPort port : ports)
-        {
-            try
-            {
-                port.close();
-            }
-            catch (final DpdkException ex)
-            {
-                if (failure == null)
-                {
-                    failure = ex;
-                }
-            }
-        }
-        if (failure != null)
-        {
-            throw failure;
-        }
-    }
-
-    private static void closeQuietly(final List<DpdkPort> ports, final RuntimeException cause)
-    {
-        for (final DpdkPort port : ports)
-        {
-            try
-            {
-                port.close();
-            }
-            catch (final RuntimeException ex)
-            {
-                cause.addSuppressed(ex);
-            }
-        }
     }
 
     private static void sleep(final long nanos)

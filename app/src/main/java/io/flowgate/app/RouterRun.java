@@ -4,7 +4,6 @@ import io.flowgate.app.config.FlowgateConfig;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
-import io.flowgate.nativebindings.DpdkException;
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mempool;
@@ -152,7 +151,7 @@ final class RouterRun
                 System.out.println("route " + route);
             }
             final int[] workerCpus = config.workers().stream().mapToInt(Integer::intValue).toArray();
-            final int slowPathCpu = config.workers().contains(0) || cpusOf() == 1 ? workerCpus[0] : 0;
+            final int slowPathCpu = config.workers().contains(0) ? workerCpus[0] : 0;
             final List<Router.StaticNeighbour> neighbours = new ArrayList<>();
             for (final FlowgateConfig.NeighbourSpec n : config.neighbours())
             {
@@ -173,7 +172,7 @@ final class RouterRun
                 System.out.println("port " + port.id() + " " + port.name() + ": rx " + s.ipackets() + " tx " + s.opackets() + " missed "
                     + s.imissed() + " rx-nombuf " + s.rxNoMbuf());
             }
-            closeAll(opened);
+            DpdkPort.closeAll(opened);
             opened.clear();
             System.out.println("mbufs in use: " + pool.inUse() + " after shutdown (baseline " + baseline + ")");
             final int leaked = pool.inUse() - baseline;
@@ -186,17 +185,7 @@ final class RouterRun
         }
         catch (final RuntimeException ex)
         {
-            for (final DpdkPort port : opened)
-            {
-                try
-                {
-                    port.close();
-                }
-                catch (final RuntimeException suppressed)
-                {
-                    ex.addSuppressed(suppressed);
-                }
-            }
+            DpdkPort.closeAll(opened, ex);
             throw ex;
         }
     }
@@ -272,31 +261,6 @@ final class RouterRun
             }
         }
         throw new IllegalStateException("no port named " + name); // the loader refuses such a file
-    }
-
-    private static int cpusOf()
-    {
-        return Runtime.getRuntime().availableProcessors();
-    }
-
-    private static void closeAll(final List<DpdkPort> ports)
-    {
-        DpdkException failure = null;
-        for (final DpdkPort port : ports)
-        {
-            try
-            {
-                port.close();
-            }
-            catch (final DpdkException ex)
-            {
-                failure = failure == null ? ex : failure;
-            }
-        }
-        if (failure != null)
-        {
-            throw failure;
-        }
     }
 
     private static void sleepMillis(final long millis)

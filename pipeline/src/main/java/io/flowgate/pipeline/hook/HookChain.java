@@ -227,18 +227,18 @@ public final class HookChain
     // Data path
     // ------------------------------------------------------------------------------------------------------
 
-    /**
-     * Worker only: runs {@code hook}'s handlers over the packets of {@code burst} whose verdict is ACCEPT,
-     * leaving each with its outcome in {@code burst.verdict} (see the class comment).
-     *
-     * @return the packets still ACCEPT afterwards.
-     */
     /** Whether {@code hook} has no handler now: the worker may skip running it (and its counters stay still). */
     public boolean isEmpty(final Hook hook)
     {
         return ((HookRegistration[])ENTRIES.getAcquire(entries, hook.ordinal())).length == 0;
     }
 
+    /**
+     * Worker only: runs {@code hook}'s handlers over the packets of {@code burst} whose verdict is ACCEPT,
+     * leaving each with its outcome in {@code burst.verdict} (see the class comment).
+     *
+     * @return the packets still ACCEPT afterwards.
+     */
     public int run(final Hook hook, final PacketBurst burst)
     {
         final int hookNumber = hook.ordinal();

@@ -1,10 +1,8 @@
 package io.flowgate.pipeline.ip;
 
-import io.flowgate.nativebindings.Memory;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.hook.Counters;
 import io.flowgate.pipeline.hook.Verdict;
-import io.flowgate.pmd.checksum.Checksum;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.header.Ipv4Flyweight;
 import io.flowgate.pmd.header.Ipv6Flyweight;
@@ -80,7 +78,7 @@ public final class IpForward
                 }
                 else
                 {
-                    decrementTtl(header);
+                    Ipv4Flyweight.decrementTtl(header);
                     decremented4++;
                 }
             }
@@ -94,7 +92,7 @@ public final class IpForward
                 }
                 else
                 {
-                    decrementHopLimit(header);
+                    Ipv6Flyweight.decrementHopLimit(header);
                     decremented6++;
                 }
             }
@@ -113,50 +111,9 @@ public final class IpForward
         return Ipv4Flyweight.getTtl(ipv4Address) <= 1;
     }
 
-    /**
-     * Decrements the TTL of the IPv4 packet at {@code ipv4Address} and updates its header checksum
-     * incrementally (RFC 1624 eqn. 3 over the TTL/protocol word, as Linux {@code ip_decrease_ttl} does and
-     * RFC 1812 5.3.1 allows). The caller has checked {@link #ttlExpired} first; a TTL of 0 is left alone.
-     * The static twin of {@code Ipv4Flyweight.decrementTtl()}, for stages that hold raw addresses.
-     *
-     * @return the TTL now in the header.
-     */
-    public static int decrementTtl(final long ipv4Address)
-    {
-        final long wordAddress = ipv4Address + Ipv4Flyweight.TTL_OFFSET;
-        final int oldWord = Memory.getShortBE(wordAddress);
-        if (oldWord < 0x0100)
-        {
-            return 0;
-        }
-        final int newWord = oldWord - 0x0100;
-        Memory.putShortBE(wordAddress, newWord);
-        Ipv4Flyweight.putChecksum(
-            ipv4Address, Checksum.adjust16(Ipv4Flyweight.getChecksum(ipv4Address), oldWord, newWord));
-        return newWord >>> 8;
-    }
-
     /** Whether the IPv6 packet at {@code ipv6Address} may not be forwarded: hop limit 0 or 1. */
     public static boolean hopLimitExpired(final long ipv6Address)
     {
         return Ipv6Flyweight.getHopLimit(ipv6Address) <= 1;
-    }
-
-    /**
-     * Decrements the hop limit of the IPv6 packet at {@code ipv6Address}; no checksum covers it. A hop limit
-     * of 0 is left alone.
-     *
-     * @return the hop limit now in the header.
-     */
-    public static int decrementHopLimit(final long ipv6Address)
-    {
-        final long hopLimitAddress = ipv6Address + Ipv6Flyweight.HOP_LIMIT_OFFSET;
-        final int hopLimit = Memory.getUnsignedByte(hopLimitAddress);
-        if (hopLimit == 0)
-        {
-            return 0;
-        }
-        Memory.putByte(hopLimitAddress, (byte)(hopLimit - 1));
-        return hopLimit - 1;
     }
 }

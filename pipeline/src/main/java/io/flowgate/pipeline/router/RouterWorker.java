@@ -371,7 +371,7 @@ public final class RouterWorker implements Agent
             {
                 if (b.reason[i] == IpDropReason.TIME_EXCEEDED)
                 {
-                    b.verdict[i] = Verdict.ACCEPT;
+                    // IpForward drops it; a router owes the sender an ICMP time exceeded (as ip_forward does).
                     toSlowPath(b, i, SlowPathBurst.TIME_EXCEEDED, b.inPort[i], 0);
                 }
                 else

@@ -24,8 +24,6 @@ public final class SlowPathBurst
     public static final int FRAGMENT = 6;
     /** The next hop's MAC is unknown: resolve; {@code argument} is the next-hop address, {@code port} the egress. */
     public static final int RESOLVE = 7;
-    /** IPv6 neighbour discovery (ICMPv6 133..137). */
-    public static final int ND = 8;
 
     public final MbufBurst mbufs;
     public final int[] reason;

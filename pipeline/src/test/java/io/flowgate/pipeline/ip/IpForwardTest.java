@@ -68,13 +68,13 @@ class IpForwardTest
         {
             ipv4.ttl(ttl).updateHeaderChecksum();
 
-            assertEquals(ttl - 1, IpForward.decrementTtl(header));
+            assertEquals(ttl - 1, Ipv4Flyweight.decrementTtl(header));
 
             assertEquals(ttl - 1, ipv4.ttl());
             assertEquals(ipv4.computeHeaderChecksum(), ipv4.checksum(), "ttl " + ttl);
             assertTrue(ipv4.isHeaderChecksumValid());
         }
-        assertEquals(0, IpForward.decrementTtl(header));
+        assertEquals(0, Ipv4Flyweight.decrementTtl(header));
         assertEquals(0, ipv4.ttl());
     }
 
@@ -84,11 +84,11 @@ class IpForwardTest
         final long header = add(CapturedPackets.IPV6_UDP, EthernetFlyweight.ETHER_TYPE_IPV6);
 
         assertFalse(IpForward.hopLimitExpired(header));
-        assertEquals(63, IpForward.decrementHopLimit(header));
+        assertEquals(63, Ipv6Flyweight.decrementHopLimit(header));
         ipv6.wrap(header).hopLimit(1);
         assertTrue(IpForward.hopLimitExpired(header));
         ipv6.hopLimit(0);
-        assertEquals(0, IpForward.decrementHopLimit(header));
+        assertEquals(0, Ipv6Flyweight.decrementHopLimit(header));
     }
 
     @Test

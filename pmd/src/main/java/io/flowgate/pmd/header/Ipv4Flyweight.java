@@ -316,6 +316,18 @@ public final class Ipv4Flyweight
      */
     public int decrementTtl()
     {
+        return decrementTtl(address);
+    }
+
+    /**
+     * Decrements the TTL of the IPv4 header at {@code address} and updates its checksum incrementally (RFC 1624
+     * eqn. 3 over the TTL/protocol word, as Linux {@code ip_decrease_ttl} does, RFC 1812 5.3.1). A TTL of 0 is
+     * left alone; checking for expiry (TTL <= 1) is the forwarding stage's job.
+     *
+     * @return the TTL now in the header.
+     */
+    public static int decrementTtl(final long address)
+    {
         final long wordAddress = address + TTL_OFFSET;
         final int oldWord = Memory.getShortBE(wordAddress);
         if (oldWord < 0x0100)

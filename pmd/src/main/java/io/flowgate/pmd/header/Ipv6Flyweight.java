@@ -169,12 +169,19 @@ public final class Ipv6Flyweight
      */
     public int decrementHopLimit()
     {
-        final int hopLimit = hopLimit();
+        return decrementHopLimit(address);
+    }
+
+    /** Decrements the hop limit of the IPv6 header at {@code address} (no checksum covers it); 0 is left alone. */
+    public static int decrementHopLimit(final long address)
+    {
+        final long hopLimitAddress = address + HOP_LIMIT_OFFSET;
+        final int hopLimit = Memory.getUnsignedByte(hopLimitAddress);
         if (hopLimit == 0)
         {
             return 0;
         }
-        hopLimit(hopLimit - 1);
+        Memory.putByte(hopLimitAddress, (byte)(hopLimit - 1));
         return hopLimit - 1;
     }
 

@@ -8,6 +8,7 @@ import io.flowgate.nativebindings.gen.flowgate_shim_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 /**
  * A DPDK ethdev port: any poll-mode driver (vfio-pci NICs, net_null, net_ring, net_pcap, net_tap,
@@ -244,6 +245,50 @@ public final class DpdkPort implements Port
         if (failure != null)
         {
             throw failure;
+        }
+    }
+
+    /**
+     * Closes every port (drain, stop, close), going on past failures; throws the first failure with the others
+     * suppressed in it. Ports already closed are skipped.
+     */
+    public static void closeAll(final List<DpdkPort> ports)
+    {
+        DpdkException failure = null;
+        for (final DpdkPort port : ports)
+        {
+            try
+            {
+                port.close();
+            }
+            catch (final DpdkException ex)
+            {
+                if (failure == null)
+                {
+                    failure = ex;
+                }
+                else
+                {
+                    failure.addSuppressed(ex);
+                }
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
+    }
+
+    /** Closes every port after {@code cause} ended a run; close failures are added to {@code cause} as suppressed. */
+    public static void closeAll(final List<DpdkPort> ports, final RuntimeException cause)
+    {
+        try
+        {
+            closeAll(ports);
+        }
+        catch (final DpdkException ex)
+        {
+            cause.addSuppressed(ex);
         }
     }
 
