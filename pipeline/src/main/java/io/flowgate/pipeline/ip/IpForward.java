@@ -105,6 +105,16 @@ public final class IpForward
         return expired4 + expired6;
     }
 
+    /**
+     * Worker only: counts what a caller that decides per packet ({@link #ttlExpired} then
+     * {@code Ipv4Flyweight.decrementTtl}) did to a burst, as {@link #process} would have counted it.
+     */
+    public void countIpv4(final int decremented, final int expired)
+    {
+        counters.add(IPV4_IN_HDR_ERRORS, expired);
+        counters.add(IPV4_DECREMENTED, decremented);
+    }
+
     /** Whether the IPv4 packet at {@code ipv4Address} may not be forwarded: TTL 0 or 1 ({@code ttl <= 1}). */
     public static boolean ttlExpired(final long ipv4Address)
     {

@@ -139,7 +139,8 @@ public final class Ipv4Input
         {
             return IpDropReason.IP_INHDR;
         }
-        if (Checksum.sum(address, headerLength) != Checksum.VALID_SUM)
+        if ((headerLength == Ipv4Flyweight.MIN_HEADER_LENGTH ? optionlessHeaderSum(address) : Checksum.sum(address, headerLength))
+            != Checksum.VALID_SUM)
         {
             return IpDropReason.IP_CSUM;
         }
@@ -153,6 +154,23 @@ public final class Ipv4Input
             return IpDropReason.IP_INHDR;
         }
         return IpDropReason.NONE;
+    }
+
+    /**
+     * The one's complement sum of a 20-byte header (no options, the common case) in three loads. The sum is
+     * taken in host byte order, which RFC 1071 (section 2.B) allows: byte order changes the bits of the sum
+     * but not whether it is all ones, the only question asked here.
+     * <p>
+     * Measured 2026-11-23 (perf, {@code flowgate run} routing net_pcap -> net_null): the generic
+     * {@link Checksum#sum} with its big-endian loads and loops made this stage 15-22% of the worker's time.
+     */
+    static int optionlessHeaderSum(final long address)
+    {
+        final long a = Memory.getLong(address);
+        final long b = Memory.getLong(address + 8);
+        final long c = Memory.getInt(address + 16) & 0xFFFF_FFFFL;
+        final long sum = (a >>> 32) + (a & 0xFFFF_FFFFL) + (b >>> 32) + (b & 0xFFFF_FFFFL) + c;
+        return Checksum.fold(sum);
     }
 
     // ------------------------------------------------------------------------------------------------------
