@@ -75,12 +75,6 @@ public final class Ipv4Input
         final int count = burst.count();
         final int[] verdict = burst.verdict;
         final int[] etherType = burst.etherType;
-        final int[] length = burst.length;
-        final long[] frame = burst.frame;
-        final long[] l3 = burst.l3;
-        final int[] reason = burst.reason;
-        final Counters counters = this.counters;
-
         int received = 0;
         int accepted = 0;
         for (int i = 0; i < count; i++)
@@ -90,31 +84,52 @@ public final class Ipv4Input
                 continue;
             }
             received++;
-            final long header = l3[i];
-            final int offset = (int)(header - frame[i]);
-            final int available = header == 0 ? 0 : length[i] - offset;
-            final int drop = check(header, available);
-            if (drop == IpDropReason.NONE)
+            if (validate(burst, i))
             {
-                length[i] = offset + Ipv4Flyweight.getTotalLength(header);
                 accepted++;
-                continue;
-            }
-            verdict[i] = Verdict.DROP;
-            reason[i] = drop;
-            switch (drop)
-            {
-                case IpDropReason.PKT_TOO_SMALL -> counters.increment(IN_TRUNCATED_PKTS);
-                case IpDropReason.IP_CSUM ->
-                {
-                    counters.increment(IN_CSUM_ERRORS);
-                    counters.increment(IN_HDR_ERRORS);
-                }
-                default -> counters.increment(IN_HDR_ERRORS);
             }
         }
-        counters.add(IN_RECEIVES, received);
+        countReceived(received);
         return accepted;
+    }
+
+    /**
+     * Worker only: {@link #process} for packet {@code i} alone (an IPv4 packet whose verdict is ACCEPT), for
+     * callers that fuse stages into one pass; they report how many they passed here with
+     * {@link #countReceived}.
+     *
+     * @return whether it stays ACCEPT.
+     */
+    public boolean validate(final PacketBurst burst, final int i)
+    {
+        final long header = burst.l3[i];
+        final int offset = (int)(header - burst.frame[i]);
+        final int available = header == 0 ? 0 : burst.length[i] - offset;
+        final int drop = check(header, available);
+        if (drop == IpDropReason.NONE)
+        {
+            burst.length[i] = offset + Ipv4Flyweight.getTotalLength(header);
+            return true;
+        }
+        burst.verdict[i] = Verdict.DROP;
+        burst.reason[i] = drop;
+        switch (drop)
+        {
+            case IpDropReason.PKT_TOO_SMALL -> counters.increment(IN_TRUNCATED_PKTS);
+            case IpDropReason.IP_CSUM ->
+            {
+                counters.increment(IN_CSUM_ERRORS);
+                counters.increment(IN_HDR_ERRORS);
+            }
+            default -> counters.increment(IN_HDR_ERRORS);
+        }
+        return false;
+    }
+
+    /** Worker only: adds {@code received} packets to InReceives (see {@link #validate}). */
+    public void countReceived(final int received)
+    {
+        counters.add(IN_RECEIVES, received);
     }
 
     /**

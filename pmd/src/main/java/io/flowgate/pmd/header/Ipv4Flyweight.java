@@ -2,6 +2,7 @@ package io.flowgate.pmd.header;
 
 import io.flowgate.nativebindings.Memory;
 import io.flowgate.pmd.checksum.Checksum;
+import java.nio.ByteOrder;
 
 /**
  * An IPv4 header (RFC 791 3.1), viewed in place; options, when IHL is above 5, follow at
@@ -37,6 +38,8 @@ public final class Ipv4Flyweight
     public static final int TTL_OFFSET = 8;
     public static final int PROTOCOL_OFFSET = 9;
     public static final int CHECKSUM_OFFSET = 10;
+    /** ~m + m' of RFC 1624 eqn. 3 when the TTL/protocol word m loses 0x0100, in host byte order. */
+    private static final int TTL_DECREMENT_ADJUSTMENT = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? 0xFEFF : 0xFFFE;
     public static final int SRC_ADDRESS_OFFSET = 12;
     public static final int DST_ADDRESS_OFFSET = 16;
     public static final int OPTIONS_OFFSET = 20;
@@ -328,17 +331,19 @@ public final class Ipv4Flyweight
      */
     public static int decrementTtl(final long address)
     {
-        final long wordAddress = address + TTL_OFFSET;
-        final int oldWord = Memory.getShortBE(wordAddress);
-        if (oldWord < 0x0100)
+        final int ttl = Memory.getUnsignedByte(address + TTL_OFFSET);
+        if (ttl == 0)
         {
             return 0;
         }
-        final int newWord = oldWord - 0x0100;
-        Memory.putShortBE(wordAddress, newWord);
+        Memory.putByte(address + TTL_OFFSET, (byte)(ttl - 1));
+        // Eqn. 3, HC' = ~(~HC + ~m + m'), with m' = m - 0x0100: ~m + m' is 0xFEFF whatever m is, so the TTL/protocol
+        // word need not be read. One's complement sums commute with byte swapping (RFC 1071 2.B): the checksum is
+        // adjusted as it lies in memory, read and written in host order, with the constant in host order too.
         final long checksumAddress = address + CHECKSUM_OFFSET;
-        Memory.putShortBE(checksumAddress, Checksum.adjust16(Memory.getShortBE(checksumAddress), oldWord, newWord));
-        return newWord >>> 8;
+        final int sum = (~Memory.getShort(checksumAddress) & 0xFFFF) + TTL_DECREMENT_ADJUSTMENT;
+        Memory.putShort(checksumAddress, (short)~((sum & 0xFFFF) + (sum >>> 16)));
+        return ttl - 1;
     }
 
     // ------------------------------------------------------------------------------------------------------
