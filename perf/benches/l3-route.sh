@@ -69,12 +69,12 @@ l3r_write_flowgate_config() {
     } >"$file"
 }
 
-# l3r_flowgate_rate LOG CONFIG: `flowgate run --config` for the warm-up and the window;
-# BENCH_RATE = tx_pps of its "route summary" line (packets routed out per second over
-# the window, the same quantity as l3fwd's port 1 transmit rate).
+# l3r_flowgate_rate LOG CONFIG [RUN_OPTIONS...]: `flowgate run --config` for the warm-up and
+# the window; BENCH_RATE = tx_pps of its "route summary" line (packets routed out per second
+# over the window, the same quantity as l3fwd's port 1 transmit rate).
 l3r_flowgate_rate() {
     local log=$1 config=$2 pid rc
-    local cmd=("$FLOWGATE" run --config "$config" --warmup "$BENCH_WARMUP" --duration "$BENCH_WINDOW" --stats-interval 1)
+    local cmd=("$FLOWGATE" run --config "$config" --warmup "$BENCH_WARMUP" --duration "$BENCH_WINDOW" --stats-interval 1 "${@:3}")
     echo "# ${cmd[*]}" >"$log"
     (cd "$BENCH_ROOT" && exec timeout -k 5 $((BENCH_WARMUP + BENCH_WINDOW + 60)) "${cmd[@]}") >>"$log" 2>&1 &
     pid=$!

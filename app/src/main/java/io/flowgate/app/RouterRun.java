@@ -1,5 +1,12 @@
 package io.flowgate.app;
 
+import org.HdrHistogram.Histogram;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
+import java.io.PrintStream;
+import java.io.IOException;
 import io.flowgate.app.config.FlowgateConfig;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
@@ -38,6 +45,8 @@ final class RouterRun
     private final double durationSeconds;
     private final double warmupSeconds;
     private final double statsIntervalSeconds;
+    private Router.Instruments instruments = Router.Instruments.NONE;
+    private Path latencyHistogram;
 
     RouterRun(final FlowgateConfig config, final double durationSeconds, final double warmupSeconds, final double statsIntervalSeconds)
     {
@@ -45,6 +54,14 @@ final class RouterRun
         this.durationSeconds = durationSeconds;
         this.warmupSeconds = warmupSeconds;
         this.statsIntervalSeconds = statsIntervalSeconds;
+    }
+
+    /** Benchmark instruments for the router, and where to write the latency histogram (null: nowhere). */
+    RouterRun instruments(final Router.Instruments instruments, final Path latencyHistogram)
+    {
+        this.instruments = instruments;
+        this.latencyHistogram = latencyHistogram;
+        return this;
     }
 
     static List<String> ealArgs(final FlowgateConfig config)
@@ -162,7 +179,7 @@ final class RouterRun
                 }
             }
             final Router router = Router.start(eal, ports, routes, pool, workerCpus, slowPathCpu, config.burst(), config.ringSize(),
-                neighbours);
+                neighbours, instruments);
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu);
             report(router, stop);
             router.close();
@@ -212,6 +229,7 @@ final class RouterRun
                 windowStartNs = nowNs;
                 rx0 = router.workerTotal(RouterWorker.RX);
                 tx0 = router.workerTotal(RouterWorker.TX);
+                router.latencyInterval(); // the warm-up's transit times are not the window's
             }
             if (nowNs >= nextNs)
             {
@@ -229,6 +247,30 @@ final class RouterRun
         System.out.println(line(router, String.format(Locale.ROOT, "route summary window_s=%.3f rx_pps=%.0f tx_pps=%.0f", window,
             (router.workerTotal(RouterWorker.RX) - rx0) / window, (router.workerTotal(RouterWorker.TX) - tx0) / window),
             (nowNs - startNs) / 1e9));
+        if (instruments.latency())
+        {
+            reportLatency(router.latencyInterval());
+        }
+    }
+
+    /** The window's transit times: one line of percentiles, and the full distribution when asked for. */
+    private void reportLatency(final Histogram h)
+    {
+        System.out.println(String.format(Locale.ROOT,
+            "route latency packets=%d p50_ns=%d p90_ns=%d p99_ns=%d p99_9_ns=%d max_ns=%d mean_ns=%.0f rx_rate_limit_pps=%d",
+            h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99),
+            h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean(), instruments.rxPacketsPerSecond()));
+        if (latencyHistogram != null)
+        {
+            try (PrintStream out = new PrintStream(Files.newOutputStream(latencyHistogram), true, StandardCharsets.UTF_8))
+            {
+                h.outputPercentileDistribution(out, 1000.0);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot write " + latencyHistogram + ": " + ex.getMessage(), ex);
+            }
+        }
     }
 
     private static String line(final Router router, final String prefix, final double seconds)

@@ -1,6 +1,7 @@
 package io.flowgate.app;
 
 import io.flowgate.app.config.ConfigLoader;
+import io.flowgate.pipeline.router.Router;
 import io.flowgate.pmd.traffic.UdpFlowGenerator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +34,19 @@ final class RunCommand implements Callable<Integer>
     @Option(names = "--stats-interval", defaultValue = "1", description = "seconds between counter lines; 0 prints none")
     double statsIntervalSeconds;
 
+    @Option(names = "--latency", description = "with --config: record every forwarded packet's transit time (receive burst to transmit) "
+        + "and print p50/p90/p99/p99.9/max over the window")
+    boolean latency;
+
+    @Option(names = "--latency-histogram", paramLabel = "FILE",
+        description = "with --latency: also write the window's HdrHistogram percentile distribution (.hgrm, microseconds) to FILE")
+    Path latencyHistogram;
+
+    @Option(names = "--rx-rate", paramLabel = "PPS", defaultValue = "0",
+        description = "with --config: each worker takes at most PPS packets per second from its receive queues (benchmarks: a chosen "
+            + "load from a source that never runs dry); 0: no limit")
+    long rxRate;
+
     @Option(names = "--flows", defaultValue = "4096", description = "flows in the generated traffic, default ${DEFAULT-VALUE}")
     int flows;
 
@@ -41,8 +55,12 @@ final class RunCommand implements Callable<Integer>
     {
         if (config != null)
         {
+            if (rxRate < 0)
+            {
+                throw new IllegalArgumentException("--rx-rate must be 0 or more packets per second, not " + rxRate);
+            }
             return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, warmupSeconds,
-                statsIntervalSeconds).run();
+                statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram).run();
         }
         final double duration = durationSeconds == null ? 10 : durationSeconds;
         final Path dir = Files.createTempDirectory("flowgate-run-");

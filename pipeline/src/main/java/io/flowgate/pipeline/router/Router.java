@@ -11,6 +11,7 @@ import io.flowgate.pmd.lcore.LcoreAgent;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import org.HdrHistogram.Histogram;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -53,10 +54,26 @@ public final class Router implements AutoCloseable
     {
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Benchmark instruments: {@code latency} records every forwarded packet's transit time ({@link TransitLatency});
+     * {@code rxPacketsPerSecond} > 0 caps what each worker takes from its receive queues ({@link RxPacer}).
+     */
+    public record Instruments(boolean latency, long rxPacketsPerSecond)
+    {
+        public static final Instruments NONE = new Instruments(false, 0);
+    }
+
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
                                final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
                                final List<StaticNeighbour> staticNeighbours)
+    {
+        return start(eal, ports, routes, pool, workerCpus, slowPathCpu, burstSize, ringSize, staticNeighbours, Instruments.NONE);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
+                               final List<StaticNeighbour> staticNeighbours, final Instruments instruments)
     {
         final IntHashSet local = new IntHashSet();
         for (final RouterPort port : ports)
@@ -89,6 +106,10 @@ public final class Router implements AutoCloseable
         {
             final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.nextHops(),
                 neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize);
+            if (instruments.latency() || instruments.rxPacketsPerSecond() > 0)
+            {
+                worker.instrument(instruments.latency() ? new TransitLatency(ports.length) : null, instruments.rxPacketsPerSecond());
+            }
             workers.add(worker);
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
@@ -105,6 +126,24 @@ public final class Router implements AutoCloseable
             sum += worker.counter(counter);
         }
         return sum;
+    }
+
+    /**
+     * Control thread: the transit times recorded by all workers since the previous call (the first call: since
+     * the start), merged into a new histogram; empty when latency is not recorded.
+     */
+    public Histogram latencyInterval()
+    {
+        final Histogram merged = new Histogram(3);
+        for (final RouterWorker worker : workers)
+        {
+            final TransitLatency latency = worker.latency();
+            if (latency != null)
+            {
+                merged.add(latency.interval());
+            }
+        }
+        return merged;
     }
 
     public long slowPathCounter(final int counter)

@@ -85,6 +85,8 @@ public final class RouterWorker implements Agent
     private final int[] gateway;
     private final boolean[] local;
     private SlowPathBurst slow;
+    private TransitLatency latency;
+    private RxPacer pacer;
 
     public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
                         final Ipv4Lpm lpm, final NextHopTable nextHops, final NeighbourTable neighbours, final HookChain hooks,
@@ -126,9 +128,29 @@ public final class RouterWorker implements Agent
         return counters.get(counter);
     }
 
+    /**
+     * Before the worker starts: record every forwarded packet's transit time (receive burst to transmit) into
+     * {@code latency}, and take at most {@code rxPacketsPerSecond} from the receive queues (0: no limit).
+     */
+    public void instrument(final TransitLatency latency, final long rxPacketsPerSecond)
+    {
+        this.latency = latency;
+        this.pacer = rxPacketsPerSecond > 0 ? new RxPacer(rxPacketsPerSecond, burst.capacity * rxPorts.length) : null;
+    }
+
+    /** The transit-time recorder given to {@link #instrument}, or null. */
+    public TransitLatency latency()
+    {
+        return latency;
+    }
+
     @Override
     public int doWork()
     {
+        if (latency != null || pacer != null)
+        {
+            return doWorkInstrumented();
+        }
         int work = 0;
         for (final Port port : rxPorts)
         {
@@ -141,6 +163,12 @@ public final class RouterWorker implements Agent
                 work += n;
             }
         }
+        return finish(work);
+    }
+
+    private int finish(final int received)
+    {
+        int work = received;
         if (fromSlowPath != null)
         {
             work += takeFromSlowPath();
@@ -151,6 +179,60 @@ public final class RouterWorker implements Agent
         }
         publishSlowPath();
         return work;
+    }
+
+    /** {@link #doWork} with a receive pacer and/or transit-time recording (benchmarks; a separate method keeps the plain loop lean). */
+    private int doWorkInstrumented()
+    {
+        final TransitLatency latency = this.latency;
+        int allowance = pacer == null ? Integer.MAX_VALUE : pacer.allowance();
+        int work = 0;
+        for (final Port port : rxPorts)
+        {
+            if (allowance == 0)
+            {
+                break;
+            }
+            final int n = burst.mbufs.receive(port, queue, allowance);
+            if (n > 0)
+            {
+                if (pacer != null)
+                {
+                    pacer.consume(n);
+                    allowance -= n;
+                }
+                burst.count(n);
+                counters.add(RX, n);
+                if (latency == null)
+                {
+                    process(burst);
+                }
+                else
+                {
+                    final long receivedNs = latency.received();
+                    final int before = staged();
+                    process(burst);
+                    latency.staged(receivedNs, staged() - before);
+                }
+                work += n;
+            }
+        }
+        final int done = finish(work);
+        if (latency != null)
+        {
+            latency.transmitted();
+        }
+        return done;
+    }
+
+    private int staged()
+    {
+        int n = 0;
+        for (final int id : txPortIds)
+        {
+            n += txStageById[id].count();
+        }
+        return n;
     }
 
     private void process(final PacketBurst b)

@@ -77,6 +77,14 @@ public final class MbufBurst
         return n;
     }
 
+    /** Receives up to {@code max} (at most {@link #capacity()}) packets from {@code port}'s {@code queue}. */
+    public int receive(final Port port, final int queue, final int max)
+    {
+        final int n = port.receive(queue, address, Math.min(max, capacity));
+        count = n;
+        return n;
+    }
+
     /**
      * Transmits the whole burst on {@code port}'s {@code queue} and frees what the port did not take.
      * Returns how many were sent; the burst is empty afterwards.
