@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
 final class RouterDemo
 {
     static final String CONFIG_RESOURCE = "embedded-router.yaml";
+    private static final int EXIT_INTERRUPTED = 130;
     private static final int READY_TIMEOUT_S = 30;
     private static final int STOP_TIMEOUT_S = 20;
     private static final int STEP_TIMEOUT_S = 20;
@@ -88,16 +89,20 @@ final class RouterDemo
                 final String summary = stopRouter();
                 cleanUp();
                 System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: flowgate forwarded %d of %d packets received "
-                        + "(dropped %d, to the slow path %d), every mbuf back in its pool, namespaces removed",
+                        + "(dropped %d, of them %d IPv6, which is not routed yet; to the slow path %d), every mbuf back in its pool, "
+                        + "namespaces removed",
                     (System.nanoTime() - startNs) / 1e9, field(summary, "tx"), field(summary, "rx"), field(summary, "dropped"),
-                    field(summary, "to_slow_path")));
+                    field(summary, "dropped_ipv6"), field(summary, "to_slow_path")));
                 return 0;
             }
             catch (final IOException | RuntimeException ex)
             {
                 if (stop.requested())
                 {
-                    throw new IllegalStateException("interrupted");
+                    // NOTE: the JVM exits (130) as soon as the StopSignal closes: say it here, an error thrown
+                    // from here would race with the exit.
+                    System.out.println("flowgate run: interrupted: stopping the router and removing the namespaces");
+                    return EXIT_INTERRUPTED;
                 }
                 throw ex;
             }
@@ -143,6 +148,7 @@ final class RouterDemo
         }
     }
 
+    /** Between steps: a stop request ends the run through the interrupted path of {@link #run()}. */
     private static void checkNotStopped(final StopSignal stop)
     {
         if (stop.requested())
