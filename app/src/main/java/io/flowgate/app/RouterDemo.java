@@ -116,6 +116,13 @@ final class RouterDemo
     /** The embedded router configuration for a routed testbed: flowgate owns its a1/b1 ends and its routerA/routerB. */
     static String config(final Testbed bed, final String filePrefix, final int workerCpu) throws IOException
     {
+        return config(filePrefix, workerCpu, bed.a1, bed.routerA, bed.b1, bed.routerB);
+    }
+
+    /** The embedded router configuration: two /24 networks on two af_packet ports, one worker. */
+    static String config(final String filePrefix, final int workerCpu, final String inside, final String insideAddress,
+        final String outside, final String outsideAddress) throws IOException
+    {
         final String template;
         try (InputStream in = RouterDemo.class.getResourceAsStream(CONFIG_RESOURCE))
         {
@@ -126,8 +133,8 @@ final class RouterDemo
             template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         return template.replace("${prefix}", filePrefix).replace("${worker}", Integer.toString(workerCpu))
-            .replace("${inside}", bed.a1).replace("${insideAddress}", bed.routerA)
-            .replace("${outside}", bed.b1).replace("${outsideAddress}", bed.routerB);
+            .replace("${inside}", inside).replace("${insideAddress}", insideAddress)
+            .replace("${outside}", outside).replace("${outsideAddress}", outsideAddress);
     }
 
     private static void preflight() throws IOException, InterruptedException
