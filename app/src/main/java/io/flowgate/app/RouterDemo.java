@@ -1,17 +1,13 @@
 package io.flowgate.app;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,7 +49,7 @@ final class RouterDemo
 
     private final Object lock = new Object();
     private Testbed testbed;
-    private Child router;
+    private ChildProcess router;
     private Path configFile;
 
     int run() throws IOException, InterruptedException
@@ -176,41 +172,59 @@ final class RouterDemo
         final List<String> command = bed.flowgateInFw(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
             "run", "--config", file.toString(), "--stats-interval", "0"));
-        final Child child = new Child(command);
+        final ChildProcess child = new ChildProcess(command, true);
         synchronized (lock)
         {
             router = child;
         }
-        if (!child.awaitReady(READY_TIMEOUT_S))
+        if (!child.awaitLine("routing on ", READY_TIMEOUT_S))
         {
             throw new IllegalStateException("the router did not start" + (child.process.isAlive() ? " within " + READY_TIMEOUT_S + " s"
-                : ": " + child.cause()));
+                : ": " + cause(child)));
         }
     }
 
     /** Stops the router with SIGINT (as Ctrl-C does) and checks its ending; returns its summary line. */
     private String stopRouter() throws InterruptedException
     {
-        final Child child;
+        final ChildProcess child;
         synchronized (lock)
         {
             child = router;
         }
-        if (!child.stop(STOP_TIMEOUT_S))
+        if (!child.interrupt(STOP_TIMEOUT_S))
         {
             throw new IllegalStateException("the router did not stop within " + STOP_TIMEOUT_S + " s (killed)");
         }
         final int exit = child.process.exitValue();
-        if (exit != 0 && exit != 130)
+        if (exit != 0 && exit != EXIT_INTERRUPTED)
         {
-            throw new IllegalStateException("the router failed: " + child.cause());
+            throw new IllegalStateException("the router failed: " + cause(child));
         }
         final String summary = child.line("route summary ");
         if (summary == null || !"mbufs in use: 0 after shutdown (baseline 0)".equals(child.line("mbufs in use:")))
         {
-            throw new IllegalStateException("the router ended without its summary or with mbufs still in use: " + child.cause());
+            throw new IllegalStateException("the router ended without its summary or with mbufs still in use: " + cause(child));
         }
         return summary;
+    }
+
+    /** The router's own error line if it wrote one, else its last stderr line (EAL's log) and exit status. */
+    private static String cause(final ChildProcess child)
+    {
+        synchronized (child.stderr)
+        {
+            for (int i = child.stderr.size() - 1; i >= 0; i--)
+            {
+                if (child.stderr.get(i).startsWith("flowgate: error: "))
+                {
+                    return child.stderr.get(i).substring("flowgate: error: ".length());
+                }
+            }
+        }
+        final String exit = child.process.isAlive() ? "still running" : "exit " + child.process.exitValue();
+        final String last = child.lastErrorLine();
+        return last.isEmpty() ? exit : last + " (" + exit + ")";
     }
 
     private void cleanUp()
@@ -221,7 +235,7 @@ final class RouterDemo
             {
                 if (router != null)
                 {
-                    router.stop(STOP_TIMEOUT_S);
+                    router.interrupt(STOP_TIMEOUT_S);
                 }
             }
             catch (final InterruptedException ex)
@@ -372,119 +386,5 @@ final class RouterDemo
     {
         final String[] lines = output.strip().split("\n");
         return lines[lines.length - 1].isEmpty() ? "no output" : lines[lines.length - 1];
-    }
-
-    /**
-     * The router process: its stdout is printed as it comes (the port lines, then the summary at the end), its
-     * stderr (EAL's log) kept for the cause of a failure.
-     */
-    private static final class Child
-    {
-        final Process process;
-        private final List<String> out = Collections.synchronizedList(new ArrayList<>());
-        private final List<String> err = Collections.synchronizedList(new ArrayList<>());
-        private final CountDownLatch ready = new CountDownLatch(1);
-        private final Thread outPump;
-        private final Thread errPump;
-
-        Child(final List<String> command) throws IOException
-        {
-            process = new ProcessBuilder(command).start();
-            process.getOutputStream().close();
-            outPump = pump(process.getInputStream(), out, true);
-            errPump = pump(process.getErrorStream(), err, false);
-        }
-
-        private Thread pump(final InputStream stream, final List<String> into, final boolean print)
-        {
-            return Thread.ofPlatform().daemon(true).name(print ? "router-stdout" : "router-stderr").start(() ->
-            {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8)))
-                {
-                    String line;
-                    while ((line = r.readLine()) != null)
-                    {
-                        into.add(line);
-                        if (print)
-                        {
-                            System.out.println(line);
-                            if (line.startsWith("routing on "))
-                            {
-                                ready.countDown();
-                            }
-                        }
-                    }
-                }
-                catch (final IOException ignored)
-                {
-                    // the process ended
-                }
-            });
-        }
-
-        boolean awaitReady(final int seconds) throws InterruptedException
-        {
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (!ready.await(50, TimeUnit.MILLISECONDS))
-            {
-                if (!process.isAlive() || System.nanoTime() > deadlineNs)
-                {
-                    process.waitFor(1, TimeUnit.SECONDS);
-                    errPump.join(2000);
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** SIGINT, then waits; kills it if it does not end in time (returns false then). Idempotent. */
-        boolean stop(final int seconds) throws InterruptedException
-        {
-            boolean stopped = true;
-            if (process.isAlive())
-            {
-                try
-                {
-                    new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
-                }
-                catch (final IOException ex)
-                {
-                    process.destroy();
-                }
-                if (!process.waitFor(seconds, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    stopped = false;
-                }
-            }
-            outPump.join(2000);
-            errPump.join(2000);
-            return stopped;
-        }
-
-        String line(final String prefix)
-        {
-            synchronized (out)
-            {
-                return out.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
-            }
-        }
-
-        /** The router's own error line if it wrote one, else its last stderr line and exit status. */
-        String cause()
-        {
-            synchronized (err)
-            {
-                for (int i = err.size() - 1; i >= 0; i--)
-                {
-                    if (err.get(i).startsWith("flowgate: error: "))
-                    {
-                        return err.get(i).substring("flowgate: error: ".length());
-                    }
-                }
-                final String exit = process.isAlive() ? "still running" : "exit " + process.exitValue();
-                return err.isEmpty() ? exit : err.get(err.size() - 1) + " (" + exit + ")";
-            }
-        }
     }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,15 +70,8 @@ class FlowgateCliIT
     void shouldStopCleanlyOnCtrlC() throws Exception
     {
         final FlowgateCli cli = FlowgateCli.start(fwd(List.of("--stats-interval", "0.2"), eal("net_null0", "net_null1")));
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        while (cli.line("fwd t=") == null && cli.process.isAlive() && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
-        assertNotNull(cli.line("fwd t="), "forwarding started:\n" + cli);
-        final Process kill = new ProcessBuilder("kill", "-INT", Long.toString(cli.process.pid())).start();
-        assertEquals(0, kill.waitFor());
-        final int exit = cli.await(TIMEOUT_S);
+        assertTrue(cli.awaitLine("fwd t=", TIMEOUT_S), "forwarding started:\n" + cli);
+        final int exit = cli.interrupt(TIMEOUT_S);
         assertTrue(exit == 0 || exit == 130, "exit " + exit + "\n" + cli);
         assertNotNull(cli.line("fwd summary "), cli.toString());
         assertTrue(cli.line("mbufs in use:").endsWith("0 after shutdown (baseline 0)"), cli.toString());
