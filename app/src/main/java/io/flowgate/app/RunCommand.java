@@ -31,7 +31,8 @@ final class RunCommand implements Callable<Integer>
         description = "without --config, which embedded default runs: router (default) or forward")
     String embedded;
 
-    @Option(names = "--duration", description = "seconds to run; 0 runs until Ctrl-C (default: 0 with --config, 10 for --embedded forward)")
+    @Option(names = "--duration",
+        description = "seconds to run; 0 runs until Ctrl-C (default: 0 with --config, 10 for --embedded forward)")
     Double durationSeconds;
 
     @Option(names = "--warmup", defaultValue = "0", description = "with --config: seconds before the summary's rate window opens")
