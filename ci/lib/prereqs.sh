@@ -55,11 +55,13 @@ ensure_prereqs() {
     export JAVA_HOME=$jdk
 }
 
-# Builds the project (jars and the DPDK shim) unless the jar is newer than every source.
+# Builds the project (jars and the DPDK shim) unless the jar is newer than every source (resources included:
+# the embedded router configuration is one).
 ensure_built() {
     local root=$1 jar=$1/app/target/flowgate.jar
     if [ -f "$jar" ] && [ -z "$(find "$root" -name target -prune -o -name .git -prune -o -type f \
-            \( -name '*.java' -o -name pom.xml -o -name '*.c' -o -name build-shim.sh \) -newer "$jar" -print -quit)" ]; then
+            \( -name '*.java' -o -name pom.xml -o -name '*.c' -o -name build-shim.sh -o -path '*/src/main/resources/*' \) \
+            -newer "$jar" -print -quit)" ]; then
         return 0
     fi
     echo "flowgate: building (first use or sources changed) ..." >&2

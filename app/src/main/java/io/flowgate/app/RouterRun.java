@@ -275,10 +275,13 @@ final class RouterRun
 
     private static String line(final Router router, final String prefix, final double seconds)
     {
-        return String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d tx_full=%d to_slow_path=%d slow_path_full=%d "
+        return String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d dropped_ipv6=%d dropped_other_ethertype=%d tx_full=%d "
+                + "to_slow_path=%d slow_path_full=%d "
                 + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d",
             prefix, seconds, router.workerTotal(RouterWorker.RX), router.workerTotal(RouterWorker.TX),
-            router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.TX_FULL), router.workerTotal(RouterWorker.TO_SLOW_PATH),
+            router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.NOT_ROUTED_IPV6),
+            router.workerTotal(RouterWorker.OTHER_ETHERTYPE), router.workerTotal(RouterWorker.TX_FULL),
+            router.workerTotal(RouterWorker.TO_SLOW_PATH),
             router.workerTotal(RouterWorker.SLOW_PATH_FULL), router.slowPathCounter(SlowPath.ARP_REPLIES),
             router.slowPathCounter(SlowPath.ECHO_REPLIES), router.slowPathCounter(SlowPath.ICMP_ERRORS),
             router.slowPathCounter(SlowPath.ICMP_RATE_LIMITED), router.slowPathCounter(SlowPath.SOLICITATIONS),

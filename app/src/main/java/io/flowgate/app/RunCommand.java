@@ -12,20 +12,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code flowgate run}: flowgate's main job. Until the configuration-driven router lands (pipeline issue),
- * it runs the embedded default, which needs no NIC: a generated pcap of 64-byte UDP frames over 4096 flows
- * replayed by {@code net_pcap} ({@code infinite_rx}) and io-forwarded into {@code net_null}, with rates
- * printed every second.
+ * {@code flowgate run}: flowgate's main job. With {@code --config}, the router the file describes
+ * ({@link RouterRun}). Without, an embedded default that needs no NIC: {@code --embedded router} (the default)
+ * routes between two real Linux hosts in network namespaces and drives traffic through it ({@link RouterDemo});
+ * {@code --embedded forward} replays a generated pcap of 64-byte UDP frames over 4096 flows with {@code net_pcap}
+ * ({@code infinite_rx}) and io-forwards it into {@code net_null}, rates printed every second.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Run flowgate: with --config, the IPv4 router the file describes (until Ctrl-C);",
-        "without, the embedded default (no NIC): pcap traffic forwarded into a null port for 10 s, rates printed."})
+    description = {"Run flowgate: with --config, the IPv4 router the file describes (until Ctrl-C); without, an embedded default",
+        "that needs no NIC: 'router' (default, as root) creates two hosts in network namespaces joined through flowgate over",
+        "veth, pings, traceroutes and runs iperf3 through it, prints what it forwarded and removes the namespaces;",
+        "'forward' forwards generated pcap traffic into a null port for 10 s, printing rates."})
 final class RunCommand implements Callable<Integer>
 {
     @Option(names = "--config", paramLabel = "FILE", description = "configuration file (YAML, see docs/configuration.md)")
     Path config;
 
-    @Option(names = "--duration", description = "seconds to run; 0 runs until Ctrl-C (default: 10 for the embedded default, 0 with --config)")
+    @Option(names = "--embedded", paramLabel = "NAME", defaultValue = "router",
+        description = "without --config, which embedded default runs: router (default) or forward")
+    String embedded;
+
+    @Option(names = "--duration",
+        description = "seconds to run; 0 runs until Ctrl-C (default: 0 with --config, 10 for --embedded forward)")
     Double durationSeconds;
 
     @Option(names = "--warmup", defaultValue = "0", description = "with --config: seconds before the summary's rate window opens")
@@ -47,11 +55,11 @@ final class RunCommand implements Callable<Integer>
             + "load from a source that never runs dry); 0: no limit")
     long rxRate;
 
-    @Option(names = "--flows", defaultValue = "4096", description = "flows in the generated traffic, default ${DEFAULT-VALUE}")
+    @Option(names = "--flows", defaultValue = "4096", description = "--embedded forward: flows in the generated traffic, default ${DEFAULT-VALUE}")
     int flows;
 
     @Override
-    public Integer call() throws IOException
+    public Integer call() throws IOException, InterruptedException
     {
         if (config != null)
         {
@@ -62,6 +70,24 @@ final class RunCommand implements Callable<Integer>
             return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, warmupSeconds,
                 statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram).run();
         }
+        return switch (embedded)
+        {
+            case "router" ->
+            {
+                if (durationSeconds != null)
+                {
+                    throw new IllegalArgumentException("--duration: the embedded router runs its fixed steps (use --config FILE to run a "
+                        + "router for a given time)");
+                }
+                yield new RouterDemo().run();
+            }
+            case "forward" -> forward();
+            default -> throw new IllegalArgumentException("--embedded: unknown default '" + embedded + "' (router, forward)");
+        };
+    }
+
+    private int forward() throws IOException
+    {
         final double duration = durationSeconds == null ? 10 : durationSeconds;
         final Path dir = Files.createTempDirectory("flowgate-run-");
         final Path pcap = dir.resolve("udp-" + flows + "-flows.pcap");
@@ -75,7 +101,7 @@ final class RunCommand implements Callable<Integer>
                 "--file-prefix=flowgate-run-" + ProcessHandle.current().pid(),
                 "--vdev=net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1",
                 "--vdev=net_null0,no-rx=1");
-            System.out.println("flowgate run: embedded default, " + flows + " UDP flows of 64 B from " + pcap.getFileName()
+            System.out.println("flowgate run: embedded forward, " + flows + " UDP flows of 64 B from " + pcap.getFileName()
                 + " (net_pcap0) forwarded to net_null0");
             final Forwarding.Settings settings = new Forwarding.Settings(List.of(cpus - 1), 1, 32, 1024, 1024, 32767, "busy",
                 duration, 0, statsIntervalSeconds);

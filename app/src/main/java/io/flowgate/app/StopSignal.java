@@ -5,7 +5,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Turns Ctrl-C/SIGTERM into a stop request that a run loop polls, and holds the JVM's shutdown until the
- * run has cleaned up (ports drained and closed, pool checked, EAL cleaned up), for at most 15 s.
+ * run has cleaned up (ports drained and closed, pool checked, EAL cleaned up), for at most 15 s. If the run
+ * has not finished by then, the hook runs the fallback clean-up (if any) itself before the JVM exits.
  */
 final class StopSignal implements AutoCloseable
 {
@@ -15,12 +16,23 @@ final class StopSignal implements AutoCloseable
 
     StopSignal()
     {
+        this(() ->
+        {
+        });
+    }
+
+    /** {@code fallback} must be safe to run concurrently with the run's own clean-up (idempotent, locked). */
+    StopSignal(final Runnable fallback)
+    {
         hook = Thread.ofPlatform().name("flowgate-shutdown").unstarted(() ->
         {
             requested = true;
             try
             {
-                finished.await(15, TimeUnit.SECONDS);
+                if (!finished.await(15, TimeUnit.SECONDS))
+                {
+                    fallback.run();
+                }
             }
             catch (final InterruptedException ex)
             {

@@ -2,15 +2,10 @@ package io.flowgate.app;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Runs the packaged {@code flowgate.jar} as a real process, as a user would, and collects its output. */
@@ -19,10 +14,9 @@ final class FlowgateCli
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     final Process process;
-    final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
-    final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
-    private final Thread outReader;
-    private final Thread errReader;
+    final List<String> stdout;
+    final List<String> stderr;
+    private final ChildProcess child;
 
     private FlowgateCli(final List<String> prefix, final List<String> args) throws IOException
     {
@@ -31,30 +25,10 @@ final class FlowgateCli
         command.add("-jar");
         command.add(System.getProperty("flowgate.jar"));
         command.addAll(args);
-        process = new ProcessBuilder(command).start();
-        process.getOutputStream().close();
-        outReader = pump(stdout, true);
-        errReader = pump(stderr, false);
-    }
-
-    private Thread pump(final List<String> into, final boolean out)
-    {
-        return Thread.ofPlatform().daemon(true).start(() ->
-        {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                out ? process.getInputStream() : process.getErrorStream(), StandardCharsets.UTF_8)))
-            {
-                String line;
-                while ((line = r.readLine()) != null)
-                {
-                    into.add(line);
-                }
-            }
-            catch (final IOException ignored)
-            {
-                // process ended
-            }
-        });
+        child = new ChildProcess(command, false);
+        process = child.process;
+        stdout = child.stdout;
+        stderr = child.stderr;
     }
 
     static FlowgateCli start(final List<String> args) throws IOException
@@ -71,20 +45,14 @@ final class FlowgateCli
     /** Waits until a stdout line starts with {@code prefix}; false if the process ended or time ran out. */
     boolean awaitLine(final String prefix, final int seconds) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (line(prefix) == null && process.isAlive() && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
-        return line(prefix) != null;
+        return child.awaitLine(prefix, seconds);
     }
 
-    /** Sends SIGINT (Ctrl-C) and waits for the process to end. */
-    int interrupt(final int seconds) throws Exception
+    /** Sends SIGINT (Ctrl-C) and waits for the process to end; fails the test on a hang. */
+    int interrupt(final int seconds) throws InterruptedException
     {
-        final Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
-        kill.waitFor(10, TimeUnit.SECONDS);
-        return await(seconds);
+        assertTrue(child.interrupt(seconds), "flowgate did not stop within " + seconds + " s of SIGINT:\n" + this);
+        return process.exitValue();
     }
 
     /** Runs to completion; fails the test if it takes longer than {@code seconds} (a hang). */
@@ -97,14 +65,7 @@ final class FlowgateCli
 
     int await(final int seconds) throws InterruptedException
     {
-        final boolean exited = process.waitFor(seconds, TimeUnit.SECONDS);
-        if (!exited)
-        {
-            process.destroyForcibly();
-        }
-        outReader.join(5000);
-        errReader.join(5000);
-        assertTrue(exited, "flowgate did not finish within " + seconds + " s:\n" + this);
+        assertTrue(child.await(seconds), "flowgate did not finish within " + seconds + " s:\n" + this);
         return process.exitValue();
     }
 
@@ -122,25 +83,12 @@ final class FlowgateCli
 
     String lastErrorLine()
     {
-        synchronized (stderr)
-        {
-            return stderr.isEmpty() ? "" : stderr.get(stderr.size() - 1);
-        }
+        return child.lastErrorLine();
     }
 
     String line(final String prefix)
     {
-        synchronized (stdout)
-        {
-            for (final String l : stdout)
-            {
-                if (l.startsWith(prefix))
-                {
-                    return l;
-                }
-            }
-        }
-        return null;
+        return child.line(prefix);
     }
 
     static long field(final String line, final String name)

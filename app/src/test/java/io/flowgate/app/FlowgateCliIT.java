@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FlowgateCliIT
 {
     private static final int TIMEOUT_S = 60;
+    /** The embedded default router run is bounded well under a minute; a slow shared CI machine gets slack. */
+    private static final int DEMO_TIMEOUT_S = 120;
 
     private static List<String> fwd(final List<String> options, final List<String> ealArgs)
     {
@@ -69,19 +70,86 @@ class FlowgateCliIT
     void shouldStopCleanlyOnCtrlC() throws Exception
     {
         final FlowgateCli cli = FlowgateCli.start(fwd(List.of("--stats-interval", "0.2"), eal("net_null0", "net_null1")));
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        while (cli.line("fwd t=") == null && cli.process.isAlive() && System.nanoTime() < deadline)
-        {
-            Thread.sleep(50);
-        }
-        assertNotNull(cli.line("fwd t="), "forwarding started:\n" + cli);
-        final Process kill = new ProcessBuilder("kill", "-INT", Long.toString(cli.process.pid())).start();
-        assertEquals(0, kill.waitFor());
-        final int exit = cli.await(TIMEOUT_S);
+        assertTrue(cli.awaitLine("fwd t=", TIMEOUT_S), "forwarding started:\n" + cli);
+        final int exit = cli.interrupt(TIMEOUT_S);
         assertTrue(exit == 0 || exit == 130, "exit " + exit + "\n" + cli);
         assertNotNull(cli.line("fwd summary "), cli.toString());
         assertTrue(cli.line("mbufs in use:").endsWith("0 after shutdown (baseline 0)"), cli.toString());
         assertTrue(cli.stderr.stream().noneMatch(l -> l.contains("Exception") || l.contains("fatal")), cli.toString());
+    }
+
+    @Test
+    void shouldRunTheEmbeddedDefaultRouterBetweenRealHostsAndRemoveItsNamespaces() throws Exception
+    {
+        final FlowgateCli cli = FlowgateCli.run(DEMO_TIMEOUT_S, List.of("run"));
+        assertEquals(0, cli.process.exitValue(), cli.toString());
+        final String id = demoId(cli);
+        for (final String step : List.of("ping a -> b: ", "ping b -> a: ", "traceroute a -> b: 1 10.1.0.1 (flowgate) ",
+            "iperf3 tcp a -> b, ", "iperf3 udp b -> a, ", "port 0 net_af_packet0: rx ", "port 1 net_af_packet1: rx ", "flowgate run: done in "))
+        {
+            assertNotNull(cli.line(step), "prints '" + step + "...':\n" + cli);
+        }
+        assertTrue(cli.line("traceroute a -> b: ").contains(", 2 10.2.0.2 "), cli.toString());
+        assertTrue(cli.line("iperf3 tcp a -> b, ").contains("bits/sec"), cli.toString());
+        final String summary = cli.line("route summary ");
+        assertNotNull(summary, cli.toString());
+        assertTrue(field(summary, "tx") > 10_000, "the router forwarded the iperf3 runs: " + summary);
+        assertEquals("mbufs in use: 0 after shutdown (baseline 0)", cli.line("mbufs in use:"), cli.toString());
+        assertTrue(cli.stderr.stream().noneMatch(l -> l.contains("Exception") || l.contains("error")), cli.toString());
+        assertNoNamespaceLeft(id);
+    }
+
+    @Test
+    void shouldRemoveTheEmbeddedDefaultsNamespacesOnCtrlC() throws Exception
+    {
+        final FlowgateCli cli = FlowgateCli.start(List.of("run"));
+        assertTrue(cli.awaitLine("routing on ", DEMO_TIMEOUT_S), "the router started:\n" + cli);
+        final int exit = cli.interrupt(DEMO_TIMEOUT_S);
+        assertEquals(130, exit, cli.toString());
+        assertNotNull(cli.line("flowgate run: interrupted"), cli.toString());
+        assertEquals("mbufs in use: 0 after shutdown (baseline 0)", cli.line("mbufs in use:"), cli.toString());
+        assertNoNamespaceLeft(demoId(cli));
+    }
+
+    @Test
+    void shouldRefuseTheEmbeddedDefaultRouterToANonRootUser() throws Exception
+    {
+        final FlowgateCli cli = FlowgateCli.startWithPrefix(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
+            List.of("run"));
+        assertEquals(Main.EXIT_FAILURE, cli.await(TIMEOUT_S), cli.toString());
+        assertTrue(cli.lastErrorLine().startsWith("flowgate: error: ") && cli.lastErrorLine().contains("run it as root"), cli.toString());
+        assertTrue(cli.stdout.isEmpty(), "created nothing, printed nothing:\n" + cli);
+    }
+
+    @Test
+    void shouldKeepThePcapForwardingDefaultAsEmbeddedForward() throws Exception
+    {
+        final FlowgateCli cli = FlowgateCli.run(TIMEOUT_S, List.of("run", "--embedded", "forward", "--duration", "1", "--flows", "256",
+            "--stats-interval", "0"));
+        assertEquals(0, cli.process.exitValue(), cli.toString());
+        assertTrue(field(cli.line("fwd summary "), "tx_pps") > 100_000, cli.toString());
+        assertTrue(cli.line("mbufs in use:").endsWith("0 after shutdown (baseline 0)"), cli.toString());
+    }
+
+    @Test
+    void shouldRefuseAnUnknownEmbeddedDefault() throws Exception
+    {
+        final FlowgateCli cli = assertOneLineError(List.of("run", "--embedded", "bridge"), "unknown default 'bridge'");
+        assertEquals(Main.EXIT_USAGE, cli.process.exitValue());
+    }
+
+    /** The unique part of the demo's namespace names (fg-run12345-a), from its testbed line. */
+    private static String demoId(final FlowgateCli cli)
+    {
+        final String id = "fg-run" + (cli.process.pid() % 100000) + "-";
+        assertTrue(cli.line("testbed: ") != null && cli.line("testbed: ").contains("(" + id + "a)"), cli.toString());
+        return id;
+    }
+
+    private static void assertNoNamespaceLeft(final String id) throws Exception
+    {
+        final String namespaces = Testbed.sh("ip netns list");
+        assertTrue(!namespaces.contains(id), "no " + id + "* namespace left:\n" + namespaces);
     }
 
     @Test

@@ -30,17 +30,7 @@ class RealHostsRouterIT
         testbed = new Testbed("rt", true);
         config = Files.createTempFile("flowgate-router-", ".yaml");
         final int worker = Runtime.getRuntime().availableProcessors() - 1;
-        Files.writeString(config, """
-            eal: [-l, "0", --no-huge, -m, "512", --no-pci, --file-prefix=fg-it-rt-%d]
-            workers: [%d]
-            ports:
-              - name: inside
-                device: net_af_packet0,iface=%s
-                addresses: [%s/24]
-              - name: outside
-                device: net_af_packet1,iface=%s
-                addresses: [%s/24]
-            """.formatted(ProcessHandle.current().pid(), worker, testbed.a1, testbed.routerA, testbed.b1, testbed.routerB));
+        Files.writeString(config, RouterDemo.config(testbed, "fg-it-rt-" + ProcessHandle.current().pid(), worker));
         flowgate = FlowgateCli.startWithPrefix(testbed.flowgateInFw(List.of()),
             List.of("run", "--config", config.toString(), "--stats-interval", "0.5"));
         assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);

@@ -1,8 +1,5 @@
 package io.flowgate.app;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,17 +7,23 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Real Linux hosts for tests: network namespaces joined by veth pairs, all created with unique names and
- * removed by {@link #close()} (deleting a namespace deletes its veth ends). Addresses live only inside
- * these namespaces.
+ * Real Linux hosts: network namespaces joined by veth pairs, all created with unique names and removed by
+ * {@link #close()} (deleting a namespace deletes its veth ends). Addresses live only inside these
+ * namespaces. {@code flowgate run}'s embedded default and the integration tests build their hosts with it.
  * <pre>
  *   [host a: a0 10.99.0.1/24] --veth-- [a1  (fw namespace: flowgate)  b1] --veth-- [b0 10.99.0.2/24: host b]
  * </pre>
  * Offloads are off on every veth end: DPDK's af_packet sees frames as the wire would carry them (no
  * partial checksums, no 64 KiB GSO frames).
+ * <p>
+ * Usage: {@code try (Testbed t = new Testbed("run", true)) { t.in(t.a, "ping -c 1 " + t.addressB); }}.
+ * Thread-safety: {@link #close()} may race with itself (a shutdown hook and the main thread); the rest is
+ * for one thread. Shutdown: {@link #close()} is idempotent and never throws.
  */
 final class Testbed implements AutoCloseable
 {
+    private static final int COMMAND_TIMEOUT_S = 60;
+
     final String fw;
     final String a;
     final String b;
@@ -33,9 +36,15 @@ final class Testbed implements AutoCloseable
     /** The router's addresses facing a and b, when the testbed is routed; null for a bridge. */
     final String routerA;
     final String routerB;
+    private boolean closed;
+
+    /** The exit status and the merged stdout/stderr of a command. */
+    record Result(int exit, String output)
+    {
+    }
 
     /** Both hosts on 10.99.0.0/24: flowgate between them is a wire. */
-    Testbed(final String tag) throws Exception
+    Testbed(final String tag) throws IOException, InterruptedException
     {
         this(tag, false);
     }
@@ -43,8 +52,9 @@ final class Testbed implements AutoCloseable
     /**
      * {@code routed}: host a on 10.1.0.2/24 and host b on 10.2.0.2/24, each with a default route via the
      * router's address on its side (10.1.0.1, 10.2.0.1), which flowgate owns in the fw namespace.
+     * {@code tag} and this process's id make the names unique; veth names stay within IFNAMSIZ (15).
      */
-    Testbed(final String tag, final boolean routed) throws Exception
+    Testbed(final String tag, final boolean routed) throws IOException, InterruptedException
     {
         addressA = routed ? "10.1.0.2" : "10.99.0.1";
         addressB = routed ? "10.2.0.2" : "10.99.0.2";
@@ -79,34 +89,47 @@ final class Testbed implements AutoCloseable
                 sh("ip -n " + b + " route add default via " + routerB);
             }
         }
-        catch (final Exception | AssertionError ex)
+        catch (final IOException | InterruptedException | RuntimeException ex)
         {
             close();
             throw ex;
         }
     }
 
-    /** Runs a shell command, bounded; fails the test on a non-zero exit. Returns its output. */
-    static String sh(final String command) throws IOException, InterruptedException
+    /** Runs a shell command for at most {@code timeoutS} (then kills it, exit -1); never throws on failure. */
+    static Result exec(final String command, final int timeoutS) throws IOException, InterruptedException
     {
         final Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        final boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // NOTE: the output is read after the exit; every command here writes far less than a pipe buffer.
+        final boolean done = p.waitFor(timeoutS, TimeUnit.SECONDS);
         if (!done)
         {
-            p.destroyForcibly();
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
         }
-        assertTrue(done, command + " timed out");
-        assertEquals(0, p.exitValue(), command + ":\n" + out);
-        return out;
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(done ? p.exitValue() : -1, out);
     }
 
+    /** Runs a shell command, bounded; throws on a non-zero exit or a timeout. Returns its output. */
+    static String sh(final String command) throws IOException, InterruptedException
+    {
+        final Result r = exec(command, COMMAND_TIMEOUT_S);
+        if (r.exit() != 0)
+        {
+            throw new IllegalStateException("'" + command + "' " + (r.exit() < 0 ? "timed out" : "failed with exit " + r.exit())
+                + (r.output().isBlank() ? "" : ": " + r.output().strip().replace('\n', ' ')));
+        }
+        return r.output();
+    }
+
+    /** Runs a shell command in namespace {@code ns}; throws on failure. */
     String in(final String ns, final String command) throws IOException, InterruptedException
     {
         return sh("ip netns exec " + ns + " " + command);
     }
 
+    /** A command line that runs {@code args} in the fw namespace, where flowgate drives a1 and b1. */
     List<String> flowgateInFw(final List<String> args)
     {
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", fw));
@@ -114,12 +137,33 @@ final class Testbed implements AutoCloseable
         return command;
     }
 
-    @Override
-    public void close() throws IOException, InterruptedException
+    List<String> namespaces()
     {
-        for (final String ns : List.of(a, b, fw))
+        return List.of(a, b, fw);
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
         {
-            new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+            return;
+        }
+        closed = true;
+        for (final String ns : namespaces())
+        {
+            try
+            {
+                new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+            }
+            catch (final IOException ex)
+            {
+                System.err.println("flowgate: cannot delete namespace " + ns + ": " + ex.getMessage());
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

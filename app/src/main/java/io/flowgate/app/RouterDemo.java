@@ -1,0 +1,390 @@
+package io.flowgate.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code flowgate run} without {@code --config}: the embedded default. It builds a {@link Testbed} (host a on
+ * 10.1.0.0/24 and host b on 10.2.0.0/24, each in its own network namespace, joined over veth pairs through
+ * a third namespace), starts the router of the embedded configuration ({@value #CONFIG_RESOURCE}) there on
+ * DPDK {@code net_af_packet}, and runs real traffic between the hosts: ping both ways, traceroute, iperf3
+ * TCP one way and UDP the other. It prints one result line per step, stops the router (whose summary says
+ * what it forwarded and that every mbuf went back to its pool) and removes the namespaces.
+ * <p>
+ * The router is a child {@code flowgate run --config} started inside the fw namespace, the command a user
+ * runs ({@link RouterRun}): af_packet opens its packet sockets, and later the sockets it sets interface
+ * flags and MTU through, in the network namespace of the calling thread, and one JVM cannot move all of its
+ * threads into another namespace.
+ * <p>
+ * Usage: {@code new RouterDemo().run()}, as root.
+ * Thread-safety: one thread runs it; {@link #cleanUp()} may also run on the shutdown hook and is locked.
+ * Shutdown: a failed step or Ctrl-C (the child receives SIGINT too) stops the router, prints its summary and
+ * removes the namespaces before the error line; if the run does not finish within the {@link StopSignal}'s
+ * grace period, the hook removes them itself.
+ */
+final class RouterDemo
+{
+    static final String CONFIG_RESOURCE = "embedded-router.yaml";
+    private static final int EXIT_INTERRUPTED = 130;
+    private static final int READY_TIMEOUT_S = 30;
+    private static final int STOP_TIMEOUT_S = 20;
+    private static final int STEP_TIMEOUT_S = 20;
+    private static final int PINGS = 4;
+    private static final int TCP_SECONDS = 3;
+    private static final int UDP_SECONDS = 2;
+    private static final String UDP_RATE = "100M";
+    private static final String IPERF_PORT = "5201";
+    private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received.*");
+    private static final Pattern RATE = Pattern.compile("([\\d.]+ [KMG]?Bytes)\\s+([\\d.]+ [KMG]?bits/sec)");
+    private static final Pattern UDP_LOSS = Pattern.compile("(\\d+)/(\\d+) \\(([^)]*)\\)");
+
+    private final Object lock = new Object();
+    private Testbed testbed;
+    private ChildProcess router;
+    private Path configFile;
+
+    int run() throws IOException, InterruptedException
+    {
+        preflight();
+        final long startNs = System.nanoTime();
+        try (StopSignal stop = new StopSignal(this::cleanUp))
+        {
+            try
+            {
+                final Testbed bed = new Testbed("run", true);
+                synchronized (lock)
+                {
+                    testbed = bed;
+                }
+                System.out.println("flowgate run: embedded default: hosts a and b in network namespaces, routed through flowgate "
+                    + "(DPDK net_af_packet over veth)");
+                System.out.println("testbed: a " + bed.addressA + "/24 (" + bed.a + ") -- " + bed.a1 + " [flowgate " + bed.routerA + ", "
+                    + bed.routerB + " in " + bed.fw + "] " + bed.b1 + " -- b " + bed.addressB + "/24 (" + bed.b + ")");
+                startRouter(bed);
+                checkNotStopped(stop);
+                ping(bed, bed.a, "a -> b", bed.addressB);
+                checkNotStopped(stop);
+                ping(bed, bed.b, "b -> a", bed.addressA);
+                checkNotStopped(stop);
+                traceroute(bed);
+                checkNotStopped(stop);
+                iperfTcp(bed);
+                checkNotStopped(stop);
+                iperfUdp(bed);
+                checkNotStopped(stop);
+                System.out.println("stopping the router");
+                final String summary = stopRouter();
+                cleanUp();
+                System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: flowgate forwarded %d of %d packets received "
+                        + "(dropped %d, of them %d IPv6, which is not routed yet; to the slow path %d), every mbuf back in its pool, "
+                        + "namespaces removed",
+                    (System.nanoTime() - startNs) / 1e9, field(summary, "tx"), field(summary, "rx"), field(summary, "dropped"),
+                    field(summary, "dropped_ipv6"), field(summary, "to_slow_path")));
+                return 0;
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                if (stop.requested())
+                {
+                    // NOTE: the JVM exits (130) as soon as the StopSignal closes: say it here, an error thrown
+                    // from here would race with the exit.
+                    System.out.println("flowgate run: interrupted: stopping the router and removing the namespaces");
+                    return EXIT_INTERRUPTED;
+                }
+                throw ex;
+            }
+            finally
+            {
+                cleanUp();
+            }
+        }
+    }
+
+    /** The embedded router configuration for a routed testbed: flowgate owns its a1/b1 ends and its routerA/routerB. */
+    static String config(final Testbed bed, final String filePrefix, final int workerCpu) throws IOException
+    {
+        return config(filePrefix, workerCpu, bed.a1, bed.routerA, bed.b1, bed.routerB);
+    }
+
+    /** The embedded router configuration: two /24 networks on two af_packet ports, one worker. */
+    static String config(final String filePrefix, final int workerCpu, final String inside, final String insideAddress,
+        final String outside, final String outsideAddress) throws IOException
+    {
+        final String template;
+        try (InputStream in = RouterDemo.class.getResourceAsStream(CONFIG_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException(CONFIG_RESOURCE + " is missing from the flowgate jar");
+            }
+            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        return template.replace("${prefix}", filePrefix).replace("${worker}", Integer.toString(workerCpu))
+            .replace("${inside}", inside).replace("${insideAddress}", insideAddress)
+            .replace("${outside}", outside).replace("${outsideAddress}", outsideAddress);
+    }
+
+    private static void preflight() throws IOException, InterruptedException
+    {
+        final String uid = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+            .map(l -> l.split("\\s+")[2]).findFirst().orElse("?");
+        if (!"0".equals(uid))
+        {
+            throw new IllegalStateException("the embedded default creates network namespaces and veth pairs: run it as root "
+                + "(or run flowgate run --config FILE, or --embedded forward)");
+        }
+        final String missing = Testbed.exec("for c in ip ping iperf3 traceroute ss; do command -v $c >/dev/null || printf '%s ' $c; done",
+            10).output().strip();
+        if (!missing.isEmpty())
+        {
+            throw new IllegalStateException("the embedded default needs " + missing + " (Debian packages iproute2 iputils-ping iperf3 "
+                + "traceroute; ./flowgate installs them)");
+        }
+    }
+
+    /** Between steps: a stop request ends the run through the interrupted path of {@link #run()}. */
+    private static void checkNotStopped(final StopSignal stop)
+    {
+        if (stop.requested())
+        {
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    private void startRouter(final Testbed bed) throws IOException, InterruptedException
+    {
+        final Path file = Files.createTempFile("flowgate-run-", ".yaml");
+        synchronized (lock)
+        {
+            configFile = file;
+        }
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        Files.writeString(file, config(bed, "flowgate-run-" + ProcessHandle.current().pid(), cpus - 1));
+        final List<String> command = bed.flowgateInFw(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+            "run", "--config", file.toString(), "--stats-interval", "0"));
+        final ChildProcess child = new ChildProcess(command, true);
+        synchronized (lock)
+        {
+            router = child;
+        }
+        if (!child.awaitLine("routing on ", READY_TIMEOUT_S))
+        {
+            throw new IllegalStateException("the router did not start" + (child.process.isAlive() ? " within " + READY_TIMEOUT_S + " s"
+                : ": " + cause(child)));
+        }
+    }
+
+    /** Stops the router with SIGINT (as Ctrl-C does) and checks its ending; returns its summary line. */
+    private String stopRouter() throws InterruptedException
+    {
+        final ChildProcess child;
+        synchronized (lock)
+        {
+            child = router;
+        }
+        if (!child.interrupt(STOP_TIMEOUT_S))
+        {
+            throw new IllegalStateException("the router did not stop within " + STOP_TIMEOUT_S + " s (killed)");
+        }
+        final int exit = child.process.exitValue();
+        if (exit != 0 && exit != EXIT_INTERRUPTED)
+        {
+            throw new IllegalStateException("the router failed: " + cause(child));
+        }
+        final String summary = child.line("route summary ");
+        if (summary == null || !"mbufs in use: 0 after shutdown (baseline 0)".equals(child.line("mbufs in use:")))
+        {
+            throw new IllegalStateException("the router ended without its summary or with mbufs still in use: " + cause(child));
+        }
+        return summary;
+    }
+
+    /** The router's own error line if it wrote one, else its last stderr line (EAL's log) and exit status. */
+    private static String cause(final ChildProcess child)
+    {
+        synchronized (child.stderr)
+        {
+            for (int i = child.stderr.size() - 1; i >= 0; i--)
+            {
+                if (child.stderr.get(i).startsWith("flowgate: error: "))
+                {
+                    return child.stderr.get(i).substring("flowgate: error: ".length());
+                }
+            }
+        }
+        final String exit = child.process.isAlive() ? "still running" : "exit " + child.process.exitValue();
+        final String last = child.lastErrorLine();
+        return last.isEmpty() ? exit : last + " (" + exit + ")";
+    }
+
+    private void cleanUp()
+    {
+        synchronized (lock)
+        {
+            try
+            {
+                if (router != null)
+                {
+                    router.interrupt(STOP_TIMEOUT_S);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                router.process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            if (testbed != null)
+            {
+                testbed.close();
+            }
+            if (configFile != null)
+            {
+                try
+                {
+                    Files.deleteIfExists(configFile);
+                }
+                catch (final IOException ex)
+                {
+                    System.err.println("flowgate: cannot delete " + configFile + ": " + ex.getMessage());
+                }
+            }
+        }
+    }
+
+    private static void ping(final Testbed bed, final String from, final String label, final String to)
+        throws IOException, InterruptedException
+    {
+        final Testbed.Result r = Testbed.exec("ip netns exec " + from + " ping -n -c " + PINGS + " -i 0.2 -W 2 " + to, STEP_TIMEOUT_S);
+        String summary = null;
+        String rtt = "";
+        for (final String line : r.output().split("\n"))
+        {
+            if (PING_SUMMARY.matcher(line).matches())
+            {
+                summary = line.strip();
+            }
+            else if (line.startsWith("rtt "))
+            {
+                rtt = "; " + line.strip();
+            }
+        }
+        final Matcher m = summary == null ? null : PING_SUMMARY.matcher(summary);
+        if (m == null || !m.matches() || Integer.parseInt(m.group(2)) == 0)
+        {
+            throw new IllegalStateException("ping " + label + " (" + to + "): " + (summary == null ? lastLine(r.output()) : summary));
+        }
+        System.out.println("ping " + label + ": " + summary + rtt);
+    }
+
+    private static void traceroute(final Testbed bed) throws IOException, InterruptedException
+    {
+        final Testbed.Result r = Testbed.exec("ip netns exec " + bed.a + " traceroute -n -q 1 -w 2 -m 4 " + bed.addressB, STEP_TIMEOUT_S);
+        final List<String> hops = new ArrayList<>();
+        for (final String line : r.output().split("\n"))
+        {
+            final String hop = line.strip();
+            if (!hop.isEmpty() && Character.isDigit(hop.charAt(0)))
+            {
+                hops.add(hop.replaceAll("\\s+", " "));
+            }
+        }
+        if (r.exit() != 0 || hops.size() < 2 || !hops.get(0).startsWith("1 " + bed.routerA + " ")
+            || !hops.get(hops.size() - 1).contains(" " + bed.addressB + " "))
+        {
+            throw new IllegalStateException("traceroute a -> b: expected hop 1 " + bed.routerA + " (flowgate) and then " + bed.addressB
+                + ", got: " + (hops.isEmpty() ? lastLine(r.output()) : String.join(", ", hops)));
+        }
+        hops.set(0, hops.get(0).replace(bed.routerA, bed.routerA + " (flowgate)"));
+        System.out.println("traceroute a -> b: " + String.join(", ", hops));
+    }
+
+    private static void iperfTcp(final Testbed bed) throws IOException, InterruptedException
+    {
+        final String receiver = iperf(bed, "-t " + TCP_SECONDS, "iperf3 tcp a -> b");
+        final Matcher rate = RATE.matcher(receiver);
+        if (!rate.find() || rate.group(1).startsWith("0.00 "))
+        {
+            throw new IllegalStateException("iperf3 tcp a -> b: nothing received: " + receiver);
+        }
+        System.out.println("iperf3 tcp a -> b, " + TCP_SECONDS + " s: " + rate.group(2) + " (" + rate.group(1) + " received)");
+    }
+
+    private static void iperfUdp(final Testbed bed) throws IOException, InterruptedException
+    {
+        final String receiver = iperf(bed, "-u -b " + UDP_RATE + " -t " + UDP_SECONDS + " -R", "iperf3 udp b -> a");
+        final Matcher rate = RATE.matcher(receiver);
+        final Matcher loss = UDP_LOSS.matcher(receiver);
+        if (!rate.find() || !loss.find() || loss.group(1).equals(loss.group(2)))
+        {
+            throw new IllegalStateException("iperf3 udp b -> a: nothing received: " + receiver);
+        }
+        System.out.println("iperf3 udp b -> a, " + UDP_SECONDS + " s at " + UDP_RATE + "bit/s: " + rate.group(2) + " received, lost "
+            + loss.group(1) + "/" + loss.group(2) + " (" + loss.group(3) + ")");
+    }
+
+    /**
+     * One bounded iperf3 run, client in a and a one-off server in b ({@code -R}: b sends); returns the client's
+     * receiver summary line.
+     */
+    private static String iperf(final Testbed bed, final String clientArgs, final String label) throws IOException, InterruptedException
+    {
+        final Process server = new ProcessBuilder("ip", "netns", "exec", bed.b, "iperf3", "-s", "-1", "-p", IPERF_PORT)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try
+        {
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (Testbed.exec("ip netns exec " + bed.b + " ss -Hltn 'sport = :" + IPERF_PORT + "'", 10).output().isBlank())
+            {
+                if (!server.isAlive() || System.nanoTime() > deadlineNs)
+                {
+                    throw new IllegalStateException(label + ": the iperf3 server in b did not start");
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+            final Testbed.Result r = Testbed.exec("ip netns exec " + bed.a + " iperf3 -c " + bed.addressB + " -p " + IPERF_PORT + " -f m "
+                + clientArgs, STEP_TIMEOUT_S);
+            String receiver = null;
+            for (final String line : r.output().split("\n"))
+            {
+                if (line.strip().endsWith("receiver"))
+                {
+                    receiver = line.strip().replaceAll("\\s+", " ");
+                }
+            }
+            if (r.exit() != 0 || receiver == null)
+            {
+                throw new IllegalStateException(label + " failed: " + lastLine(r.output()));
+            }
+            return receiver;
+        }
+        finally
+        {
+            if (!server.waitFor(5, TimeUnit.SECONDS))
+            {
+                server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static long field(final String line, final String name)
+    {
+        final Matcher m = Pattern.compile(" " + name + "=(\\d+)").matcher(line);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static String lastLine(final String output)
+    {
+        final String[] lines = output.strip().split("\n");
+        return lines[lines.length - 1].isEmpty() ? "no output" : lines[lines.length - 1];
+    }
+}
