@@ -23,17 +23,18 @@ public final class ParseStage
         final int n = burst.count();
         for (int i = 0; i < n; i++)
         {
-            parse(burst, i);
+            parse(burst, i, Mbuf.port(burst.mbuf(i)));
         }
     }
 
     /**
-     * Packet {@code i} of {@code burst} alone, for callers that fuse stages into one pass; {@link #run} is
-     * this over the burst.
+     * Packet {@code i} of {@code burst} alone, received on port {@code inPort}, for callers that fuse stages
+     * into one pass and know the port they polled; {@link #run} is this over the burst with the port the
+     * driver wrote into each mbuf (not every driver writes it: net_ring does not).
      *
      * @return whether the packet stays ACCEPT (not a runt).
      */
-    public static boolean parse(final PacketBurst burst, final int i)
+    public static boolean parse(final PacketBurst burst, final int i, final int inPort)
     {
         // Measured 2026-11-23 (perf, flowgate run on net_pcap -> net_null): untagged frames, the common case,
         // take one read of the EtherType; a VLAN walk and a second read per packet were half this stage.
@@ -42,7 +43,7 @@ public final class ParseStage
         final int length = Mbuf.dataLength(m);
         burst.frame[i] = frame;
         burst.length[i] = length;
-        burst.inPort[i] = Mbuf.port(m);
+        burst.inPort[i] = inPort;
         burst.outPort[i] = -1;
         burst.nextHop[i] = -1;
         burst.flowHash[i] = 0;

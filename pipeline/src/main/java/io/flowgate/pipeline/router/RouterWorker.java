@@ -60,6 +60,7 @@ public final class RouterWorker implements Agent
     private final String roleName;
     private final int queue;
     private final Port[] rxPorts;
+    private final int[] rxPortIds;
     private final Port[] txPortById = new Port[MAX_PORTS];
     private final long[] macById = new long[MAX_PORTS];
     private final int[] mtuById = new int[MAX_PORTS];
@@ -95,11 +96,13 @@ public final class RouterWorker implements Agent
         this.roleName = roleName;
         this.queue = queue;
         this.rxPorts = new Port[ports.length];
+        this.rxPortIds = new int[ports.length];
         this.txPortIds = new int[ports.length];
         for (int i = 0; i < ports.length; i++)
         {
             final RouterPort p = ports[i];
             rxPorts[i] = p.port();
+            rxPortIds[i] = p.id();
             txPortIds[i] = p.id();
             txPortById[p.id()] = p.port();
             macById[p.id()] = p.mac();
@@ -152,14 +155,14 @@ public final class RouterWorker implements Agent
             return doWorkInstrumented();
         }
         int work = 0;
-        for (final Port port : rxPorts)
+        for (int p = 0; p < rxPorts.length; p++)
         {
-            final int n = burst.mbufs.receive(port, queue);
+            final int n = burst.mbufs.receive(rxPorts[p], queue);
             if (n > 0)
             {
                 burst.count(n);
                 counters.add(RX, n);
-                process(burst);
+                process(burst, rxPortIds[p]);
                 work += n;
             }
         }
@@ -187,13 +190,13 @@ public final class RouterWorker implements Agent
         final TransitLatency latency = this.latency;
         int allowance = pacer == null ? Integer.MAX_VALUE : pacer.allowance();
         int work = 0;
-        for (final Port port : rxPorts)
+        for (int p = 0; p < rxPorts.length; p++)
         {
             if (allowance == 0)
             {
                 break;
             }
-            final int n = burst.mbufs.receive(port, queue, allowance);
+            final int n = burst.mbufs.receive(rxPorts[p], queue, allowance);
             if (n > 0)
             {
                 if (pacer != null)
@@ -205,13 +208,13 @@ public final class RouterWorker implements Agent
                 counters.add(RX, n);
                 if (latency == null)
                 {
-                    process(burst);
+                    process(burst, rxPortIds[p]);
                 }
                 else
                 {
                     final long receivedNs = latency.received();
                     final int before = staged();
-                    process(burst);
+                    process(burst, rxPortIds[p]);
                     latency.staged(receivedNs, staged() - before);
                 }
                 work += n;
@@ -235,10 +238,10 @@ public final class RouterWorker implements Agent
         return n;
     }
 
-    private void process(final PacketBurst b)
+    private void process(final PacketBurst b, final int inPort)
     {
         final int n = b.count();
-        ingest(b, n);
+        ingest(b, n, inPort);
         if (!hooks.isEmpty(Hook.PREROUTING))
         {
             hooks.run(Hook.PREROUTING, b);
@@ -278,7 +281,7 @@ public final class RouterWorker implements Agent
      * Measured 2026-11-23 (perf, {@code flowgate run} routing net_pcap -> net_null): as four passes over the
      * burst these were a third of the router's own time.
      */
-    private void ingest(final PacketBurst b, final int n)
+    private void ingest(final PacketBurst b, final int n, final int inPort)
     {
         final int[] etherType = b.etherType;
         int received = 0;
@@ -286,7 +289,7 @@ public final class RouterWorker implements Agent
         {
             dst[i] = 0;
             local[i] = false;
-            if (!ParseStage.parse(b, i))
+            if (!ParseStage.parse(b, i, inPort))
             {
                 continue;
             }
