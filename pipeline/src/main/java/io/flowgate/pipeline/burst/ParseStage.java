@@ -27,6 +27,16 @@ public final class ParseStage
         }
     }
 
+    /** {@link #run} for a burst received from port {@code inPort} (the port field of the mbufs is not read). */
+    public static void run(final PacketBurst burst, final int inPort)
+    {
+        final int n = burst.count();
+        for (int i = 0; i < n; i++)
+        {
+            parse(burst, i, inPort);
+        }
+    }
+
     /**
      * Packet {@code i} of {@code burst} alone, received on port {@code inPort}, for callers that fuse stages
      * into one pass and know the port they polled; {@link #run} is this over the burst with the port the

@@ -283,13 +283,17 @@ public final class RouterWorker implements Agent
      */
     private void ingest(final PacketBurst b, final int n, final int inPort)
     {
+        // Parse first, in a pass of its own: its loads of every packet's first bytes are independent, so a short
+        // loop keeps all of them in flight at once (measured: fused into the pass below, they stalled one by one).
+        ParseStage.run(b, inPort);
         final int[] etherType = b.etherType;
+        final int[] verdict = b.verdict;
         int received = 0;
         for (int i = 0; i < n; i++)
         {
             dst[i] = 0;
             local[i] = false;
-            if (!ParseStage.parse(b, i, inPort))
+            if (verdict[i] != Verdict.ACCEPT)
             {
                 continue;
             }

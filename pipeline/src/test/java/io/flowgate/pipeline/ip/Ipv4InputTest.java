@@ -1,18 +1,23 @@
 package io.flowgate.pipeline.ip;
 
+import io.flowgate.nativebindings.Memory;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.hook.Verdict;
+import io.flowgate.pmd.checksum.Checksum;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.header.IpProtocol;
 import io.flowgate.pmd.header.Ipv4Flyweight;
 import io.flowgate.pmd.testing.CapturedPackets;
 import java.lang.foreign.Arena;
 import java.util.HexFormat;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static io.flowgate.pipeline.ip.Ipv4Input.martian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Ipv4InputTest
 {
@@ -65,6 +70,44 @@ class Ipv4InputTest
         assertEquals(hdrErrors, input.counter(Ipv4Input.IN_HDR_ERRORS), "InHdrErrors");
         assertEquals(truncated, input.counter(Ipv4Input.IN_TRUNCATED_PKTS), "InTruncatedPkts");
         assertEquals(csumErrors, input.counter(Ipv4Input.IN_CSUM_ERRORS), "InCsumErrors");
+    }
+
+    @Test
+    void optionlessHeaderCheckShouldAgreeWithTheFullChecksumOnRandomAndEdgeHeaders()
+    {
+        final long header = arena.allocate(20).address();
+        final SplittableRandom random = new SplittableRandom(0x1071);
+        int valid = 0;
+        for (int round = 0; round < 200_000; round++)
+        {
+            for (int b = 0; b < 20; b++)
+            {
+                final int kind = round % 4;
+                final int value = kind == 0 ? 0 : kind == 1 ? 0xFF : random.nextInt(256);
+                Memory.putByte(header + b, (byte)(round % 8 < 2 ? value : random.nextInt(256)));
+            }
+            if (round % 3 == 0)
+            {
+                // half of these made valid: the stored checksum completes the sum
+                Memory.putShortBE(header + Ipv4Flyweight.CHECKSUM_OFFSET, 0);
+                Memory.putShortBE(header + Ipv4Flyweight.CHECKSUM_OFFSET,
+                    Checksum.checksum(header, 20));
+            }
+            final boolean expected = Checksum.sum(header, 20) == Checksum.VALID_SUM;
+            assertEquals(expected, Ipv4Input.optionlessHeaderValid(header), "round " + round);
+            valid += expected ? 1 : 0;
+        }
+        for (int b = 0; b < 20; b++)
+        {
+            Memory.putByte(header + b, (byte)0);
+        }
+        assertFalse(Ipv4Input.optionlessHeaderValid(header), "all zeros sums to 0, not all ones");
+        for (int b = 0; b < 20; b++)
+        {
+            Memory.putByte(header + b, (byte)0xFF);
+        }
+        assertTrue(Ipv4Input.optionlessHeaderValid(header), "all ones is all ones");
+        assertTrue(valid > 50_000, "the random rounds include valid headers: " + valid);
     }
 
     @Test
