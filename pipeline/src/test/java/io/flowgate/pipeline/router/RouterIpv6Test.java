@@ -2,6 +2,7 @@ package io.flowgate.pipeline.router;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flowgate.nativebindings.Memory;
 import io.flowgate.nativebindings.dpdk.Mbuf;
@@ -31,6 +32,7 @@ import io.flowgate.pmd.port.MbufBurst;
 import io.flowgate.pmd.port.PortConfig;
 import io.flowgate.pmd.testing.TestEal;
 import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
 import org.agrona.collections.IntHashSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -366,6 +368,96 @@ class RouterIpv6Test
         assertEquals(1, w.counter(RouterWorker.NOT_ROUTED_IPV6));
         assertEquals(1, w.counter(RouterWorker.DROPPED));
         w.onClose();
+    }
+
+    @Test
+    void shouldSpreadAnEcmpRouteOverItsGatewaysByFlow()
+    {
+        routes.addStatic("fd00:99::/48", "fd00:2::a", "fd00:2::b");
+        assertTrue(slowPath.resolver().addPermanent6(out.id(), NET_2, 0xA, MAC_B + 0xA, System.nanoTime()));
+        assertTrue(slowPath.resolver().addPermanent6(out.id(), NET_2, 0xB, MAC_B + 0xB, System.nanoTime()));
+        final long[] frames = new long[32];
+        for (int i = 0; i < frames.length; i++)
+        {
+            frames[i] = udp6(MAC_IN, NET_1, 2, 0xFD00_0099_0000_0000L, 1, 64, 40);
+            Memory.putShortBE(Mbuf.data(frames[i]) + EthernetFlyweight.HEADER_LENGTH + Ipv6Flyweight.HEADER_LENGTH, 20000 + 7 * i);
+        }
+        inject(in, frames);
+        worker.doWork();
+        final MbufBurst rx = new MbufBurst(arena, 32);
+        assertEquals(32, rx.receive(out, 0));
+        int viaA = 0;
+        int viaB = 0;
+        for (int i = 0; i < 32; i++)
+        {
+            final long frame = Mbuf.data(rx.mbuf(i));
+            final long mac = EthernetFlyweight.getDstMac(frame);
+            viaA += mac == MAC_B + 0xA ? 1 : 0;
+            viaB += mac == MAC_B + 0xB ? 1 : 0;
+            assertEquals(63, Ipv6Flyweight.getHopLimit(frame + EthernetFlyweight.HEADER_LENGTH));
+        }
+        rx.free();
+        assertEquals(32, viaA + viaB);
+        assertTrue(viaA > 0 && viaB > 0, "both gateways used: " + viaA + " / " + viaB);
+    }
+
+    @Test
+    void shouldForwardMixedBurstsWithoutAllocating()
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported(), "no per-thread allocation counter");
+        threads.setThreadAllocatedMemoryEnabled(true);
+        final MbufBurst burst = new MbufBurst(arena, 32);
+        for (int i = 0; i < 32; i++)
+        {
+            burst.mbuf(i, i % 4 == 0 ? udp4(MAC_IN, 0x0A010002, 0x0A020002) : udp6(MAC_IN, NET_1, 2, NET_2, 2, 64, 60));
+        }
+        burst.count(32);
+        long result = 0;
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            result += forwardRounds(burst, 2_000);
+        }
+        final long threadId = Thread.currentThread().threadId();
+        final long before = threads.getThreadAllocatedBytes(threadId);
+        result += forwardRounds(burst, 2_000);
+        final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+        burst.free();
+        assertEquals(0, allocated, "bytes allocated (forwarded " + result + ")");
+        assertEquals(4L * 2_000 * 32, result, "every packet of every round forwarded");
+    }
+
+    /** Sends the burst through the worker {@code rounds} times, taking it back from "out" each time. */
+    private long forwardRounds(final MbufBurst burst, final int rounds)
+    {
+        long forwarded = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            for (int i = 0; i < 32; i++)
+            {
+                final long m = burst.mbuf(i);
+                Memory.putShort(m + rte_mbuf.port$OFFSET, (short)in.id());
+                final long ip = Mbuf.data(m) + EthernetFlyweight.HEADER_LENGTH;
+                if (EthernetFlyweight.getEtherType(Mbuf.data(m)) == EthernetFlyweight.ETHER_TYPE_IPV6)
+                {
+                    Memory.putByte(ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, (byte)64);
+                }
+                else
+                {
+                    Memory.putByte(ip + Ipv4Flyweight.TTL_OFFSET, (byte)64);
+                    Memory.putShortBE(ip + Ipv4Flyweight.CHECKSUM_OFFSET, 0);
+                    Memory.putShortBE(ip + Ipv4Flyweight.CHECKSUM_OFFSET, Checksum.checksum(ip, 20));
+                }
+            }
+            burst.count(32);
+            if (burst.transmitOrFree(in, 0) != 32)
+            {
+                throw new AssertionError("ring full");
+            }
+            worker.doWork();
+            forwarded += burst.receive(out, 0);
+        }
+        return forwarded;
     }
 
     // ------------------------------------------------------------------------------------------------------
