@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
  * printed every second.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Run flowgate: with --config, the IPv4 router the file describes (until Ctrl-C);",
+    description = {"Run flowgate: with --config, the IPv4/IPv6 router the file describes (until Ctrl-C);",
         "without, the embedded default (no NIC): pcap traffic forwarded into a null port for 10 s, rates printed."})
 final class RunCommand implements Callable<Integer>
 {

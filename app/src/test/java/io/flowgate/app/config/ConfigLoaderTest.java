@@ -40,7 +40,8 @@ class ConfigLoaderTest
     {
         final FlowgateConfig config = ConfigLoader.load(Path.of("..", "docs", "examples", "router.yaml"));
         assertEquals(2, config.ports().size());
-        assertEquals(4, config.routes().size());
+        assertEquals(5, config.routes().size());
+        assertEquals(1, config.neighbours().size());
         assertEquals(FlowgateConfig.Dispatch.RSS, config.dispatch());
     }
 
