@@ -86,6 +86,13 @@ public final class SlowPath implements Agent, NeighbourHandler
     public SlowPath(final BurstRing<SlowPathBurst>[] rings, final BurstRing<SlowPathBurst> txRing, final RouterPort[] ports,
                     final Mempool pool, final NeighbourTable neighbours, final NeighbourParams params)
     {
+        this(rings, txRing, ports, pool, neighbours, params, IcmpRateLimiter.linuxDefault(System.nanoTime()));
+    }
+
+    /** With the ICMP rate limit {@code icmpLimit} instead of Linux's default (tests). */
+    SlowPath(final BurstRing<SlowPathBurst>[] rings, final BurstRing<SlowPathBurst> txRing, final RouterPort[] ports,
+             final Mempool pool, final NeighbourTable neighbours, final NeighbourParams params, final IcmpRateLimiter icmpLimit)
+    {
         this.rings = rings.clone();
         for (final RouterPort port : ports)
         {
@@ -96,7 +103,7 @@ public final class SlowPath implements Agent, NeighbourHandler
         this.resolver = new NeighbourResolver(neighbours, params, new SplittableRandom(System.nanoTime()), this);
         this.arp = new ArpProcessor(resolver);
         this.nd = new NdProcessor(resolver, true);
-        this.icmpLimit = IcmpRateLimiter.linuxDefault(System.nanoTime());
+        this.icmpLimit = icmpLimit;
     }
 
     public NeighbourResolver resolver()
@@ -335,7 +342,13 @@ public final class SlowPath implements Agent, NeighbourHandler
         final int offset = EthernetFlyweight.payloadOffset(frame);
         final long ip = frame + offset;
         final int source = p == null ? -1 : p.ipv6SourceIndexFor(Ipv6Flyweight.getSrcAddressHi(ip));
-        if (source < 0 || (type != IcmpFlyweight.V6_PACKET_TOO_BIG && !icmpLimit.tryAcquire(nowNs)))
+        if (source < 0)
+        {
+            counters.increment(NOT_SUPPORTED);
+            drop(m);
+            return;
+        }
+        if (type != IcmpFlyweight.V6_PACKET_TOO_BIG && !icmpLimit.tryAcquire(nowNs))
         {
             counters.increment(ICMP_RATE_LIMITED);
             drop(m);
