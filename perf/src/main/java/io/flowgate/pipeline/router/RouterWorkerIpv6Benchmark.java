@@ -5,6 +5,7 @@ import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.nativebindings.gen.rte_mbuf;
 import io.flowgate.nativebindings.os.Affinity;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.HookChain;
@@ -145,6 +146,8 @@ public class RouterWorkerIpv6Benchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
+        final long rx = worker.counter(RouterWorker.RX);
+        final long tx = worker.counter(RouterWorker.TX);
         worker.onClose();
         in.close();
         out.close();
@@ -159,6 +162,10 @@ public class RouterWorkerIpv6Benchmark
         {
             throw new IllegalStateException(leaked + " mbufs leaked");
         }
+        if (tx != rx)
+        {
+            throw new IllegalStateException("not a routing benchmark: " + rx + " received, " + tx + " transmitted");
+        }
     }
 
     private void injectBurst(final boolean ipv6)
@@ -170,6 +177,9 @@ public class RouterWorkerIpv6Benchmark
         for (int i = 0; i < BURST; i++)
         {
             final long m = inject.mbuf(i);
+            // A PMD sets the input port on receive; net_ring hands over the mbuf as sent, and IPv6 is routed
+            // only from ports that have IPv6 addresses.
+            Memory.putShort(m + rte_mbuf.port$OFFSET, (short)in.id());
             if (ipv6)
             {
                 Memory.copy(template6, Mbuf.data(m), FRAME);
