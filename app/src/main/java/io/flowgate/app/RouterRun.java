@@ -15,6 +15,7 @@ import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.pipeline.neigh.PortAddresses;
+import io.flowgate.pipeline.route.IpPrefix;
 import io.flowgate.pipeline.route.Ipv4Lpm;
 import io.flowgate.pipeline.route.Ipv6Lpm;
 import io.flowgate.pipeline.route.NextHopTable;
@@ -27,6 +28,7 @@ import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.port.DpdkPort;
 import io.flowgate.pmd.port.PortConfig;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -35,7 +37,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code flowgate run --config FILE}: the IPv4 router the configuration describes, until the duration ends or
+ * {@code flowgate run --config FILE}: the IPv4 and IPv6 router the configuration describes, until the duration ends or
  * Ctrl-C. Prints a line of counters per interval and, at the end, the per-port DPDK counters and the
  * mempool check (every mbuf back in its pool).
  */
@@ -133,7 +135,7 @@ final class RouterRun
                 final DpdkPort port = DpdkPort.open(id, new PortConfig(workers, workers, spec.rxDescriptors(), spec.txDescriptors(),
                     EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
                 opened.add(port);
-                final PortAddresses addresses = new PortAddresses(id, port.macAddress(), Math.max(1, spec.addresses().size()));
+                final PortAddresses addresses = new PortAddresses(id, port.macAddress(), spec.addresses().size() + 1);
                 for (final Prefix prefix : spec.addresses())
                 {
                     if (prefix.address() instanceof Inet4Address)
@@ -142,16 +144,38 @@ final class RouterRun
                         addresses.addIpv4(address);
                         routes.addConnected(network(prefix), id);
                     }
+                    else
+                    {
+                        final IpPrefix address = ipv6(prefix.address());
+                        addresses.addIpv6(address.hi(), address.lo());
+                        routes.add(new RouteTable.Route(IpPrefix.ofIpv6(address.hi(), address.lo(), prefix.length()).masked(),
+                            RouteTable.Kind.CONNECTED, List.of(new RouteTable.Via(null, id))));
+                    }
+                }
+                if (addresses.ipv6Count() > 0)
+                {
+                    // As Linux on an interface with IPv6: fe80::/64 is on every link; not a route of the shared
+                    // table (a link-local destination is never forwarded), but the port answers for its address.
+                    addresses.addLinkLocal();
                 }
                 ports[i] = new RouterPort(port, port.macAddress(), spec.mtu(), addresses);
                 System.out.println("port " + id + " " + spec.name() + ": " + spec.device() + " mac " + EthernetFlyweight.macToString(port.macAddress())
-                    + " mtu " + spec.mtu() + " addresses " + spec.addresses());
+                    + " mtu " + spec.mtu() + " addresses " + spec.addresses() + (addresses.ipv6Count() > 0
+                    ? " link-local " + IpPrefix.ofIpv6(PortAddresses.LINK_LOCAL_HI, PortAddresses.eui64(port.macAddress()), 128).addressText()
+                    : ""));
             }
             for (final RouteSpec route : config.routes())
             {
-                if (!(route.to().address() instanceof Inet4Address))
+                if (route.to().address() instanceof Inet6Address && route.port() != null && !route.via().isEmpty())
                 {
-                    System.out.println("route " + route.to() + ": IPv6 is not routed yet, skipped");
+                    // The port is given (link-local gateways need it): the gateways leave by it, as "ip route ... dev".
+                    final int portId = ports[portIndex(route.port())].id();
+                    final List<RouteTable.Via> via = new ArrayList<>();
+                    for (final InetAddress gateway : route.via())
+                    {
+                        via.add(new RouteTable.Via(ipv6(gateway), portId));
+                    }
+                    routes.add(new RouteTable.Route(IpPrefix.parse(route.to().toString()), RouteTable.Kind.STATIC, via));
                     continue;
                 }
                 if (route.via().isEmpty())
@@ -170,6 +194,7 @@ final class RouterRun
             final int[] workerCpus = config.workers().stream().mapToInt(Integer::intValue).toArray();
             final int slowPathCpu = config.workers().contains(0) ? workerCpus[0] : 0;
             final List<Router.StaticNeighbour> neighbours = new ArrayList<>();
+            final List<Router.StaticNeighbour6> neighbours6 = new ArrayList<>();
             for (final FlowgateConfig.NeighbourSpec n : config.neighbours())
             {
                 if (n.address() instanceof Inet4Address)
@@ -177,9 +202,14 @@ final class RouterRun
                     neighbours.add(new Router.StaticNeighbour(ports[portIndex(n.port())].id(), ByteBuffer.wrap(n.address().getAddress()).getInt(),
                         n.mac()));
                 }
+                else
+                {
+                    final IpPrefix address = ipv6(n.address());
+                    neighbours6.add(new Router.StaticNeighbour6(ports[portIndex(n.port())].id(), address.hi(), address.lo(), n.mac()));
+                }
             }
             final Router router = Router.start(eal, ports, routes, pool, workerCpus, slowPathCpu, config.burst(), config.ringSize(),
-                neighbours, instruments);
+                neighbours, neighbours6, instruments);
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu);
             report(router, stop);
             router.close();
@@ -277,7 +307,8 @@ final class RouterRun
     {
         return String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d dropped_ipv6=%d dropped_other_ethertype=%d tx_full=%d "
                 + "to_slow_path=%d slow_path_full=%d "
-                + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d",
+                + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d "
+                + "ipv6_rx=%d na_sent=%d ns_sent=%d echo6_replies=%d icmp6_errors=%d",
             prefix, seconds, router.workerTotal(RouterWorker.RX), router.workerTotal(RouterWorker.TX),
             router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.NOT_ROUTED_IPV6),
             router.workerTotal(RouterWorker.OTHER_ETHERTYPE), router.workerTotal(RouterWorker.TX_FULL),
@@ -285,7 +316,9 @@ final class RouterRun
             router.workerTotal(RouterWorker.SLOW_PATH_FULL), router.slowPathCounter(SlowPath.ARP_REPLIES),
             router.slowPathCounter(SlowPath.ECHO_REPLIES), router.slowPathCounter(SlowPath.ICMP_ERRORS),
             router.slowPathCounter(SlowPath.ICMP_RATE_LIMITED), router.slowPathCounter(SlowPath.SOLICITATIONS),
-            router.slowPathCounter(SlowPath.RESOLVED_SENT), router.neighbours());
+            router.slowPathCounter(SlowPath.RESOLVED_SENT), router.neighbours(), router.workerTotal(RouterWorker.IPV6_RX),
+            router.slowPathCounter(SlowPath.NEIGHBOUR_ADVERTISEMENTS), router.slowPathCounter(SlowPath.NEIGHBOUR_SOLICITATIONS),
+            router.slowPathCounter(SlowPath.ECHO6_REPLIES), router.slowPathCounter(SlowPath.ICMP6_ERRORS));
     }
 
     private static String network(final Prefix prefix)
@@ -294,6 +327,12 @@ final class RouterRun
         final int mask = prefix.length() == 0 ? 0 : -1 << (32 - prefix.length());
         final int net = address & mask;
         return ((net >>> 24) & 0xFF) + "." + ((net >>> 16) & 0xFF) + "." + ((net >>> 8) & 0xFF) + "." + (net & 0xFF) + "/" + prefix.length();
+    }
+
+    private static IpPrefix ipv6(final InetAddress address)
+    {
+        final ByteBuffer bytes = ByteBuffer.wrap(address.getAddress());
+        return IpPrefix.ofIpv6(bytes.getLong(), bytes.getLong(), 128);
     }
 
     private int portIndex(final String name)

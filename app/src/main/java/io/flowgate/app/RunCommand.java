@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * ({@code infinite_rx}) and io-forwards it into {@code net_null}, rates printed every second.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Run flowgate: with --config, the IPv4 router the file describes (until Ctrl-C); without, an embedded default",
+    description = {"Run flowgate: with --config, the IPv4/IPv6 router the file describes (until Ctrl-C); without, an embedded default",
         "that needs no NIC: 'router' (default, as root) creates two hosts in network namespaces joined through flowgate over",
         "veth, pings, traceroutes and runs iperf3 through it, prints what it forwarded and removes the namespaces;",
         "'forward' forwards generated pcap traffic into a null port for 10 s, printing rates."})

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ public final class ConfigLoader
     private static final Set<String> RING_KEYS = Set.of("size");
     private static final Set<String> PORT_KEYS = Set.of("name", "device", "queues", "rxd", "txd", "mtu", "addresses");
     private static final Set<String> ROUTE_KEYS = Set.of("to", "via", "port");
+    private static final int IPV6_MIN_MTU = 1280;
 
     private final Path file;
 
@@ -197,8 +199,29 @@ public final class ConfigLoader
                     {
                         throw error(a, prefix + " cannot be a port address (multicast or unspecified)");
                     }
+                    if (prefix.address() instanceof Inet6Address v6)
+                    {
+                        if (v6.isLoopbackAddress())
+                        {
+                            throw error(a, prefix + " cannot be a port address (loopback)");
+                        }
+                        if (v6.isLinkLocalAddress())
+                        {
+                            throw error(a, prefix + ": the port's link-local address is derived from its MAC (EUI-64); "
+                                + "give global or unique-local addresses here");
+                        }
+                        if (prefix.length() == 0)
+                        {
+                            throw error(a, "prefix length of '" + prefix + "' must be 1..128 for a port address");
+                        }
+                    }
                     addresses.add(prefix);
                 }
+            }
+            if (mtu < IPV6_MIN_MTU && addresses.stream().anyMatch(p -> p.address() instanceof Inet6Address))
+            {
+                throw error(port.containsKey("mtu") ? value(port, "mtu") : item,
+                    "a port with IPv6 addresses needs an mtu of at least " + IPV6_MIN_MTU + " (RFC 8200 5), not " + mtu);
             }
             ports.add(new PortSpec(name, device, queues, rxd, txd, mtu, List.copyOf(addresses), line(item)));
         }
@@ -245,6 +268,15 @@ public final class ConfigLoader
                     {
                         throw error(g, "gateway " + gateway.getHostAddress() + " is not of the family of " + to);
                     }
+                    if (gateway.isMulticastAddress() || gateway.isAnyLocalAddress() || gateway.isLoopbackAddress())
+                    {
+                        throw error(g, "gateway " + gateway.getHostAddress() + " must be a unicast address");
+                    }
+                    if (gateway.isLinkLocalAddress() && gateway instanceof Inet6Address && port == null)
+                    {
+                        throw error(g, "link-local gateway " + gateway.getHostAddress() + " needs 'port' (a link-local address is "
+                            + "only unique on its link)");
+                    }
                     if (!onLink(gateway, ports, port))
                     {
                         throw error(g, "gateway " + gateway.getHostAddress() + " is not on a network of "
@@ -277,6 +309,10 @@ public final class ConfigLoader
             }
             final Node addressNode = required(entry, "address", item);
             final InetAddress address = address(addressNode);
+            if (address.isMulticastAddress() || address.isAnyLocalAddress() || address.isLoopbackAddress())
+            {
+                throw error(addressNode, "neighbour " + address.getHostAddress() + " must be a unicast address");
+            }
             if (!onLink(address, ports, port))
             {
                 throw error(addressNode, address.getHostAddress() + " is not on a network of port " + port);
@@ -296,6 +332,10 @@ public final class ConfigLoader
         return List.copyOf(neighbours);
     }
 
+    /**
+     * Whether {@code gateway} is on a network of port {@code portName} (any port when null). An IPv6 link-local
+     * address is on the link of every port that has IPv6 addresses (each has fe80::/64).
+     */
     private static boolean onLink(final InetAddress gateway, final List<PortSpec> ports, final String portName)
     {
         for (final PortSpec port : ports)
@@ -306,6 +346,10 @@ public final class ConfigLoader
             }
             for (final Prefix prefix : port.addresses())
             {
+                if (gateway instanceof Inet6Address && gateway.isLinkLocalAddress() && prefix.address() instanceof Inet6Address)
+                {
+                    return true;
+                }
                 if (contains(prefix, gateway))
                 {
                     return true;

@@ -40,7 +40,8 @@ class ConfigLoaderTest
     {
         final FlowgateConfig config = ConfigLoader.load(Path.of("..", "docs", "examples", "router.yaml"));
         assertEquals(2, config.ports().size());
-        assertEquals(4, config.routes().size());
+        assertEquals(5, config.routes().size());
+        assertEquals(1, config.neighbours().size());
         assertEquals(FlowgateConfig.Dispatch.RSS, config.dispatch());
     }
 
@@ -86,6 +87,13 @@ class ConfigLoaderTest
         'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: 10.1.0.0/16, port: b}]'      | 3 | 34 | no port named 'b'
         'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: 10.1.0.0/16}]'               | 3 | 10 | a route needs 'via' (gateways), 'port', or both
         'workers: [1]\nports: [{name: a, device: net_null0, addresses: [10.0.0.1/24]}]\nroutes: [{to: "fd00::/8", via: 10.0.0.2}]'  | 3 | 32 | is not of the family of fd00:0:0:0:0:0:0:0/8
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: ["fe80::1/64"]}]'                      | 2 | 50 | link-local address is derived from its MAC
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: ["::1/128"]}]'                         | 2 | 50 | cannot be a port address (loopback)
+        'workers: [1]\nports: [{name: a, device: net_null0, mtu: 1000, addresses: ["fd00::1/64"]}]'           | 2 | 43 | needs an mtu of at least 1280
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: ["fd00::1/64"]}]\nroutes: [{to: "::/0", via: "fe80::1"}]'   | 3 | 28 | needs 'port'
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: ["fd00::1/64"]}]\nroutes: [{to: "::/0", via: "fd00:9::1"}]' | 3 | 28 | gateway fd00:9:0:0:0:0:0:1 is not on a network of any port
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: ["fd00::1/64"]}]\nroutes: [{to: "fd00:8::1/64", via: "fd00::2"}]' | 3 | 15 | has host bits set
+        'workers: [1]\nports: [{name: a, device: net_null0, addresses: ["fd00::1/64"]}]\nneighbours: [{port: a, address: "fd00:9::2", mac: "02:00:00:00:00:01"}]' | 3 | 33 | is not on a network of port a
         'workers: [1]\nports: [{name: a, device: net_null0}]\neal: [--vdev=net_null1]'                         | 3 | 7 | devices come from 'ports'
         'workers: [1]\nports: [{name: a, device: net_null0}]\nworkers: [2]'                                   | 3 | 1 | key 'workers' is given twice
         'workers: [1\nports: []'                                                                             | 2 | 6 | not valid YAML
@@ -97,6 +105,35 @@ class ConfigLoaderTest
         assertEquals(line, ex.line(), ex.getMessage());
         assertEquals(column, ex.column(), ex.getMessage());
         assertTrue(ex.getMessage().startsWith("test.yaml:" + line + ":" + column + ": "), ex.getMessage());
+    }
+
+    @Test
+    void shouldReadIpv6AddressesRoutesAndNeighbours()
+    {
+        final FlowgateConfig config = ConfigLoader.parse(FILE, """
+            workers: [1]
+            ports:
+              - name: inside
+                device: net_af_packet0,iface=a
+                addresses: ["fd00:1::1/64"]
+              - name: outside
+                device: net_af_packet1,iface=b
+                mtu: 1280
+                addresses: [10.0.2.1/24, "fd00:2::1/64"]
+            routes:
+              - to: "::/0"
+                via: "fd00:2::2"
+              - to: "fd00:99::/48"
+                via: "fe80::2"
+                port: outside
+            neighbours:
+              - {port: outside, address: "fe80::2", mac: "02:00:00:00:00:02"}
+              - {port: inside, address: "fd00:1::2", mac: "02:00:00:00:00:03"}
+            """);
+        assertEquals("fd00:1:0:0:0:0:0:1/64", config.ports().get(0).addresses().get(0).toString());
+        assertEquals(List.of(InetAddress.ofLiteral("fd00:2::2")), config.routes().get(0).via());
+        assertEquals("outside", config.routes().get(1).port());
+        assertEquals(InetAddress.ofLiteral("fe80::2"), config.neighbours().get(0).address());
     }
 
     @Test

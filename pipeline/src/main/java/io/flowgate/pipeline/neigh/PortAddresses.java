@@ -59,6 +59,31 @@ public final class PortAddresses
         return this;
     }
 
+    /** fe80::/64, the link-local prefix, as the high half of an address. */
+    public static final long LINK_LOCAL_HI = 0xFE80_0000_0000_0000L;
+
+    /**
+     * Adds the port's link-local address, fe80:: with the modified EUI-64 interface identifier of its MAC
+     * (RFC 4291 2.5.1 and appendix A, RFC 2464 5: the universal/local bit inverted, ff:fe in the middle), as
+     * Linux's {@code addrconf_addr_gen} with {@code addr_gen_mode} eui64.
+     */
+    public PortAddresses addLinkLocal()
+    {
+        return addIpv6(LINK_LOCAL_HI, eui64(mac));
+    }
+
+    /** The modified EUI-64 interface identifier of {@code mac} (low 48 bits), the low half of an address. */
+    public static long eui64(final long mac)
+    {
+        return (((mac >>> 24) & 0xFF_FFFFL) ^ 0x02_0000L) << 40 | 0xFFFEL << 24 | (mac & 0xFF_FFFFL);
+    }
+
+    /** Whether {@code hi} is the high half of a link-local unicast address, fe80::/10. */
+    public static boolean isLinkLocal(final long hi)
+    {
+        return (hi >>> 54) == (0xFE80L >>> 6);
+    }
+
     public boolean hasIpv4(final int address)
     {
         for (int i = 0; i < ipv4Count; i++)

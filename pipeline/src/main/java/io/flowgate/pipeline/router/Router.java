@@ -4,6 +4,7 @@ import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.HookChain;
+import io.flowgate.pipeline.neigh.NdFlyweight;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.route.RouteTable;
@@ -18,11 +19,14 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 
 /**
- * An IPv4 router on DPDK ports: one {@link RouterWorker} per CPU (rss dispatch: worker w polls receive queue
+ * An IPv4 and IPv6 router on DPDK ports: one {@link RouterWorker} per CPU (rss dispatch: worker w polls receive queue
  * w of every port and transmits on queue w) and one {@link SlowPath} thread, whose packets worker 0 sends.
  * <p>
  * Usage: open every port with {@code workers} receive and transmit queues, fill a
- * {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it.
+ * {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it. A port routes
+ * IPv6 when its {@link RouterPort#addresses()} hold IPv6 addresses (give it its link-local one too,
+ * {@code PortAddresses.addLinkLocal}); the box then listens to all-nodes, all-routers and the solicited-node
+ * group of each of its addresses.
  * <p>
  * Thread-safety: start and close from one control thread; counters from any thread.
  * <p>
@@ -63,17 +67,23 @@ public final class Router implements AutoCloseable
         public static final Instruments NONE = new Instruments(false, 0);
     }
 
+    /** A permanent IPv6 neighbour entry: {@code hi:lo} on port {@code portId} is at {@code mac}. */
+    public record StaticNeighbour6(int portId, long hi, long lo, long mac)
+    {
+    }
+
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
                                final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
                                final List<StaticNeighbour> staticNeighbours)
     {
-        return start(eal, ports, routes, pool, workerCpus, slowPathCpu, burstSize, ringSize, staticNeighbours, Instruments.NONE);
+        return start(eal, ports, routes, pool, workerCpus, slowPathCpu, burstSize, ringSize, staticNeighbours, List.of(), Instruments.NONE);
     }
 
     @SuppressWarnings("unchecked")
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
                                final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
-                               final List<StaticNeighbour> staticNeighbours, final Instruments instruments)
+                               final List<StaticNeighbour> staticNeighbours, final List<StaticNeighbour6> staticNeighbours6,
+                               final Instruments instruments)
     {
         final IntHashSet local = new IntHashSet();
         for (final RouterPort port : ports)
@@ -83,6 +93,7 @@ public final class Router implements AutoCloseable
                 local.add(port.addresses().ipv4(i));
             }
         }
+        final Ipv6AddressSet local6 = localIpv6(ports);
         final Arena arena = Arena.ofShared();
         final NeighbourTable neighbours = new NeighbourTable(4096, System.nanoTime());
         final BurstRing<SlowPathBurst>[] rings = new BurstRing[workerCpus.length];
@@ -100,12 +111,19 @@ public final class Router implements AutoCloseable
                 throw new IllegalStateException("cannot add neighbour entry " + n);
             }
         }
+        for (final StaticNeighbour6 n : staticNeighbours6)
+        {
+            if (!slowPath.resolver().addPermanent6(n.portId(), n.hi(), n.lo(), n.mac(), System.nanoTime()))
+            {
+                throw new IllegalStateException("cannot add neighbour entry " + n);
+            }
+        }
         final List<RouterWorker> workers = new ArrayList<>();
         final List<AgentRunner> runners = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
-            final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.nextHops(),
-                neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize);
+            final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.ipv6(), local6,
+                routes.nextHops(), neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize);
             if (instruments.latency() || instruments.rxPacketsPerSecond() > 0)
             {
                 worker.instrument(instruments.latency() ? new TransitLatency(ports.length) : null, instruments.rxPacketsPerSecond());
@@ -115,6 +133,34 @@ public final class Router implements AutoCloseable
         }
         final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
         return new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
+    }
+
+    /**
+     * The IPv6 destinations that are the box's: its addresses, the solicited-node group of each (RFC 4291
+     * 2.7.1), and all-nodes and all-routers (ff02::1, ff02::2) when any port has IPv6.
+     */
+    public static Ipv6AddressSet localIpv6(final RouterPort[] ports)
+    {
+        int count = 2;
+        for (final RouterPort port : ports)
+        {
+            count += 2 * port.addresses().ipv6Count();
+        }
+        final Ipv6AddressSet set = new Ipv6AddressSet(count);
+        for (final RouterPort port : ports)
+        {
+            for (int i = 0; i < port.addresses().ipv6Count(); i++)
+            {
+                set.add(port.addresses().ipv6Hi(i), port.addresses().ipv6Lo(i));
+                set.add(NdFlyweight.SOLICITED_NODE_HI, NdFlyweight.solicitedNodeLo(port.addresses().ipv6Lo(i)));
+            }
+            if (port.hasIpv6())
+            {
+                set.add(NdFlyweight.ALL_NODES_HI, NdFlyweight.ALL_NODES_LO);
+                set.add(NdFlyweight.ALL_NODES_HI, 2L); // ff02::2, all routers
+            }
+        }
+        return set;
     }
 
     /** Sum of a {@link RouterWorker} counter over the workers. */

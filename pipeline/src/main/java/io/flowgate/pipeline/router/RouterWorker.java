@@ -13,11 +13,17 @@ import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.ip.IpDropReason;
 import io.flowgate.pipeline.ip.IpForward;
 import io.flowgate.pipeline.ip.Ipv4Input;
+import io.flowgate.pipeline.ip.Ipv6Input;
 import io.flowgate.pipeline.neigh.NeighbourTable;
+import io.flowgate.pipeline.neigh.PortAddresses;
 import io.flowgate.pipeline.route.Ipv4Lpm;
+import io.flowgate.pipeline.route.Ipv6Lpm;
 import io.flowgate.pipeline.route.NextHopTable;
 import io.flowgate.pmd.header.EthernetFlyweight;
+import io.flowgate.pmd.header.IcmpFlyweight;
+import io.flowgate.pmd.header.IpProtocol;
 import io.flowgate.pmd.header.Ipv4Flyweight;
+import io.flowgate.pmd.header.Ipv6Flyweight;
 import io.flowgate.pmd.port.MbufBurst;
 import io.flowgate.pmd.port.Port;
 import java.lang.foreign.Arena;
@@ -35,7 +41,17 @@ import org.agrona.concurrent.Agent;
  * What it cannot finish (no route, TTL exceeded, fragmentation, unknown next-hop MAC, packets for the box,
  * ARP) goes to the slow path over an SPSC ring with the reason; a full ring drops and counts, never waits.
  * Worker 0 also transmits what the slow path sends, taken from a second ring.
- * IPv6 is not routed yet: IPv6 packets are counted and dropped.
+ * <p>
+ * IPv6 packets on ports that have IPv6 addresses take their own stages, run only when a burst holds any
+ * (the IPv4 stages see them parked, and they see the finished IPv4 packets parked):
+ * <pre>
+ *   IPv6 input -> PREROUTING -> local? (own address, all-nodes, all-routers, solicited-node, any ND) -> INPUT
+ *   -> slow path;  else link-local source -> slow path (beyond scope);  route (LPM, ECMP) -> FORWARD
+ *   -> hop limit (<= 1: slow path, time exceeded) -> MTU (too big: slow path, packet too big; never fragmented)
+ *   -> hop limit - 1 -> POSTROUTING -> neighbour (miss: slow path, ND) -> L2 rewrite -> tx
+ * </pre>
+ * IPv6 packets arriving on a port without IPv6 addresses are counted ({@link #NOT_ROUTED_IPV6}) and dropped,
+ * as Linux does on an interface with IPv6 disabled.
  * <p>
  * Thread-safety: one thread. Reads the LPM, next-hop and neighbour tables lock-free (their writers publish
  * with release stores); writes only its own bursts, counters and transmit queues ({@code queue} of every port).
@@ -50,10 +66,19 @@ public final class RouterWorker implements Agent
     public static final int SLOW_PATH_FULL = 5;
     public static final int NOT_ROUTED_IPV6 = 6;
     public static final int OTHER_ETHERTYPE = 7;
-    public static final int COUNTERS = 8;
+    /** IPv6 packets received on ports that route IPv6. */
+    public static final int IPV6_RX = 8;
+    /** IPv6 multicast for a group the box does not listen to (MLD reports, mDNS, ...): dropped, as by a host. */
+    public static final int IPV6_MULTICAST_DROPPED = 9;
+    /** IPv6 to a link-local address that is not the box's: never forwarded (RFC 4291 2.5.6). */
+    public static final int IPV6_NOT_FORWARDABLE = 10;
+    public static final int COUNTERS = 11;
 
     /** A verdict value no handler returns: keeps a packet out of one hook's run (HookChain only visits ACCEPT). */
     private static final int PARKED = 0x4000_0000;
+    /** Keeps the IPv6 packets out of the IPv4 stages, and the finished IPv4 packets out of the IPv6 stages. */
+    private static final int PARKED_IPV6 = 0x4100_0000;
+    private static final int PARKED_IPV4 = 0x4200_0000;
     private static final int MAX_PORTS = EthDev.MAX_ETHPORTS;
     private static final int FEW_LOCAL_ADDRESSES = 8;
 
@@ -89,9 +114,37 @@ public final class RouterWorker implements Agent
     private TransitLatency latency;
     private RxPacer pacer;
 
+    // IPv6: the burst positions of the IPv6 packets (in classify's order) and, indexed like that list, what
+    // their stages computed.
+    private final Ipv6Lpm lpm6;
+    private final Ipv6AddressSet localAddresses6;
+    private final boolean[] ipv6ById = new boolean[MAX_PORTS];
+    private final Ipv6Input ipv6Input = new Ipv6Input();
+    private final int[] ipv6Index;
+    private final long[] dstHi;
+    private final long[] dstLo;
+    private final int[] route6;
+    private final long[] gatewayHi;
+    private final long[] gatewayLo;
+    private int ipv6Count;
+
+    /** An IPv4-only worker: IPv6 packets are counted ({@link #NOT_ROUTED_IPV6}) and dropped. */
     public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
                         final Ipv4Lpm lpm, final NextHopTable nextHops, final NeighbourTable neighbours, final HookChain hooks,
                         final BurstRing<SlowPathBurst> slowRing, final BurstRing<SlowPathBurst> fromSlowPath, final int burstSize)
+    {
+        this(roleName, queue, ports, localAddresses, lpm, null, null, nextHops, neighbours, hooks, slowRing, fromSlowPath, burstSize);
+    }
+
+    /**
+     * A dual-stack worker when {@code lpm6} is given: IPv6 is routed between the ports that have IPv6 addresses.
+     * {@code localAddresses6} holds the box's IPv6 addresses and the multicast groups it listens to (all-nodes,
+     * all-routers, the solicited-node group of each address).
+     */
+    public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
+                        final Ipv4Lpm lpm, final Ipv6Lpm lpm6, final Ipv6AddressSet localAddresses6, final NextHopTable nextHops,
+                        final NeighbourTable neighbours, final HookChain hooks, final BurstRing<SlowPathBurst> slowRing,
+                        final BurstRing<SlowPathBurst> fromSlowPath, final int burstSize)
     {
         this.roleName = roleName;
         this.queue = queue;
@@ -123,6 +176,24 @@ public final class RouterWorker implements Agent
         this.route = new int[burstSize];
         this.gateway = new int[burstSize];
         this.local = new boolean[burstSize];
+        this.lpm6 = lpm6;
+        this.localAddresses6 = lpm6 == null ? new Ipv6AddressSet(1) : localAddresses6;
+        for (final RouterPort p : ports)
+        {
+            ipv6ById[p.id()] = lpm6 != null && p.hasIpv6();
+        }
+        this.ipv6Index = new int[burstSize];
+        this.dstHi = new long[burstSize];
+        this.dstLo = new long[burstSize];
+        this.route6 = new int[burstSize];
+        this.gatewayHi = new long[burstSize];
+        this.gatewayLo = new long[burstSize];
+    }
+
+    /** Any thread: a counter of the IPv6 input stage ({@link Ipv6Input}'s constants). */
+    public long ipv6InputCounter(final int counter)
+    {
+        return ipv6Input.counter(counter);
     }
 
     /** Any thread: a counter named by the constants of this class. */
@@ -253,7 +324,19 @@ public final class RouterWorker implements Agent
         routeStage(b, n);
         if (hooks.isEmpty(Hook.INPUT) && hooks.isEmpty(Hook.FORWARD) && hooks.isEmpty(Hook.POSTROUTING))
         {
-            forwardFused(b, n);
+            forwardFused(b, n); // the IPv6 packets, set aside, pass through it untouched
+            if (ipv6Count > 0)
+            {
+                process6(b, n);
+                for (int k = 0; k < ipv6Count; k++)
+                {
+                    tailOne(b, ipv6Index[k]);
+                }
+                if (toFree.count() > 0)
+                {
+                    toFree.free();
+                }
+            }
             return;
         }
         hookOn(Hook.INPUT, b, n, true);
@@ -270,12 +353,17 @@ public final class RouterWorker implements Agent
             hooks.run(Hook.POSTROUTING, b);
         }
         neighbourStage(b, n);
+        if (ipv6Count > 0)
+        {
+            process6(b, n);
+        }
         tail(b, n);
     }
 
     /**
      * Everything before PREROUTING in one pass (no hook sits between these stages): parse, ARP to the slow
-     * path, IPv6 and other EtherTypes counted and dropped, IPv4 validated as {@code ip_rcv_core} does, and
+     * path, IPv6 set aside for its own stages (or dropped on ports without IPv6), other EtherTypes counted
+     * and dropped, IPv4 validated as {@code ip_rcv_core} does, and
      * the destination read and checked against the box's own addresses.
      * <p>
      * Measured 2026-11-23 (perf, {@code flowgate run} routing net_pcap -> net_null): as four passes over the
@@ -289,6 +377,7 @@ public final class RouterWorker implements Agent
         final int[] etherType = b.etherType;
         final int[] verdict = b.verdict;
         int received = 0;
+        ipv6Count = 0;
         for (int i = 0; i < n; i++)
         {
             dst[i] = 0;
@@ -312,8 +401,17 @@ public final class RouterWorker implements Agent
             }
             else if (type == EthernetFlyweight.ETHER_TYPE_IPV6)
             {
-                counters.increment(NOT_ROUTED_IPV6);
-                b.verdict[i] = Verdict.DROP;
+                final int in = b.inPort[i];
+                if (in < MAX_PORTS && ipv6ById[in])
+                {
+                    b.verdict[i] = PARKED_IPV6;
+                    ipv6Index[ipv6Count++] = i;
+                }
+                else
+                {
+                    counters.increment(NOT_ROUTED_IPV6);
+                    b.verdict[i] = Verdict.DROP;
+                }
             }
             else
             {
@@ -729,6 +827,250 @@ public final class RouterWorker implements Agent
         {
             slow = null;
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // IPv6: the same stages for the burst's IPv6 packets (ipv6Index[0..ipv6Count)), run after the IPv4 ones
+    // have finished, with the IPv4 packets parked so that the hooks see each packet once per hook.
+    // ------------------------------------------------------------------------------------------------------
+
+    private void process6(final PacketBurst b, final int n)
+    {
+        final int[] verdict = b.verdict;
+        final int[] index = ipv6Index;
+        final int m = ipv6Count;
+        counters.add(IPV6_RX, m);
+        for (int i = 0; i < n; i++)
+        {
+            if (verdict[i] == Verdict.ACCEPT)
+            {
+                verdict[i] = PARKED_IPV4;
+            }
+        }
+        for (int k = 0; k < m; k++)
+        {
+            verdict[index[k]] = Verdict.ACCEPT;
+        }
+        ipv6Input.process(b);
+        if (!hooks.isEmpty(Hook.PREROUTING))
+        {
+            hooks.run(Hook.PREROUTING, b);
+        }
+        route6Stage(b, m);
+        hookOn(Hook.INPUT, b, n, true);
+        deliverLocal6(b, m);
+        if (!hooks.isEmpty(Hook.FORWARD))
+        {
+            hooks.run(Hook.FORWARD, b);
+        }
+        forward6Stage(b, m);
+        if (!hooks.isEmpty(Hook.POSTROUTING))
+        {
+            hooks.run(Hook.POSTROUTING, b);
+        }
+        neighbour6Stage(b, m);
+        for (int i = 0; i < n; i++)
+        {
+            if (verdict[i] == PARKED_IPV4)
+            {
+                verdict[i] = Verdict.ACCEPT;
+            }
+        }
+    }
+
+    /**
+     * Local or forwarded (as {@code ip6_route_input}): the box's own addresses and the groups it listens to, and
+     * every neighbour discovery message, are local; other multicast is dropped; the rest is looked up in the
+     * LPM (whole list at once) and an ECMP member chosen.
+     */
+    private void route6Stage(final PacketBurst b, final int m)
+    {
+        final int[] verdict = b.verdict;
+        final int[] index = ipv6Index;
+        final boolean ecmp = nextHops.groupsInUse() > 0;
+        for (int k = 0; k < m; k++)
+        {
+            final int i = index[k];
+            local[i] = false;
+            if (verdict[i] != Verdict.ACCEPT)
+            {
+                dstHi[k] = 0;
+                dstLo[k] = 0;
+                continue;
+            }
+            final long ip = b.l3[i];
+            final long hi = Ipv6Flyweight.getDstAddressHi(ip);
+            final long lo = Ipv6Flyweight.getDstAddressLo(ip);
+            dstHi[k] = hi;
+            dstLo[k] = lo;
+            if (localAddresses6.contains(hi, lo) || isNeighbourDiscovery(ip, b.frame[i] + b.length[i] - ip))
+            {
+                local[i] = true;
+            }
+            else if (Ipv6Input.isMulticast(hi))
+            {
+                counters.increment(IPV6_MULTICAST_DROPPED);
+                verdict[i] = Verdict.DROP;
+            }
+            else if (ecmp)
+            {
+                b.flowHash[i] = SymmetricFlowHash.ipv6(ip, (int)(b.frame[i] + b.length[i] - ip));
+            }
+        }
+        lpm6.lookupBurst(dstHi, dstLo, route6, m);
+        for (int k = 0; k < m; k++)
+        {
+            final int i = index[k];
+            if (verdict[i] != Verdict.ACCEPT || local[i])
+            {
+                continue;
+            }
+            if (PortAddresses.isLinkLocal(dstHi[k]))
+            {
+                counters.increment(IPV6_NOT_FORWARDABLE);
+                verdict[i] = Verdict.DROP;
+                continue;
+            }
+            if (PortAddresses.isLinkLocal(Ipv6Flyweight.getSrcAddressHi(b.l3[i])))
+            {
+                // ip6_forward: a link-local source must not leave its link.
+                toSlowPath(b, i, SlowPathBurst.BEYOND_SCOPE6, b.inPort[i], 0);
+                continue;
+            }
+            final int id = route6[k];
+            if (id < 0)
+            {
+                toSlowPath(b, i, SlowPathBurst.NO_ROUTE6, b.inPort[i], 0);
+                continue;
+            }
+            final int hop = nextHops.select(id, b.flowHash[i]);
+            b.nextHop[i] = hop;
+            b.outPort[i] = nextHops.port(hop);
+            if (nextHops.isConnected(hop))
+            {
+                gatewayHi[k] = dstHi[k];
+                gatewayLo[k] = dstLo[k];
+            }
+            else
+            {
+                gatewayHi[k] = nextHops.gatewayIpv6Hi(hop);
+                gatewayLo[k] = nextHops.gatewayIpv6Lo(hop);
+            }
+        }
+    }
+
+    /** An ICMPv6 router/neighbour solicitation or advertisement or a redirect (RFC 4861), right after the fixed header. */
+    private static boolean isNeighbourDiscovery(final long ip, final long available)
+    {
+        if (Ipv6Flyweight.getNextHeader(ip) != IpProtocol.ICMPV6 || available < Ipv6Flyweight.HEADER_LENGTH + 1)
+        {
+            return false;
+        }
+        final int type = Memory.getUnsignedByte(ip + Ipv6Flyweight.HEADER_LENGTH);
+        return type >= IcmpFlyweight.V6_ROUTER_SOLICITATION && type <= IcmpFlyweight.V6_REDIRECT;
+    }
+
+    private void deliverLocal6(final PacketBurst b, final int m)
+    {
+        final int[] index = ipv6Index;
+        for (int k = 0; k < m; k++)
+        {
+            final int i = index[k];
+            if (local[i] && b.verdict[i] == Verdict.ACCEPT)
+            {
+                toSlowPath(b, i, SlowPathBurst.LOCAL6, b.inPort[i], 0);
+            }
+        }
+    }
+
+    /**
+     * ip6_forward's checks in its order: hop limit 0 or 1 (time exceeded), then the egress MTU (packet too big;
+     * an IPv6 router never fragments, RFC 8200 5), then the hop limit is decremented. Both errors quote the
+     * packet as it arrived.
+     */
+    private void forward6Stage(final PacketBurst b, final int m)
+    {
+        final int[] index = ipv6Index;
+        for (int k = 0; k < m; k++)
+        {
+            final int i = index[k];
+            if (b.verdict[i] != Verdict.ACCEPT)
+            {
+                continue;
+            }
+            final long ip = b.l3[i];
+            if (Ipv6Flyweight.getHopLimit(ip) <= 1)
+            {
+                toSlowPath(b, i, SlowPathBurst.TIME_EXCEEDED6, b.inPort[i], 0);
+                continue;
+            }
+            final int mtu = mtuById[b.outPort[i]];
+            if (Ipv6Flyweight.HEADER_LENGTH + Ipv6Flyweight.getPayloadLength(ip) > mtu)
+            {
+                toSlowPath(b, i, SlowPathBurst.PACKET_TOO_BIG6, b.inPort[i], mtu);
+                continue;
+            }
+            Ipv6Flyweight.decrementHopLimit(ip);
+        }
+    }
+
+    /** The IPv6 next hop's MAC; a miss goes to the slow path to solicit it. Then the L2 rewrite. */
+    private void neighbour6Stage(final PacketBurst b, final int m)
+    {
+        final int[] index = ipv6Index;
+        int lastPort = -1;
+        long lastHi = 0;
+        long lastLo = 0;
+        long lastMac = NeighbourTable.NO_MAC;
+        for (int k = 0; k < m; k++)
+        {
+            final int i = index[k];
+            if (b.verdict[i] != Verdict.ACCEPT)
+            {
+                continue;
+            }
+            final int out = b.outPort[i];
+            final long hi = gatewayHi[k];
+            final long lo = gatewayLo[k];
+            final long mac;
+            if (out == lastPort && hi == lastHi && lo == lastLo && lastMac != NeighbourTable.NO_MAC)
+            {
+                mac = lastMac;
+            }
+            else
+            {
+                mac = neighbours.lookupMac6(out, hi, lo);
+                lastPort = out;
+                lastHi = hi;
+                lastLo = lo;
+                lastMac = mac;
+            }
+            if (mac == NeighbourTable.NO_MAC)
+            {
+                toSlowPath6(b, i, SlowPathBurst.RESOLVE6, out, hi, lo);
+                continue;
+            }
+            EthernetFlyweight.putDstMac(b.frame[i], mac);
+            EthernetFlyweight.putSrcMac(b.frame[i], macById[out]);
+        }
+    }
+
+    private void toSlowPath6(final PacketBurst b, final int i, final int why, final int port, final long hi, final long lo)
+    {
+        b.verdict[i] = Verdict.STOLEN;
+        SlowPathBurst s = slow;
+        if (s == null)
+        {
+            s = slowRing.acquire();
+            slow = s;
+        }
+        if (s == null || !s.add6(b.mbuf(i), why, port, hi, lo))
+        {
+            counters.increment(SLOW_PATH_FULL);
+            free(b.mbuf(i));
+            return;
+        }
+        counters.increment(TO_SLOW_PATH);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.Counters;
 import io.flowgate.pipeline.neigh.ArpProcessor;
+import io.flowgate.pipeline.neigh.NdProcessor;
 import io.flowgate.pipeline.neigh.NeighbourHandler;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourResolver;
@@ -17,6 +18,7 @@ import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.header.IcmpFlyweight;
 import io.flowgate.pmd.header.IpProtocol;
 import io.flowgate.pmd.header.Ipv4Flyweight;
+import io.flowgate.pmd.header.Ipv6Flyweight;
 import java.util.SplittableRandom;
 import org.agrona.concurrent.Agent;
 
@@ -24,13 +26,22 @@ import org.agrona.concurrent.Agent;
  * The router's slow path, one thread: takes what the workers could not finish from their rings and answers
  * like a host would. ARP (replies, learning, resolution with a bounded queue of waiting packets), ICMP echo
  * for the box's addresses, ICMP errors (net unreachable, time exceeded, fragmentation needed) under Linux's
- * global rate limit. It is the single writer of the neighbour table. What it sends goes to worker 0 over an
+ * global rate limit. IPv6 likewise: neighbour discovery ({@link NdProcessor}: advertisements for the port's
+ * own addresses, learning from solicitations and advertisements, solicitations to the solicited-node group
+ * and unicast probes), ICMPv6 echo for the box's unicast addresses, and ICMPv6 errors (no route, beyond
+ * scope, hop limit exceeded, packet too big) from the ingress port's global address (its link-local one
+ * towards a link-local source). It is the single writer of the neighbour table. What it sends goes to worker 0 over an
  * SPSC ring ({@code txRing}) and leaves on that worker's transmit queue: single-queue devices (af_packet,
  * af_xdp, tap) have no spare queue for a second transmitter.
  * <p>
  * NOTE: an ICMP error goes back out of the port the offending packet came in on, to the MAC it came from
  * (the previous hop). Linux routes the error instead; the two agree whenever the path back is symmetric.
- * Fragmenting on output and IPv6 neighbour discovery are not wired yet: such packets are counted and freed.
+ * Fragmenting on output is not wired yet: such packets are counted and freed. Router solicitations,
+ * advertisements and redirects are counted and ignored (the box sends no router advertisements).
+ * <p>
+ * Rate limits follow Linux: one global token bucket for ICMP and ICMPv6 errors ({@code icmp_global_allow},
+ * 1000/s, burst 50), except ICMPv6 Packet Too Big, which {@code net.ipv6.icmp.ratemask}'s default (0-1,3-127)
+ * leaves unlimited so that path MTU discovery works. Linux's per-peer limit is not implemented.
  */
 public final class SlowPath implements Agent, NeighbourHandler
 {
@@ -45,7 +56,20 @@ public final class SlowPath implements Agent, NeighbourHandler
     public static final int NO_MBUF = 8;
     public static final int NOT_SUPPORTED = 9;
     public static final int TX_FULL = 10;
-    public static final int COUNTERS = 11;
+    /** Neighbor advertisements sent in answer to solicitations for the port's own addresses. */
+    public static final int NEIGHBOUR_ADVERTISEMENTS = 11;
+    /** Neighbour discovery messages consumed without an answer: learned from, or refused ({@link NdProcessor#drops}). */
+    public static final int ND_CONSUMED = 12;
+    /** Router solicitations and advertisements and redirects: ignored. */
+    public static final int ND_IGNORED = 13;
+    public static final int ECHO6_REPLIES = 14;
+    public static final int ICMP6_ERRORS = 15;
+    /** Neighbor solicitations sent to resolve an IPv6 next hop (multicast or unicast probes). */
+    public static final int NEIGHBOUR_SOLICITATIONS = 16;
+    public static final int COUNTERS = 17;
+
+    /** ICMPv6 destination unreachable code 2, beyond scope of source address (RFC 4443 3.1). */
+    private static final int CODE_BEYOND_SCOPE = 2;
 
     private final BurstRing<SlowPathBurst>[] rings;
     private final RouterPort[] portById = new RouterPort[EthDev.MAX_ETHPORTS];
@@ -54,12 +78,20 @@ public final class SlowPath implements Agent, NeighbourHandler
     private final Mempool pool;
     private final NeighbourResolver resolver;
     private final ArpProcessor arp;
+    private final NdProcessor nd;
     private final IcmpSender icmp = new IcmpSender();
     private final IcmpRateLimiter icmpLimit;
     private final Counters counters = new Counters(COUNTERS);
 
     public SlowPath(final BurstRing<SlowPathBurst>[] rings, final BurstRing<SlowPathBurst> txRing, final RouterPort[] ports,
                     final Mempool pool, final NeighbourTable neighbours, final NeighbourParams params)
+    {
+        this(rings, txRing, ports, pool, neighbours, params, IcmpRateLimiter.linuxDefault(System.nanoTime()));
+    }
+
+    /** With the ICMP rate limit {@code icmpLimit} instead of Linux's default (tests). */
+    SlowPath(final BurstRing<SlowPathBurst>[] rings, final BurstRing<SlowPathBurst> txRing, final RouterPort[] ports,
+             final Mempool pool, final NeighbourTable neighbours, final NeighbourParams params, final IcmpRateLimiter icmpLimit)
     {
         this.rings = rings.clone();
         for (final RouterPort port : ports)
@@ -70,12 +102,19 @@ public final class SlowPath implements Agent, NeighbourHandler
         this.pool = pool;
         this.resolver = new NeighbourResolver(neighbours, params, new SplittableRandom(System.nanoTime()), this);
         this.arp = new ArpProcessor(resolver);
-        this.icmpLimit = IcmpRateLimiter.linuxDefault(System.nanoTime());
+        this.nd = new NdProcessor(resolver, true);
+        this.icmpLimit = icmpLimit;
     }
 
     public NeighbourResolver resolver()
     {
         return resolver;
+    }
+
+    /** The neighbour discovery processor, for its drop counters (slow-path thread, or after it stopped). */
+    public NdProcessor nd()
+    {
+        return nd;
     }
 
     /** Any thread: a counter named by the constants of this class. */
@@ -97,7 +136,14 @@ public final class SlowPath implements Agent, NeighbourHandler
                 final int n = b.count();
                 for (int i = 0; i < n; i++)
                 {
-                    handle(b.mbufs.mbuf(i), b.reason[i], b.port[i], b.argument[i], nowNs);
+                    if (b.reason[i] == SlowPathBurst.RESOLVE6)
+                    {
+                        resolver.resolve6(b.port[i], b.addressHi[i], b.addressLo[i], b.mbufs.mbuf(i), nowNs);
+                    }
+                    else
+                    {
+                        handle(b.mbufs.mbuf(i), b.reason[i], b.port[i], b.argument[i], nowNs);
+                    }
                 }
                 work += n;
                 counters.add(RECEIVED, n);
@@ -121,6 +167,13 @@ public final class SlowPath implements Agent, NeighbourHandler
             case SlowPathBurst.FRAGMENTATION_NEEDED ->
                 icmpError(m, port, IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, argument, nowNs);
             case SlowPathBurst.RESOLVE -> resolver.resolve(port, argument, m, nowNs);
+            case SlowPathBurst.LOCAL6 -> local6(m, port, nowNs);
+            case SlowPathBurst.NO_ROUTE6 -> icmp6Error(m, port, IcmpFlyweight.V6_DEST_UNREACHABLE, IcmpFlyweight.V6_CODE_NO_ROUTE, 0, nowNs);
+            case SlowPathBurst.BEYOND_SCOPE6 ->
+                icmp6Error(m, port, IcmpFlyweight.V6_DEST_UNREACHABLE, CODE_BEYOND_SCOPE, 0, nowNs);
+            case SlowPathBurst.TIME_EXCEEDED6 ->
+                icmp6Error(m, port, IcmpFlyweight.V6_TIME_EXCEEDED, IcmpFlyweight.V6_CODE_HOP_LIMIT_EXCEEDED, 0, nowNs);
+            case SlowPathBurst.PACKET_TOO_BIG6 -> icmp6Error(m, port, IcmpFlyweight.V6_PACKET_TOO_BIG, 0, argument, nowNs);
             default ->
             {
                 counters.increment(NOT_SUPPORTED);
@@ -200,9 +253,141 @@ public final class SlowPath implements Agent, NeighbourHandler
         stage(port, e);
     }
 
+    /**
+     * For the box itself (IPv6): neighbour discovery to {@link NdProcessor}, which answers solicitations for
+     * this port's addresses in place; echo requests to one of the box's unicast addresses answered; router
+     * discovery and redirects ignored; anything else not served yet (no local sockets).
+     */
+    private void local6(final long m, final int port, final long nowNs)
+    {
+        final RouterPort p = portById[port];
+        final long frame = Mbuf.data(m);
+        final int offset = EthernetFlyweight.payloadOffset(frame);
+        final long ip = frame + offset;
+        final int length = Mbuf.dataLength(m) - offset;
+        if (p == null || length < Ipv6Flyweight.HEADER_LENGTH + IcmpFlyweight.HEADER_LENGTH
+            || Ipv6Flyweight.getNextHeader(ip) != IpProtocol.ICMPV6)
+        {
+            counters.increment(NOT_SUPPORTED);
+            drop(m);
+            return;
+        }
+        final int type = Memory.getUnsignedByte(ip + Ipv6Flyweight.HEADER_LENGTH);
+        switch (type)
+        {
+            case IcmpFlyweight.V6_NEIGHBOR_SOLICITATION, IcmpFlyweight.V6_NEIGHBOR_ADVERTISEMENT ->
+            {
+                final int reply = nd.process(p.addresses(), frame, Mbuf.dataLength(m), Mbuf.dataLength(m) + Mbuf.tailroom(m), nowNs);
+                if (reply > 0)
+                {
+                    Mbuf.length(m, reply);
+                    counters.increment(NEIGHBOUR_ADVERTISEMENTS);
+                    stage(port, m);
+                }
+                else
+                {
+                    counters.increment(ND_CONSUMED);
+                    Mbuf.free(m);
+                }
+            }
+            case IcmpFlyweight.V6_ROUTER_SOLICITATION, IcmpFlyweight.V6_ROUTER_ADVERTISEMENT, IcmpFlyweight.V6_REDIRECT ->
+            {
+                counters.increment(ND_IGNORED);
+                Mbuf.free(m);
+            }
+            case IcmpFlyweight.V6_ECHO_REQUEST ->
+            {
+                if (isOwnUnicast(Ipv6Flyweight.getDstAddressHi(ip), Ipv6Flyweight.getDstAddressLo(ip)) && icmp.ipv6EchoReply(ip, length))
+                {
+                    EthernetFlyweight.putDstMac(frame, EthernetFlyweight.getSrcMac(frame));
+                    EthernetFlyweight.putSrcMac(frame, p.mac());
+                    Mbuf.length(m, offset + Ipv6Flyweight.HEADER_LENGTH + Ipv6Flyweight.getPayloadLength(ip));
+                    counters.increment(ECHO6_REPLIES);
+                    stage(port, m);
+                }
+                else
+                {
+                    counters.increment(NOT_SUPPORTED);
+                    drop(m);
+                }
+            }
+            default ->
+            {
+                counters.increment(NOT_SUPPORTED);
+                drop(m);
+            }
+        }
+    }
+
+    private boolean isOwnUnicast(final long hi, final long lo)
+    {
+        for (final RouterPort p : portById)
+        {
+            if (p != null && p.addresses().hasIpv6(hi, lo))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An ICMPv6 error about the packet in {@code m} back out of {@code port}, to the MAC it came from; from the
+     * port's address of the offending source's scope. Packet Too Big is not rate limited (Linux's ratemask).
+     */
+    private void icmp6Error(final long m, final int port, final int type, final int code, final int info, final long nowNs)
+    {
+        final RouterPort p = portById[port];
+        final long frame = Mbuf.data(m);
+        final int offset = EthernetFlyweight.payloadOffset(frame);
+        final long ip = frame + offset;
+        final int source = p == null ? -1 : p.ipv6SourceIndexFor(Ipv6Flyweight.getSrcAddressHi(ip));
+        if (source < 0)
+        {
+            counters.increment(NOT_SUPPORTED);
+            drop(m);
+            return;
+        }
+        if (type != IcmpFlyweight.V6_PACKET_TOO_BIG && !icmpLimit.tryAcquire(nowNs))
+        {
+            counters.increment(ICMP_RATE_LIMITED);
+            drop(m);
+            return;
+        }
+        final long e = pool.alloc();
+        if (e == 0)
+        {
+            counters.increment(NO_MBUF);
+            drop(m);
+            return;
+        }
+        final int length = Math.min(Mbuf.dataLength(m) - offset, Ipv6Flyweight.HEADER_LENGTH + Ipv6Flyweight.getPayloadLength(ip));
+        final long out = Mbuf.data(e);
+        final int n = icmp.ipv6Error(out + EthernetFlyweight.HEADER_LENGTH, Mbuf.tailroom(e) - EthernetFlyweight.HEADER_LENGTH,
+            ip, length, type, code, info, p.addresses().ipv6Hi(source), p.addresses().ipv6Lo(source));
+        if (n == 0)
+        {
+            Mbuf.free(e);
+            drop(m);
+            return;
+        }
+        EthernetFlyweight.putDstMac(out, EthernetFlyweight.getSrcMac(frame));
+        EthernetFlyweight.putSrcMac(out, p.mac());
+        Memory.putShortBE(out + EthernetFlyweight.ETHER_TYPE_OFFSET, EthernetFlyweight.ETHER_TYPE_IPV6);
+        Mbuf.length(e, EthernetFlyweight.HEADER_LENGTH + n);
+        Mbuf.free(m);
+        counters.increment(ICMP6_ERRORS);
+        stage(port, e);
+    }
+
     @Override
     public void solicit(final NeighbourTable table, final int slot, final long dstMac)
     {
+        if (table.family(slot) == NeighbourTable.FAMILY_IPV6)
+        {
+            solicit6(table, slot, dstMac);
+            return;
+        }
         final RouterPort p = portById[table.port(slot)];
         if (p == null || table.family(slot) != 4 || p.primaryIpv4() == 0)
         {
@@ -220,6 +405,30 @@ public final class SlowPath implements Agent, NeighbourHandler
             : ArpProcessor.writeRequest(Mbuf.data(m), dstMac, p.mac(), p.primaryIpv4(), table.ipv4(slot));
         Mbuf.length(m, n);
         counters.increment(SOLICITATIONS);
+        stage(p.id(), m);
+    }
+
+    /** A neighbour solicitation from the port's address of the target's scope (RFC 4861 7.2.2). */
+    private void solicit6(final NeighbourTable table, final int slot, final long dstMac)
+    {
+        final RouterPort p = portById[table.port(slot)];
+        final long targetHi = table.ipv6Hi(slot);
+        final int source = p == null ? -1 : p.ipv6SourceIndexFor(targetHi);
+        if (source < 0)
+        {
+            counters.increment(NOT_SUPPORTED);
+            return;
+        }
+        final long m = pool.alloc();
+        if (m == 0)
+        {
+            counters.increment(NO_MBUF);
+            return;
+        }
+        final int n = NdProcessor.writeSolicitation(Mbuf.data(m), dstMac, p.mac(), p.addresses().ipv6Hi(source),
+            p.addresses().ipv6Lo(source), targetHi, table.ipv6Lo(slot));
+        Mbuf.length(m, n);
+        counters.increment(NEIGHBOUR_SOLICITATIONS);
         stage(p.id(), m);
     }
 

@@ -24,11 +24,29 @@ public final class SlowPathBurst
     public static final int FRAGMENT = 6;
     /** The next hop's MAC is unknown: resolve; {@code argument} is the next-hop address, {@code port} the egress. */
     public static final int RESOLVE = 7;
+    /** An IPv6 packet for the box: one of its addresses, or a group it listens to (ND, echo). */
+    public static final int LOCAL6 = 8;
+    /** No IPv6 route: ICMPv6 destination unreachable, no route to destination (code 0). */
+    public static final int NO_ROUTE6 = 9;
+    /** The hop limit ran out: ICMPv6 time exceeded, hop limit exceeded in transit (code 0). */
+    public static final int TIME_EXCEEDED6 = 10;
+    /** Larger than the egress MTU (IPv6 routers never fragment): ICMPv6 packet too big; {@code argument} is the MTU. */
+    public static final int PACKET_TOO_BIG6 = 11;
+    /**
+     * The IPv6 next hop's MAC is unknown: resolve with neighbour discovery; the next hop is in
+     * {@link #addressHi}/{@link #addressLo}, {@code port} is the egress.
+     */
+    public static final int RESOLVE6 = 12;
+    /** A link-local source may not leave its link: ICMPv6 destination unreachable, beyond scope (code 2). */
+    public static final int BEYOND_SCOPE6 = 13;
 
     public final MbufBurst mbufs;
     public final int[] reason;
     public final int[] port;
     public final int[] argument;
+    /** An IPv6 address that goes with the reason ({@link #RESOLVE6}: the next hop), high and low halves. */
+    public final long[] addressHi;
+    public final long[] addressLo;
 
     public SlowPathBurst(final Arena arena, final int capacity)
     {
@@ -36,6 +54,8 @@ public final class SlowPathBurst
         this.reason = new int[capacity];
         this.port = new int[capacity];
         this.argument = new int[capacity];
+        this.addressHi = new long[capacity];
+        this.addressLo = new long[capacity];
     }
 
     /** Appends a packet; false when the burst is full. */
@@ -51,6 +71,19 @@ public final class SlowPathBurst
         port[n] = portId;
         argument[n] = arg;
         mbufs.count(n + 1);
+        return true;
+    }
+
+    /** Appends a packet with an IPv6 address as its argument; false when the burst is full. */
+    public boolean add6(final long mbuf, final int why, final int portId, final long hi, final long lo)
+    {
+        final int n = mbufs.count();
+        if (!add(mbuf, why, portId, 0))
+        {
+            return false;
+        }
+        addressHi[n] = hi;
+        addressLo[n] = lo;
         return true;
     }
 

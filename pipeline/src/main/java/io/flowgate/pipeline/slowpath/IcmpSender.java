@@ -143,6 +143,38 @@ public final class IcmpSender
         return Ipv6Flyweight.HEADER_LENGTH + payload;
     }
 
+    /**
+     * Turns the ICMPv6 echo request at {@code ip} ({@code length} bytes of IPv6, the ICMPv6 header right after
+     * the fixed header) into its reply in place, as {@code icmpv6_echo_reply}: addresses swapped (the request
+     * must have been to one of the box's unicast addresses, the caller's check), type 129, hop limit 64,
+     * checksum recomputed. Returns false (and leaves the packet alone) when it is not a well-formed echo
+     * request with a valid checksum.
+     */
+    public boolean ipv6EchoReply(final long ip, final int length)
+    {
+        if (!Ipv6Flyweight.isWellFormed(ip, length) || Ipv6Flyweight.getNextHeader(ip) != IpProtocol.ICMPV6
+            || Ipv6Flyweight.getPayloadLength(ip) < IcmpFlyweight.HEADER_LENGTH)
+        {
+            return false;
+        }
+        final long icmp = ip + Ipv6Flyweight.HEADER_LENGTH;
+        if (Memory.getUnsignedByte(icmp + IcmpFlyweight.TYPE_OFFSET) != IcmpFlyweight.V6_ECHO_REQUEST
+            || Memory.getUnsignedByte(icmp + IcmpFlyweight.CODE_OFFSET) != 0 || !Checksum.isIcmpv6Valid(ip, icmp))
+        {
+            return false;
+        }
+        final long srcHi = Ipv6Flyweight.getSrcAddressHi(ip);
+        final long srcLo = Ipv6Flyweight.getSrcAddressLo(ip);
+        Memory.putLongBE(ip + Ipv6Flyweight.SRC_ADDRESS_OFFSET, Ipv6Flyweight.getDstAddressHi(ip));
+        Memory.putLongBE(ip + Ipv6Flyweight.SRC_ADDRESS_OFFSET + 8, Ipv6Flyweight.getDstAddressLo(ip));
+        Memory.putLongBE(ip + Ipv6Flyweight.DST_ADDRESS_OFFSET, srcHi);
+        Memory.putLongBE(ip + Ipv6Flyweight.DST_ADDRESS_OFFSET + 8, srcLo);
+        Memory.putByte(ip + Ipv6Flyweight.HOP_LIMIT_OFFSET, (byte)DEFAULT_TTL);
+        Memory.putByte(icmp + IcmpFlyweight.TYPE_OFFSET, (byte)IcmpFlyweight.V6_ECHO_REPLY);
+        Memory.putShortBE(icmp + IcmpFlyweight.CHECKSUM_OFFSET, Checksum.icmpv6(ip, icmp));
+        return true;
+    }
+
     /** RFC 1812 4.3.2.7 / Linux {@code icmp_send}: whether an error about this IPv4 packet may be sent. */
     static boolean mayAnswerIpv4(final long ip, final int length)
     {
