@@ -4,6 +4,7 @@ import io.flowgate.nativebindings.Memory;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.burst.ParseStage;
+import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.dispatch.SymmetricFlowHash;
 import io.flowgate.pipeline.hook.Counters;
@@ -82,6 +83,8 @@ public final class RouterWorker implements Agent
     private final int[] gateway;
     private final boolean[] local;
     private SlowPathBurst slow;
+    /** nf_defrag_ipv4 of this worker, registered on its PREROUTING; null when defragmentation is off. */
+    private Ipv4DefragHook defrag;
 
     public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
                         final Ipv4Lpm lpm, final NextHopTable nextHops, final NeighbourTable neighbours, final HookChain hooks,
@@ -116,6 +119,16 @@ public final class RouterWorker implements Agent
         this.local = new boolean[burstSize];
     }
 
+    /**
+     * Before start: this worker's defragmentation, which the caller also registers on the worker's PREROUTING
+     * (at {@code HookPriority.CONNTRACK_DEFRAG}). The worker then sweeps its timeouts and sends each datagram
+     * it reassembled to the slow path to be refragmented on output, as Linux does with a defragmented skb.
+     */
+    public void defrag(final Ipv4DefragHook defrag)
+    {
+        this.defrag = defrag;
+    }
+
     /** Any thread: a counter named by the constants of this class. */
     public long counter(final int counter)
     {
@@ -145,6 +158,10 @@ public final class RouterWorker implements Agent
         {
             transmitAll();
         }
+        if (defrag != null)
+        {
+            work += defrag.sweep();
+        }
         publishSlowPath();
         return work;
     }
@@ -168,11 +185,14 @@ public final class RouterWorker implements Agent
             hooks.run(Hook.FORWARD, b);
         }
         ipForward.process(b);
+        parkReassembled(b, PARKED, Verdict.ACCEPT);
         mtuStage(b, n);
+        parkReassembled(b, Verdict.ACCEPT, PARKED);
         if (!hooks.isEmpty(Hook.POSTROUTING))
         {
             hooks.run(Hook.POSTROUTING, b);
         }
+        refragmentStage(b);
         neighbourStage(b, n);
         tail(b, n);
     }
@@ -314,7 +334,7 @@ public final class RouterWorker implements Agent
                 }
                 else
                 {
-                    toSlowPath(b, i, SlowPathBurst.FRAGMENT, b.outPort[i], mtu);
+                    toSlowPath(b, i, SlowPathBurst.FRAGMENT, b.outPort[i], mtu, gateway[i]);
                 }
             }
         }
@@ -387,7 +407,59 @@ public final class RouterWorker implements Agent
         }
     }
 
+    /**
+     * Reassembled packets skip the MTU stage (parked around it): a defragmented datagram is refragmented to
+     * its largest fragment's size whatever its length, after POSTROUTING, as in Linux's
+     * {@code __ip_finish_output}. Swaps {@code from} for {@code to} in their verdicts; nothing without them.
+     */
+    private void parkReassembled(final PacketBurst b, final int to, final int from)
+    {
+        final Ipv4DefragHook d = defrag;
+        if (d == null || d.marks() == 0)
+        {
+            return;
+        }
+        final int[] verdict = b.verdict;
+        for (int k = 0; k < d.marks(); k++)
+        {
+            final int i = d.marked(k);
+            if (verdict[i] == from)
+            {
+                verdict[i] = to;
+            }
+        }
+    }
+
+    /**
+     * Reassembled packets still accepted after POSTROUTING go to the slow path to be refragmented for the
+     * egress MTU and their largest fragment's size ({@link SlowPathBurst#FRAGMENT}); then the marks go.
+     */
+    private void refragmentStage(final PacketBurst b)
+    {
+        final Ipv4DefragHook d = defrag;
+        if (d == null || d.marks() == 0)
+        {
+            return;
+        }
+        for (int k = 0; k < d.marks(); k++)
+        {
+            final int i = d.marked(k);
+            if (b.verdict[i] == Verdict.ACCEPT)
+            {
+                final int out = b.outPort[i];
+                toSlowPath(b, i, SlowPathBurst.FRAGMENT, out, SlowPathBurst.fragmentArgument(mtuById[out], d.maxFragmentSize(i)),
+                    gateway[i]);
+            }
+        }
+        d.clearMarks();
+    }
+
     private void toSlowPath(final PacketBurst b, final int i, final int why, final int port, final int argument)
+    {
+        toSlowPath(b, i, why, port, argument, 0);
+    }
+
+    private void toSlowPath(final PacketBurst b, final int i, final int why, final int port, final int argument, final int nextHop)
     {
         b.verdict[i] = Verdict.STOLEN;
         SlowPathBurst s = slow;
@@ -396,7 +468,7 @@ public final class RouterWorker implements Agent
             s = slowRing.acquire();
             slow = s;
         }
-        if (s == null || !s.add(b.mbuf(i), why, port, argument))
+        if (s == null || !s.add(b.mbuf(i), why, port, argument, nextHop))
         {
             counters.increment(SLOW_PATH_FULL);
             free(b.mbuf(i));
