@@ -294,7 +294,8 @@ public final class SlowPath implements Agent, NeighbourHandler
     @Override
     public void drop(final long packet, final int reason)
     {
-        if (reason == NeighbourHandler.DROP_FAILED && Mbuf.dataLength(packet) > EthernetFlyweight.HEADER_LENGTH
+        if (reason == NeighbourHandler.DROP_FAILED && Mbuf.port(packet) < portById.length
+            && Mbuf.dataLength(packet) > EthernetFlyweight.HEADER_LENGTH
             && EthernetFlyweight.payloadEtherType(Mbuf.data(packet)) == EthernetFlyweight.ETHER_TYPE_IPV4)
         {
             final long before = counters.get(ICMP_ERRORS);
@@ -331,7 +332,14 @@ public final class SlowPath implements Agent, NeighbourHandler
         final int result = emitFragments(m, ip, egress, mtu, maxFragmentSize, nextHop, NeighbourTable.NO_MAC, nowNs);
         if (result == Ipv4Fragmenter.FRAGMENTATION_NEEDED)
         {
-            icmpError(m, Mbuf.port(m), IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, mtu, nowNs);
+            if (Mbuf.port(m) < portById.length)
+            {
+                icmpError(m, Mbuf.port(m), IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, mtu, nowNs);
+            }
+            else
+            {
+                drop(m);
+            }
             return;
         }
         if (result < 0)
