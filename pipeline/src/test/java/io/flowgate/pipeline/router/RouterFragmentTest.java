@@ -346,9 +346,9 @@ class RouterFragmentTest
         final MbufBurst rx = new MbufBurst(arena, 64);
         long forwarded = 0;
         final long threadId = Thread.currentThread().threadId();
-        final int warmUp = 4000;
+        final int warmUp = 12000;
         final int window = 1000;
-        final long[] allocated = new long[6];
+        final long[] allocated = new long[8];
         for (int round = 0; round < warmUp + allocated.length * window; round++)
         {
             final int w = round < warmUp ? -1 : (round - warmUp) / window;
@@ -378,14 +378,12 @@ class RouterFragmentTest
             }
         }
         assertEquals(3L * (warmUp + allocated.length * window), forwarded, "every datagram forwarded in 3 fragments");
-        // A per-datagram allocation shows in every window; a rare JIT event (an uncommon trap rematerialising a
-        // scalar-replaced object) in one of them at most.
-        long clean = 0;
-        for (final long bytes : allocated)
-        {
-            clean += bytes == 0 ? 1 : 0;
-        }
-        assertTrue(clean >= allocated.length - 1, "bytes allocated per window of " + window + " datagrams: "
+        // A per-datagram allocation shows in every window (16 bytes at least per datagram); a rare JIT event
+        // (an uncommon trap rematerialising a scalar-replaced object, a late compilation) in a few of them.
+        final long[] sorted = allocated.clone();
+        java.util.Arrays.sort(sorted);
+        assertTrue(sorted[allocated.length / 2] == 0 && sorted[allocated.length - 1] < 16L * window,
+            "bytes allocated per window of " + window + " datagrams: "
             + java.util.Arrays.toString(allocated));
     }
 
