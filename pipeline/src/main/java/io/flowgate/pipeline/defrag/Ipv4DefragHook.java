@@ -39,8 +39,9 @@ import java.lang.foreign.Arena;
  * Linux marks a reassembled skb with its largest fragment's size ({@code IPCB(skb)->frag_max_size}) and
  * always refragments it on output to at most that size. Here the burst index of every reassembled packet
  * and that size are kept ({@link #maxFragmentSize(int)}) until the worker has sent those packets to the
- * slow path to be refragmented, and {@link #clearMarks()} is called once per burst that had any: a burst
- * without fragments costs one load and compare per IPv4 packet and nothing else.
+ * slow path to be refragmented, and {@link #clearMarks()} is called once per burst that had any. While this
+ * is PREROUTING's only handler, the worker runs the hook only for bursts that hold a fragment
+ * ({@link #anyFragment}): any other burst costs one load and OR per IPv4 packet and nothing else.
  * <p>
  * Incomplete datagrams time out even when no packet arrives: {@link #sweep()} from the worker's duty cycle
  * reads the clock every {@link #SWEEP_INTERVAL} calls and expires at most {@link #SWEEP_BUDGET} datagrams.
@@ -142,6 +143,28 @@ public final class Ipv4DefragHook implements HookHandler, AutoCloseable
         {
             toFree.free();
         }
+    }
+
+    /**
+     * Whether the accepted IPv4 packets of {@code burst} include a fragment: one load and OR per packet, no
+     * branch on the result. The worker skips PREROUTING for a burst without any when this handler is its
+     * only handler ({@code HookChain.isOnly}).
+     */
+    public static boolean anyFragment(final PacketBurst burst)
+    {
+        final int n = burst.count();
+        final int[] verdict = burst.verdict;
+        final int[] etherType = burst.etherType;
+        final long[] l3 = burst.l3;
+        int bits = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (verdict[i] == Verdict.ACCEPT && etherType[i] == EthernetFlyweight.ETHER_TYPE_IPV4)
+            {
+                bits |= Memory.getShortBE(l3[i] + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET);
+            }
+        }
+        return (bits & FRAGMENT_BITS) != 0;
     }
 
     /** Reassembled packets in the current burst. */
