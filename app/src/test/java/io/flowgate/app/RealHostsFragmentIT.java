@@ -54,6 +54,16 @@ class RealHostsFragmentIT
         flowgate = FlowgateCli.startWithPrefix(testbed.flowgateInFw(List.of()),
             List.of("run", "--config", config.toString(), "--stats-interval", "0.5"));
         assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);
+        // Both hosts and flowgate learn each other's MAC first (a small ping, retried: on this shared machine
+        // the slow path has taken seconds to answer its first ARP), so that the tests below see fragments and
+        // failed resolution, not a cold neighbour table.
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        String ping = "";
+        while (System.nanoTime() < deadline && !ping.contains(" 1 received"))
+        {
+            ping = Testbed.sh("ip netns exec " + testbed.a + " ping -c 1 -W 2 " + testbed.addressB + " || true");
+        }
+        assertTrue(ping.contains(" 1 received"), "host b reachable through flowgate:\n" + ping + "\n" + flowgate);
     }
 
     @AfterAll
