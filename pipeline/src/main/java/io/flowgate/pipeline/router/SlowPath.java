@@ -70,6 +70,8 @@ public final class SlowPath implements Agent, NeighbourHandler
 
     /** The most fragments one datagram may need: 65535 bytes in 48-byte pieces at the smallest MTU (68). */
     private static final int MAX_FRAGMENTS = 1366;
+    /** Room for the largest datagram behind a link-layer header with two VLAN tags. */
+    private static final int LINEAR_BYTES = 65536 + 64;
 
     private final BurstRing<SlowPathBurst>[] rings;
     private final RouterPort[] portById = new RouterPort[EthDev.MAX_ETHPORTS];
@@ -108,9 +110,6 @@ public final class SlowPath implements Agent, NeighbourHandler
         this.linear = arena.allocate(LINEAR_BYTES, 64).address();
         this.fragments = new MbufBurst(arena, MAX_FRAGMENTS);
     }
-
-    /** Room for the largest datagram behind a link-layer header with two VLAN tags. */
-    private static final int LINEAR_BYTES = 65536 + 64;
 
     /** Any thread: the fragmenter's counters ({@code Ipv4Fragmenter.FRAG_OKS}, ...). */
     public long fragmenterCounter(final int counter)
@@ -195,13 +194,15 @@ public final class SlowPath implements Agent, NeighbourHandler
     /** For the box itself: ICMP echo is answered; anything else is not served yet (no local sockets). */
     private void local(final long m, final int port, final long nowNs)
     {
-        if (Mbuf.segments(m) > 1)
+        final long frame = Mbuf.data(m);
+        final int offset = EthernetFlyweight.payloadOffset(frame);
+        if (Mbuf.segments(m) > 1
+            || (port < portById.length && portById[port] != null && Mbuf.packetLength(m) - offset > portById[port].mtu()))
         {
+            // reassembled here, and its reply may be larger than the ingress port's MTU
             localReassembled(m, port, nowNs);
             return;
         }
-        final long frame = Mbuf.data(m);
-        final int offset = EthernetFlyweight.payloadOffset(frame);
         final long ip = frame + offset;
         if (Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
             && icmp.ipv4EchoReply(ip, Mbuf.dataLength(m) - offset))

@@ -289,7 +289,20 @@ class RouterFragmentTest
     @Test
     void shouldAnswerAFragmentedEchoRequestInFragments()
     {
-        final byte[] request = datagram(new Random(7), 3008, 0x4242, HOST_A, ROUTER_A, 0);
+        // 3008 bytes of ICMP: reassembled into a chain of two mbufs
+        assertEchoAnsweredInFragments(3008, IN_MTU, 3);
+    }
+
+    @Test
+    void shouldFragmentTheReplyToAReassembledEchoRequestThatFitsOneMbuf()
+    {
+        // 1780 bytes of ICMP in fragments of 900: one mbuf once reassembled, but larger than the MTU
+        assertEchoAnsweredInFragments(1780, 900, 2);
+    }
+
+    private void assertEchoAnsweredInFragments(final int icmpLength, final int senderMtu, final int replyFragments)
+    {
+        final byte[] request = datagram(new Random(icmpLength), icmpLength, 0x4242, HOST_A, ROUTER_A, 0);
         request[9] = 1;   // ICMP
         request[20] = (byte)IcmpFlyweight.ECHO_REQUEST;
         request[21] = 0;
@@ -299,12 +312,12 @@ class RouterFragmentTest
         request[22] = (byte)(sum >>> 8);
         request[23] = (byte)sum;
         checksum(request);
-        inject(fragments(request, IN_MTU).toArray(new byte[0][]));
+        inject(fragments(request, senderMtu).toArray(new byte[0][]));
         worker.doWork();
         slowPath.doWork();
         final List<byte[]> back = new ArrayList<>();
         drainTxRing(back, new ArrayList<>());
-        assertEquals(3, back.size(), "the reply leaves in fragments for the ingress port's MTU");
+        assertEquals(replyFragments, back.size(), "the reply leaves in fragments for the ingress port's MTU");
         final ByteArrayOutputStream reply = new ByteArrayOutputStream();
         for (final byte[] frame : back)
         {
@@ -313,10 +326,11 @@ class RouterFragmentTest
             assertEquals(HOST_A, f.getInt(14 + 16));
             assertEquals(ROUTER_A, f.getInt(14 + 12));
             assertTrue((f.getShort(14 + 2) & 0xFFFF) <= IN_MTU);
+            assertTrue(headerChecksumValid(frame));
             reply.write(frame, 34, (f.getShort(16) & 0xFFFF) - 20);
         }
         final byte[] icmp = reply.toByteArray();
-        assertEquals(3008, icmp.length);
+        assertEquals(icmpLength, icmp.length);
         assertEquals(IcmpFlyweight.ECHO_REPLY, icmp[0]);
         assertEquals(0, icmpChecksum(icmp, 0, icmp.length), "the reply's ICMP checksum holds over the whole datagram");
         assertEquals(1, slowPath.counter(SlowPath.ECHO_REPLIES));
