@@ -355,7 +355,7 @@ public final class SlowPath implements Agent, NeighbourHandler
     /** An echo request to the box that was reassembled: the reply leaves in fragments for the ingress port. */
     private void localReassembled(final long m, final int port, final long nowNs)
     {
-        final RouterPort p = portById[port];
+        final RouterPort p = port < portById.length ? portById[port] : null;
         final long ip = contiguousIp(m);
         if (p == null || ip == 0 || Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) != IpProtocol.ICMP
             || !icmp.ipv4EchoReply(ip, Ipv4Flyweight.getTotalLength(ip)))
