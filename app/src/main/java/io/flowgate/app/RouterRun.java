@@ -14,6 +14,9 @@ import io.flowgate.app.config.FlowgateConfig.RouteSpec;
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.pipeline.defrag.Ipv4DefragHook;
+import io.flowgate.pipeline.defrag.Ipv4Fragmenter;
+import io.flowgate.pipeline.defrag.Ipv4Reassembler;
 import io.flowgate.pipeline.neigh.PortAddresses;
 import io.flowgate.pipeline.route.IpPrefix;
 import io.flowgate.pipeline.route.Ipv4Lpm;
@@ -277,6 +280,7 @@ final class RouterRun
         System.out.println(line(router, String.format(Locale.ROOT, "route summary window_s=%.3f rx_pps=%.0f tx_pps=%.0f", window,
             (router.workerTotal(RouterWorker.RX) - rx0) / window, (router.workerTotal(RouterWorker.TX) - tx0) / window),
             (nowNs - startNs) / 1e9));
+        System.out.println(defragLine(router));
         if (instruments.latency())
         {
             reportLatency(router.latencyInterval());
@@ -301,6 +305,22 @@ final class RouterRun
                 throw new UncheckedIOException("cannot write " + latencyHistogram + ": " + ex.getMessage(), ex);
             }
         }
+    }
+
+    /** Defragmentation (SNMP Reasm*, summed over the workers) and fragmentation on output (Frag*). */
+    private static String defragLine(final Router router)
+    {
+        return String.format(Locale.ROOT, "defrag summary reasm_reqds=%d reasm_oks=%d reasm_fails=%d reasm_timeout=%d reasm_overlaps=%d "
+                + "duplicates=%d memory_limit=%d source_limit=%d no_buffer=%d no_mbuf=%d frag_oks=%d frag_fails=%d frag_creates=%d "
+                + "fragment_fails=%d host_unreachable=%d",
+            router.reassemblerTotal(Ipv4Reassembler.REASM_REQDS), router.reassemblerTotal(Ipv4Reassembler.REASM_OKS),
+            router.reassemblerTotal(Ipv4Reassembler.REASM_FAILS), router.reassemblerTotal(Ipv4Reassembler.REASM_TIMEOUT),
+            router.reassemblerTotal(Ipv4Reassembler.REASM_OVERLAPS), router.reassemblerTotal(Ipv4Reassembler.DUPLICATES),
+            router.reassemblerTotal(Ipv4Reassembler.MEMORY_LIMIT_DROPS), router.reassemblerTotal(Ipv4Reassembler.SOURCE_LIMIT_DROPS),
+            router.reassemblerTotal(Ipv4Reassembler.NO_BUFFER_DROPS), router.defragTotal(Ipv4DefragHook.NO_MBUF),
+            router.fragmenterCounter(Ipv4Fragmenter.FRAG_OKS), router.fragmenterCounter(Ipv4Fragmenter.FRAG_FAILS),
+            router.fragmenterCounter(Ipv4Fragmenter.FRAG_CREATES), router.slowPathCounter(SlowPath.FRAGMENT_FAILS),
+            router.slowPathCounter(SlowPath.HOST_UNREACHABLE));
     }
 
     private static String line(final Router router, final String prefix, final double seconds)

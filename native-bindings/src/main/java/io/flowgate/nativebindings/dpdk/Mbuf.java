@@ -96,10 +96,31 @@ public final class Mbuf
         return Memory.getLong(mbuf + NEXT);
     }
 
+    /**
+     * Links {@code next} after the segment {@code mbuf} ({@code m->next}); 0 ends the chain. The head's
+     * {@link #segments(long, int)} and {@link #packetLength(long, int)} describe the whole chain.
+     */
+    public static void next(final long mbuf, final long next)
+    {
+        Memory.putLong(mbuf + NEXT, next);
+    }
+
+    /** Sets the head segment's count of segments ({@code nb_segs}). */
+    public static void segments(final long mbuf, final int segments)
+    {
+        Memory.putShort(mbuf + NB_SEGS, (short)segments);
+    }
+
     /** Input port of a received packet. */
     public static int port(final long mbuf)
     {
         return Memory.getShort(mbuf + PORT) & 0xFFFF;
+    }
+
+    /** Sets the input port of a packet built in software (e.g. a reassembled datagram). */
+    public static void port(final long mbuf, final int port)
+    {
+        Memory.putShort(mbuf + PORT, (short)port);
     }
 
     public static long offloadFlags(final long mbuf)

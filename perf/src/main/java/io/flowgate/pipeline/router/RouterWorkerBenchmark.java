@@ -5,8 +5,12 @@ import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.nativebindings.os.Affinity;
+import io.flowgate.pipeline.defrag.Ipv4DefragHook;
+import io.flowgate.pipeline.defrag.Ipv4Reassembler;
 import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
+import io.flowgate.pipeline.hook.HookPriority;
 import io.flowgate.pipeline.neigh.NeighbourHandler;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourResolver;
@@ -33,6 +37,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -44,6 +49,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * sent into a loopback {@code net_ring} port, then the worker receives, routes (connected route, permanent
  * neighbour) and transmits them into {@code net_null}. {@code injectAndDrop} does the same injection and
  * receive but frees the burst instead of routing it: the difference between the two is the router's work.
+ * With {@code defrag=true} the worker has its {@link Ipv4DefragHook} on PREROUTING, as {@code Router.start}
+ * sets it up: the same bursts (no fragment in them) show what defragmentation costs the packets it leaves alone.
  * <p>
  * Run: {@code perf/jmh RouterWorkerBenchmark}; reported per packet; the allocation rate must be 0 B/op.
  */
@@ -70,6 +77,11 @@ public class RouterWorkerBenchmark
     private MbufBurst inject;
     private MbufBurst drain;
     private UdpFlowGenerator generator;
+    private Ipv4DefragHook defragHook;
+    private BurstRing<SlowPathBurst> slow;
+
+    @Param({"false", "true"})
+    public boolean defrag;
 
     @Setup(Level.Trial)
     public void setUp()
@@ -94,9 +106,16 @@ public class RouterWorkerBenchmark
         local.add(0x0A010001);
         local.add(0x0A020001);
         arena = Arena.ofShared();
-        final BurstRing<SlowPathBurst> slow = new BurstRing<>(4, () -> new SlowPathBurst(arena, BURST));
-        worker = new RouterWorker("jmh", 0, ports, local, routes.ipv4(), routes.nextHops(), neighbours, new HookChain(BURST), slow, null,
+        slow = new BurstRing<>(4, () -> new SlowPathBurst(arena, BURST));
+        final HookChain chain = new HookChain(BURST);
+        worker = new RouterWorker("jmh", 0, ports, local, routes.ipv4(), routes.nextHops(), neighbours, chain, slow, null,
             BURST);
+        if (defrag)
+        {
+            defragHook = new Ipv4DefragHook(new Ipv4Reassembler(Router.REASSEMBLY_BUFFERS), pool, BURST);
+            worker.defrag(defragHook);
+            chain.register(Hook.PREROUTING, HookPriority.CONNTRACK_DEFRAG, "nf_defrag_ipv4", defragHook);
+        }
         inject = new MbufBurst(arena, BURST);
         drain = new MbufBurst(arena, BURST);
         generator = new UdpFlowGenerator(new UdpFlowGenerator.Config(BURST, 64, 0x02_00_00_00_00_0AL, 0x02_00_00_00_01_01L, HOST_A,
@@ -107,6 +126,10 @@ public class RouterWorkerBenchmark
     public void tearDown()
     {
         worker.onClose();
+        if (defragHook != null)
+        {
+            defragHook.close();
+        }
         in.close();
         out.close();
         routes.close();

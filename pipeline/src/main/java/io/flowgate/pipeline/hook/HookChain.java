@@ -234,6 +234,16 @@ public final class HookChain
     }
 
     /**
+     * Whether {@code handler} is {@code hook}'s only handler now: the worker may then skip the hook for a burst
+     * in which that handler has nothing to do (defragmentation without fragments), as with {@link #isEmpty}.
+     */
+    public boolean isOnly(final Hook hook, final HookHandler handler)
+    {
+        final HookRegistration[] registrations = (HookRegistration[])ENTRIES.getAcquire(entries, hook.ordinal());
+        return registrations.length == 1 && registrations[0].handler == handler;
+    }
+
+    /**
      * Worker only: runs {@code hook}'s handlers over the packets of {@code burst} whose verdict is ACCEPT,
      * leaving each with its outcome in {@code burst.verdict} (see the class comment).
      *

@@ -2,9 +2,13 @@ package io.flowgate.pipeline.router;
 
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.pipeline.defrag.Ipv4DefragHook;
+import io.flowgate.pipeline.defrag.Ipv4Reassembler;
 import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.neigh.NdFlyweight;
+import io.flowgate.pipeline.hook.HookPriority;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.route.RouteTable;
@@ -13,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Histogram;
+import java.util.SplittableRandom;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -21,6 +26,8 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
 /**
  * An IPv4 and IPv6 router on DPDK ports: one {@link RouterWorker} per CPU (rss dispatch: worker w polls receive queue
  * w of every port and transmits on queue w) and one {@link SlowPath} thread, whose packets worker 0 sends.
+ * Each worker defragments in PREROUTING ({@link Ipv4DefragHook} at {@code CONNTRACK_DEFRAG}, its own
+ * {@link Ipv4Reassembler} with Linux's limits and {@link #REASSEMBLY_BUFFERS} datagrams in flight).
  * <p>
  * Usage: open every port with {@code workers} receive and transmit queues, fill a
  * {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it. A port routes
@@ -35,7 +42,11 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
  */
 public final class Router implements AutoCloseable
 {
+    /** Datagrams each worker reassembles at once: 64 x 64 KiB, Linux's ipfrag_high_thresh of 4 MiB. */
+    public static final int REASSEMBLY_BUFFERS = 64;
+
     private final List<RouterWorker> workers;
+    private final List<Ipv4DefragHook> defrags = new ArrayList<>();
     private final SlowPath slowPath;
     private final List<AgentRunner> workerRunners;
     private final AgentRunner slowPathRunner;
@@ -119,20 +130,30 @@ public final class Router implements AutoCloseable
             }
         }
         final List<RouterWorker> workers = new ArrayList<>();
+        final List<Ipv4DefragHook> defrags = new ArrayList<>();
         final List<AgentRunner> runners = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
+            final HookChain chain = new HookChain(burstSize);
             final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.ipv6(), local6,
-                routes.nextHops(), neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize);
+                routes.nextHops(), neighbours, chain, rings[w], w == 0 ? txRing : null, burstSize);
             if (instruments.latency() || instruments.rxPacketsPerSecond() > 0)
             {
                 worker.instrument(instruments.latency() ? new TransitLatency(ports.length) : null, instruments.rxPacketsPerSecond());
             }
+            final Ipv4DefragHook defrag = new Ipv4DefragHook(new Ipv4Reassembler(REASSEMBLY_BUFFERS, Ipv4Reassembler.DEFAULT_MAX_PENDING_BYTES,
+                REASSEMBLY_BUFFERS / 4, Ipv4Reassembler.DEFAULT_MAX_RUNS, Ipv4Reassembler.DEFAULT_TIMEOUT_NS,
+                new SplittableRandom().nextInt()), pool, burstSize);
+            worker.defrag(defrag);
+            chain.register(Hook.PREROUTING, HookPriority.CONNTRACK_DEFRAG, "nf_defrag_ipv4", defrag);
+            defrags.add(defrag);
             workers.add(worker);
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
         final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
-        return new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
+        final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
+        router.defrags.addAll(defrags);
+        return router;
     }
 
     /**
@@ -192,6 +213,34 @@ public final class Router implements AutoCloseable
         return merged;
     }
 
+    /** Sum of an {@link Ipv4DefragHook} counter over the workers. */
+    public long defragTotal(final int counter)
+    {
+        long sum = 0;
+        for (final Ipv4DefragHook defrag : defrags)
+        {
+            sum += defrag.counter(counter);
+        }
+        return sum;
+    }
+
+    /** Sum of an {@link Ipv4Reassembler} counter (ReasmReqds, ReasmFails, ReasmTimeout, ...) over the workers. */
+    public long reassemblerTotal(final int counter)
+    {
+        long sum = 0;
+        for (final Ipv4DefragHook defrag : defrags)
+        {
+            sum += defrag.reassembler().counter(counter);
+        }
+        return sum;
+    }
+
+    /** An {@code Ipv4Fragmenter} counter of the slow path (FragOKs, FragFails, FragCreates). */
+    public long fragmenterCounter(final int counter)
+    {
+        return slowPath.fragmenterCounter(counter);
+    }
+
     public long slowPathCounter(final int counter)
     {
         return slowPath.counter(counter);
@@ -210,6 +259,10 @@ public final class Router implements AutoCloseable
             runner.close();
         }
         slowPathRunner.close();
+        for (final Ipv4DefragHook defrag : defrags)
+        {
+            defrag.close();
+        }
         neighbours.close();
         arena.close();
     }

@@ -4,6 +4,7 @@ import io.flowgate.nativebindings.Memory;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.pipeline.defrag.Ipv4Fragmenter;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.Counters;
 import io.flowgate.pipeline.neigh.ArpProcessor;
@@ -19,6 +20,8 @@ import io.flowgate.pmd.header.IcmpFlyweight;
 import io.flowgate.pmd.header.IpProtocol;
 import io.flowgate.pmd.header.Ipv4Flyweight;
 import io.flowgate.pmd.header.Ipv6Flyweight;
+import io.flowgate.pmd.port.MbufBurst;
+import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 import org.agrona.concurrent.Agent;
 
@@ -36,12 +39,23 @@ import org.agrona.concurrent.Agent;
  * <p>
  * NOTE: an ICMP error goes back out of the port the offending packet came in on, to the MAC it came from
  * (the previous hop). Linux routes the error instead; the two agree whenever the path back is symmetric.
- * Fragmenting on output is not wired yet: such packets are counted and freed. Router solicitations,
- * advertisements and redirects are counted and ignored (the box sends no router advertisements).
+ * Router solicitations, advertisements and redirects are counted and ignored (the box sends no router
+ * advertisements).
  * <p>
  * Rate limits follow Linux: one global token bucket for ICMP and ICMPv6 errors ({@code icmp_global_allow},
  * 1000/s, burst 50), except ICMPv6 Packet Too Big, which {@code net.ipv6.icmp.ratemask}'s default (0-1,3-127)
  * leaves unlimited so that path MTU discovery works. Linux's per-peer limit is not implemented.
+ * <p>
+ * Fragmentation on output ({@link SlowPathBurst#FRAGMENT}): {@link Ipv4Fragmenter} writes each fragment into
+ * a fresh mbuf behind a copy of the packet's link-layer header; each then takes the neighbour step (the MAC
+ * from the table, or resolution with the fragment queued) and leaves by the egress port. A datagram
+ * reassembled by the workers' defragmentation arrives as a chain of mbufs: it is first copied into one
+ * contiguous scratch buffer, then refragmented to its largest fragment's size ({@code refragment}), as
+ * Linux does with {@code frag_max_size}. An echo request to the box that arrives in fragments is answered
+ * the same way, in fragments for the ingress port's MTU.
+ * <p>
+ * A packet dropped because its neighbour never resolved is answered with ICMP destination (host)
+ * unreachable, as Linux's {@code arp_error_report} does, rate-limited like every ICMP error.
  */
 public final class SlowPath implements Agent, NeighbourHandler
 {
@@ -66,10 +80,21 @@ public final class SlowPath implements Agent, NeighbourHandler
     public static final int ICMP6_ERRORS = 15;
     /** Neighbor solicitations sent to resolve an IPv6 next hop (multicast or unicast probes). */
     public static final int NEIGHBOUR_SOLICITATIONS = 16;
-    public static final int COUNTERS = 17;
 
     /** ICMPv6 destination unreachable code 2, beyond scope of source address (RFC 4443 3.1). */
     private static final int CODE_BEYOND_SCOPE = 2;
+    /** Fragments sent (or queued for their neighbour) by {@link SlowPathBurst#FRAGMENT} and fragmented echo replies. */
+    public static final int FRAGMENTS_OUT = 17;
+    /** Datagrams that could not be fragmented: MTU too small for the mbufs or the header, too many fragments. */
+    public static final int FRAGMENT_FAILS = 18;
+    /** Packets whose neighbour never resolved, answered with ICMP host unreachable. */
+    public static final int HOST_UNREACHABLE = 19;
+    public static final int COUNTERS = 20;
+
+    /** The most fragments one datagram may need: 65535 bytes in 48-byte pieces at the smallest MTU (68). */
+    private static final int MAX_FRAGMENTS = 1366;
+    /** Room for the largest datagram behind a link-layer header with two VLAN tags. */
+    private static final int LINEAR_BYTES = 65536 + 64;
 
     private final BurstRing<SlowPathBurst>[] rings;
     private final RouterPort[] portById = new RouterPort[EthDev.MAX_ETHPORTS];
@@ -82,6 +107,15 @@ public final class SlowPath implements Agent, NeighbourHandler
     private final IcmpSender icmp = new IcmpSender();
     private final IcmpRateLimiter icmpLimit;
     private final Counters counters = new Counters(COUNTERS);
+    private final NeighbourTable neighbours;
+    private final Ipv4Fragmenter fragmenter = new Ipv4Fragmenter();
+    private final Arena arena = Arena.ofShared();
+    /** A chained (reassembled) packet copied out whole, link-layer header included. */
+    private final long linear;
+    private final MbufBurst fragments;
+    private final long[] fragmentBuffers = new long[MAX_FRAGMENTS];
+    private final int[] fragmentLengths = new int[MAX_FRAGMENTS];
+    private long nowNs;
 
     public SlowPath(final BurstRing<SlowPathBurst>[] rings, final BurstRing<SlowPathBurst> txRing, final RouterPort[] ports,
                     final Mempool pool, final NeighbourTable neighbours, final NeighbourParams params)
@@ -104,6 +138,15 @@ public final class SlowPath implements Agent, NeighbourHandler
         this.arp = new ArpProcessor(resolver);
         this.nd = new NdProcessor(resolver, true);
         this.icmpLimit = icmpLimit;
+        this.neighbours = neighbours;
+        this.linear = arena.allocate(LINEAR_BYTES, 64).address();
+        this.fragments = new MbufBurst(arena, MAX_FRAGMENTS);
+    }
+
+    /** Any thread: the fragmenter's counters ({@code Ipv4Fragmenter.FRAG_OKS}, ...). */
+    public long fragmenterCounter(final int counter)
+    {
+        return fragmenter.counter(counter);
     }
 
     public NeighbourResolver resolver()
@@ -127,6 +170,7 @@ public final class SlowPath implements Agent, NeighbourHandler
     public int doWork()
     {
         final long nowNs = System.nanoTime();
+        this.nowNs = nowNs;
         int work = 0;
         for (final BurstRing<SlowPathBurst> ring : rings)
         {
@@ -142,7 +186,7 @@ public final class SlowPath implements Agent, NeighbourHandler
                     }
                     else
                     {
-                        handle(b.mbufs.mbuf(i), b.reason[i], b.port[i], b.argument[i], nowNs);
+                        handle(b.mbufs.mbuf(i), b.reason[i], b.port[i], b.argument[i], b.nextHop[i], nowNs);
                     }
                 }
                 work += n;
@@ -156,12 +200,13 @@ public final class SlowPath implements Agent, NeighbourHandler
         return work;
     }
 
-    private void handle(final long m, final int reason, final int port, final int argument, final long nowNs)
+    private void handle(final long m, final int reason, final int port, final int argument, final int nextHop, final long nowNs)
     {
         switch (reason)
         {
             case SlowPathBurst.ARP -> arp(m, port, nowNs);
-            case SlowPathBurst.LOCAL -> local(m, port);
+            case SlowPathBurst.LOCAL -> local(m, port, nowNs);
+            case SlowPathBurst.FRAGMENT -> fragment(m, port, argument, nextHop, nowNs);
             case SlowPathBurst.NO_ROUTE -> icmpError(m, port, IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_NET_UNREACHABLE, 0, nowNs);
             case SlowPathBurst.TIME_EXCEEDED -> icmpError(m, port, IcmpFlyweight.TIME_EXCEEDED, IcmpFlyweight.CODE_TTL_EXCEEDED, 0, nowNs);
             case SlowPathBurst.FRAGMENTATION_NEEDED ->
@@ -199,10 +244,17 @@ public final class SlowPath implements Agent, NeighbourHandler
     }
 
     /** For the box itself: ICMP echo is answered; anything else is not served yet (no local sockets). */
-    private void local(final long m, final int port)
+    private void local(final long m, final int port, final long nowNs)
     {
         final long frame = Mbuf.data(m);
         final int offset = EthernetFlyweight.payloadOffset(frame);
+        if (Mbuf.segments(m) > 1
+            || (port < portById.length && portById[port] != null && Mbuf.packetLength(m) - offset > portById[port].mtu()))
+        {
+            // reassembled here, and its reply may be larger than the ingress port's MTU
+            localReassembled(m, port, nowNs);
+            return;
+        }
         final long ip = frame + offset;
         if (Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
             && icmp.ipv4EchoReply(ip, Mbuf.dataLength(m) - offset))
@@ -442,10 +494,204 @@ public final class SlowPath implements Agent, NeighbourHandler
         stage(port, packet);
     }
 
+    /**
+     * A packet that waited for a neighbour is freed; when the neighbour failed to resolve, an IPv4 packet is
+     * answered with ICMP destination unreachable, code host unreachable, from the port it came in on, as
+     * Linux's {@code arp_error_report} ({@code dst_link_failure}) does for the packets queued on a FAILED
+     * entry. The resolver keeps only the packet: the ingress port is the mbuf's own {@code port}.
+     */
     @Override
     public void drop(final long packet, final int reason)
     {
+        if (reason == NeighbourHandler.DROP_FAILED && Mbuf.port(packet) < portById.length
+            && Mbuf.dataLength(packet) > EthernetFlyweight.HEADER_LENGTH
+            && EthernetFlyweight.payloadEtherType(Mbuf.data(packet)) == EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            final long before = counters.get(ICMP_ERRORS);
+            icmpError(packet, Mbuf.port(packet), IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_HOST_UNREACHABLE, 0, nowNs);
+            if (counters.get(ICMP_ERRORS) != before)
+            {
+                counters.increment(HOST_UNREACHABLE);
+            }
+            return;
+        }
         drop(packet);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // Fragmentation on output
+    // ------------------------------------------------------------------------------------------------------
+
+    /**
+     * {@link SlowPathBurst#FRAGMENT}: splits the packet for {@code egress}'s MTU (and, reassembled here, its
+     * largest fragment's size); each fragment takes the neighbour step towards {@code nextHop}. DF with a
+     * largest fragment above the MTU is answered ICMP fragmentation needed, as {@code ip_fragment} does.
+     */
+    private void fragment(final long m, final int egress, final int argument, final int nextHop, final long nowNs)
+    {
+        final int mtu = SlowPathBurst.fragmentMtu(argument);
+        final int maxFragmentSize = SlowPathBurst.fragmentMaxSize(argument);
+        final long ip = contiguousIp(m);
+        if (ip == 0)
+        {
+            counters.increment(FRAGMENT_FAILS);
+            drop(m);
+            return;
+        }
+        final int result = emitFragments(m, ip, egress, mtu, maxFragmentSize, nextHop, NeighbourTable.NO_MAC, nowNs);
+        if (result == Ipv4Fragmenter.FRAGMENTATION_NEEDED)
+        {
+            if (Mbuf.port(m) < portById.length)
+            {
+                icmpError(m, Mbuf.port(m), IcmpFlyweight.DEST_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, mtu, nowNs);
+            }
+            else
+            {
+                drop(m);
+            }
+            return;
+        }
+        if (result < 0)
+        {
+            counters.increment(FRAGMENT_FAILS);
+            drop(m);
+            return;
+        }
+        Mbuf.free(m);
+    }
+
+    /** An echo request to the box that was reassembled: the reply leaves in fragments for the ingress port. */
+    private void localReassembled(final long m, final int port, final long nowNs)
+    {
+        final RouterPort p = port < portById.length ? portById[port] : null;
+        final long ip = contiguousIp(m);
+        if (p == null || ip == 0 || Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) != IpProtocol.ICMP
+            || !icmp.ipv4EchoReply(ip, Ipv4Flyweight.getTotalLength(ip)))
+        {
+            counters.increment(NOT_SUPPORTED);
+            drop(m);
+            return;
+        }
+        final long frame = Mbuf.data(m);
+        final int result = emitFragments(m, ip, port, p.mtu(), 0, 0, EthernetFlyweight.getSrcMac(frame), nowNs);
+        if (result < 0)
+        {
+            counters.increment(FRAGMENT_FAILS);
+            drop(m);
+            return;
+        }
+        counters.increment(ECHO_REPLIES);
+        Mbuf.free(m);
+    }
+
+    /**
+     * The IPv4 header of {@code m} in contiguous memory: in the mbuf itself when it has one segment, else
+     * in {@link #linear}, where the whole chain is copied. 0 when the chain is larger than that.
+     */
+    private long contiguousIp(final long m)
+    {
+        final long frame = Mbuf.data(m);
+        final int l2Length = EthernetFlyweight.payloadOffset(frame);
+        if (Mbuf.segments(m) == 1)
+        {
+            return frame + l2Length;
+        }
+        if (Mbuf.packetLength(m) > LINEAR_BYTES)
+        {
+            return 0;
+        }
+        long at = linear;
+        for (long segment = m; segment != 0; segment = Mbuf.next(segment))
+        {
+            final int n = Mbuf.dataLength(segment);
+            Memory.copy(Mbuf.data(segment), at, n);
+            at += n;
+        }
+        return linear + l2Length;
+    }
+
+    /**
+     * Writes the fragments of the datagram at {@code ip} into fresh mbufs, each behind a copy of {@code m}'s
+     * link-layer header and with {@code m}'s input port, and sends them out of {@code port}: to {@code dstMac},
+     * or when that is {@code NO_MAC} through the neighbour step towards {@code nextHop}. {@code m} is left to
+     * the caller.
+     *
+     * @return the fragments sent, or an {@link Ipv4Fragmenter} failure (nothing sent).
+     */
+    private int emitFragments(final long m, final long ip, final int port, final int mtu, final int maxFragmentSize,
+                              final int nextHop, final long dstMac, final long nowNs)
+    {
+        final RouterPort p = portById[port];
+        if (p == null)
+        {
+            return Ipv4Fragmenter.MTU_TOO_SMALL;
+        }
+        final long frame = Mbuf.data(m);
+        final int l2Length = EthernetFlyweight.payloadOffset(frame);
+        final int fragmentMtu = maxFragmentSize > 0 && maxFragmentSize < mtu ? maxFragmentSize : mtu;
+        final int count = Ipv4Fragmenter.fragmentCount(ip, fragmentMtu);
+        if (count < 0)
+        {
+            return count;
+        }
+        if (count > MAX_FRAGMENTS)
+        {
+            return Ipv4Fragmenter.TOO_FEW_BUFFERS;
+        }
+        final MbufBurst out = fragments;
+        if (!pool.allocBulk(out.address(), count))
+        {
+            counters.increment(NO_MBUF);
+            return Ipv4Fragmenter.TOO_FEW_BUFFERS;
+        }
+        out.count(count);
+        if (Mbuf.tailroom(out.mbuf(0)) < l2Length + Math.min(fragmentMtu, Ipv4Flyweight.getTotalLength(ip)))
+        {
+            out.free();
+            return Ipv4Fragmenter.MTU_TOO_SMALL;
+        }
+        final long[] buffers = fragmentBuffers;
+        final int[] lengths = fragmentLengths;
+        for (int k = 0; k < count; k++)
+        {
+            buffers[k] = Mbuf.data(out.mbuf(k)) + l2Length;
+        }
+        final int n = maxFragmentSize > 0
+            ? fragmenter.refragment(ip, mtu, maxFragmentSize, buffers, lengths, count)
+            : fragmenter.fragment(ip, mtu, buffers, lengths, count);
+        if (n < 0)
+        {
+            out.free();
+            return n;
+        }
+        final int inPort = Mbuf.port(m);
+        for (int k = 0; k < count; k++)
+        {
+            final long fragment = out.mbuf(k);
+            if (k >= n)
+            {
+                Mbuf.free(fragment);
+                continue;
+            }
+            Memory.copy(frame, Mbuf.data(fragment), l2Length);
+            Mbuf.length(fragment, l2Length + lengths[k]);
+            Mbuf.port(fragment, inPort);
+            counters.increment(FRAGMENTS_OUT);
+            final long mac = dstMac != NeighbourTable.NO_MAC ? dstMac : neighbours.lookupMac(port, nextHop);
+            if (mac != NeighbourTable.NO_MAC)
+            {
+                final long f = Mbuf.data(fragment);
+                EthernetFlyweight.putDstMac(f, mac);
+                EthernetFlyweight.putSrcMac(f, p.mac());
+                stage(port, fragment);
+            }
+            else
+            {
+                resolver.resolve(port, nextHop, fragment, nowNs);
+            }
+        }
+        out.count(0);
+        return n;
     }
 
     private void drop(final long m)
@@ -508,6 +754,7 @@ public final class SlowPath implements Agent, NeighbourHandler
             b.mbufs.free();
             txRing.release(b);
         }
+        arena.close();
     }
 
     @Override

@@ -20,7 +20,11 @@ public final class SlowPathBurst
     public static final int TIME_EXCEEDED = 4;
     /** Larger than the egress MTU with DF set: ICMP fragmentation needed; {@code argument} is the MTU. */
     public static final int FRAGMENTATION_NEEDED = 5;
-    /** Larger than the egress MTU, DF clear: fragment; {@code argument} is the MTU, {@code port} the egress. */
+    /**
+     * Larger than the egress MTU, DF clear, or reassembled here: fragment; {@code argument} is
+     * {@link #fragmentArgument} (the MTU, and for a reassembled datagram its largest fragment's size),
+     * {@code port} the egress, {@code nextHop} the next hop's address.
+     */
     public static final int FRAGMENT = 6;
     /** The next hop's MAC is unknown: resolve; {@code argument} is the next-hop address, {@code port} the egress. */
     public static final int RESOLVE = 7;
@@ -47,6 +51,8 @@ public final class SlowPathBurst
     /** An IPv6 address that goes with the reason ({@link #RESOLVE6}: the next hop), high and low halves. */
     public final long[] addressHi;
     public final long[] addressLo;
+    /** The IPv4 next hop (gateway, or the destination on a connected network) where the reason needs it, else 0. */
+    public final int[] nextHop;
 
     public SlowPathBurst(final Arena arena, final int capacity)
     {
@@ -56,10 +62,33 @@ public final class SlowPathBurst
         this.argument = new int[capacity];
         this.addressHi = new long[capacity];
         this.addressLo = new long[capacity];
+        this.nextHop = new int[capacity];
+    }
+
+    /** {@link #FRAGMENT}'s argument: the egress MTU and the largest fragment's size (0: not reassembled). */
+    public static int fragmentArgument(final int mtu, final int maxFragmentSize)
+    {
+        return (maxFragmentSize << 16) | (mtu & 0xFFFF);
+    }
+
+    public static int fragmentMtu(final int argument)
+    {
+        return argument & 0xFFFF;
+    }
+
+    public static int fragmentMaxSize(final int argument)
+    {
+        return argument >>> 16;
     }
 
     /** Appends a packet; false when the burst is full. */
     public boolean add(final long mbuf, final int why, final int portId, final int arg)
+    {
+        return add(mbuf, why, portId, arg, 0);
+    }
+
+    /** Appends a packet with its next hop; false when the burst is full. */
+    public boolean add(final long mbuf, final int why, final int portId, final int arg, final int nextHopAddress)
     {
         final int n = mbufs.count();
         if (n == mbufs.capacity())
@@ -70,6 +99,7 @@ public final class SlowPathBurst
         reason[n] = why;
         port[n] = portId;
         argument[n] = arg;
+        nextHop[n] = nextHopAddress;
         mbufs.count(n + 1);
         return true;
     }

@@ -100,6 +100,23 @@ class HookChainTest
     // ------------------------------------------------------------------------------------------------------
 
     @Test
+    void shouldTellWhetherAHandlerIsAHooksOnlyOne()
+    {
+        final HookHandler defrag = (hook, burst, packets, count, verdicts) -> { };
+        final HookHandler other = (hook, burst, packets, count, verdicts) -> { };
+        assertFalse(chain.isOnly(Hook.PREROUTING, defrag), "no handler");
+        final HookRegistration first = chain.register(Hook.PREROUTING, HookPriority.CONNTRACK_DEFRAG, "defrag", defrag);
+        assertTrue(chain.isOnly(Hook.PREROUTING, defrag));
+        assertFalse(chain.isOnly(Hook.PREROUTING, other));
+        assertFalse(chain.isOnly(Hook.FORWARD, defrag));
+        final HookRegistration second = chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "conntrack", other);
+        assertFalse(chain.isOnly(Hook.PREROUTING, defrag), "not alone any more");
+        chain.unregister(first);
+        assertTrue(chain.isOnly(Hook.PREROUTING, other));
+        chain.unregister(second);
+    }
+
+    @Test
     void shouldNumberHooksAsLinux()
     {
         assertEquals(Hook.NF_INET_PRE_ROUTING, Hook.PREROUTING.number());
