@@ -41,7 +41,8 @@ import java.lang.foreign.Arena;
  * and that size are kept ({@link #maxFragmentSize(int)}) until the worker has sent those packets to the
  * slow path to be refragmented, and {@link #clearMarks()} is called once per burst that had any. While this
  * is PREROUTING's only handler, the worker runs the hook only for bursts that hold a fragment
- * ({@link #anyFragment}): any other burst costs one load and OR per IPv4 packet and nothing else.
+ * ({@link #anyFragment}; the router worker counts fragments in its input pass instead): any other burst costs
+ * one load and OR per IPv4 packet and nothing else.
  * <p>
  * Incomplete datagrams time out even when no packet arrives: {@link #sweep()} from the worker's duty cycle
  * reads the clock every {@link #SWEEP_INTERVAL} calls and expires at most {@link #SWEEP_BUDGET} datagrams.
