@@ -102,6 +102,12 @@ public final class Mbuf
         return Memory.getShort(mbuf + PORT) & 0xFFFF;
     }
 
+    /** Sets the input port (a dispatcher does, for PMDs such as net_ring that leave it unset). */
+    public static void port(final long mbuf, final int port)
+    {
+        Memory.putShort(mbuf + PORT, (short)port);
+    }
+
     public static long offloadFlags(final long mbuf)
     {
         return Memory.getLong(mbuf + OL_FLAGS);

@@ -3,14 +3,20 @@ package io.flowgate.pipeline.router;
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.dispatch.SoftwareDispatcher;
+import io.flowgate.pipeline.dispatch.TxBurst;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.route.RouteTable;
 import io.flowgate.pmd.lcore.LcoreAgent;
+import io.flowgate.pmd.port.MbufBurst;
+import io.flowgate.pmd.port.Port;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.AgentRunner;
@@ -18,16 +24,24 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 
 /**
- * An IPv4 router on DPDK ports: one {@link RouterWorker} per CPU (rss dispatch: worker w polls receive queue
- * w of every port and transmits on queue w) and one {@link SlowPath} thread, whose packets worker 0 sends.
+ * An IPv4 router on DPDK ports: one {@link RouterWorker} per CPU and one {@link SlowPath} thread, whose
+ * packets worker 0 sends. Two ways in:
+ * <ul>
+ * <li>rss dispatch: worker w polls receive queue w of every port and transmits on queue w;</li>
+ * <li>software dispatch (single-queue ports: af_packet, af_xdp, tap): a {@link SoftwareDispatcher} on its own
+ * CPU polls queue 0 of every port, deals packets to the workers' rings by a symmetric flow hash, and
+ * transmits on queue 0 what the workers hand back over one transmit ring each (docs/pipeline-dispatch.md).</li>
+ * </ul>
  * <p>
- * Usage: open every port with {@code workers} receive and transmit queues, fill a
- * {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it.
+ * Usage: open every port with {@code workers} receive and transmit queues (software dispatch: one of each),
+ * fill a {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it.
  * <p>
  * Thread-safety: start and close from one control thread; counters from any thread.
  * <p>
- * Shutdown: workers stop first (their last bursts are sent, handed over or freed), then the slow path frees
- * what waits in the rings and neighbour queues. The ports can then be drained and closed.
+ * Shutdown: with software dispatch the dispatcher stops receiving first and the workers drain their rings;
+ * workers stop (their last bursts are sent, handed over or freed), then the slow path frees what waits in
+ * the rings and neighbour queues, then the dispatcher transmits what the workers handed back. The ports can
+ * then be drained and closed.
  */
 public final class Router implements AutoCloseable
 {
@@ -37,9 +51,15 @@ public final class Router implements AutoCloseable
     private final AgentRunner slowPathRunner;
     private final NeighbourTable neighbours;
     private final Arena arena;
+    private final SoftwareDispatcher dispatcher;
+    private final AgentRunner dispatcherRunner;
+    private final BurstRing<MbufBurst>[] inputRings;
+    private final BurstRing<TxBurst>[] txRings;
 
     private Router(final List<RouterWorker> workers, final SlowPath slowPath, final List<AgentRunner> workerRunners,
-                   final AgentRunner slowPathRunner, final NeighbourTable neighbours, final Arena arena)
+                   final AgentRunner slowPathRunner, final NeighbourTable neighbours, final Arena arena,
+                   final SoftwareDispatcher dispatcher, final AgentRunner dispatcherRunner, final BurstRing<MbufBurst>[] inputRings,
+                   final BurstRing<TxBurst>[] txRings)
     {
         this.workers = workers;
         this.slowPath = slowPath;
@@ -47,6 +67,10 @@ public final class Router implements AutoCloseable
         this.slowPathRunner = slowPathRunner;
         this.neighbours = neighbours;
         this.arena = arena;
+        this.dispatcher = dispatcher;
+        this.dispatcherRunner = dispatcherRunner;
+        this.inputRings = inputRings;
+        this.txRings = txRings;
     }
 
     /** A permanent neighbour entry: IPv4 {@code address} on port {@code portId} is at {@code mac}. */
@@ -70,11 +94,27 @@ public final class Router implements AutoCloseable
         return start(eal, ports, routes, pool, workerCpus, slowPathCpu, burstSize, ringSize, staticNeighbours, Instruments.NONE);
     }
 
-    @SuppressWarnings("unchecked")
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
                                final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
                                final List<StaticNeighbour> staticNeighbours, final Instruments instruments)
     {
+        return start(eal, ports, routes, pool, workerCpus, -1, slowPathCpu, burstSize, ringSize, staticNeighbours, instruments);
+    }
+
+    /**
+     * {@code dispatcherCpu} >= 0: software dispatch, the dispatcher pinned to that CPU (ports opened with one
+     * queue pair each); -1: rss dispatch. Instruments are for rss dispatch only.
+     */
+    @SuppressWarnings("unchecked")
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours, final Instruments instruments)
+    {
+        final boolean software = dispatcherCpu >= 0;
+        if (software && (instruments.latency() || instruments.rxPacketsPerSecond() > 0))
+        {
+            throw new IllegalArgumentException("latency and receive pacing are measured with rss dispatch only");
+        }
         final IntHashSet local = new IntHashSet();
         for (final RouterPort port : ports)
         {
@@ -100,12 +140,21 @@ public final class Router implements AutoCloseable
                 throw new IllegalStateException("cannot add neighbour entry " + n);
             }
         }
+        final int ringBursts = Math.max(2, ringSize / burstSize);
+        final BurstRing<MbufBurst>[] inputRings = software ? new BurstRing[workerCpus.length] : null;
+        final BurstRing<TxBurst>[] txRings = software ? new BurstRing[workerCpus.length] : null;
+        for (int w = 0; software && w < workerCpus.length; w++)
+        {
+            inputRings[w] = BurstRing.ofMbufBursts(arena, ringBursts, burstSize);
+            txRings[w] = new BurstRing<>(ringBursts, () -> new TxBurst(arena, burstSize));
+        }
         final List<RouterWorker> workers = new ArrayList<>();
         final List<AgentRunner> runners = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
             final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.nextHops(),
-                neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize);
+                neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize,
+                software ? inputRings[w] : null, software ? txRings[w] : null);
             if (instruments.latency() || instruments.rxPacketsPerSecond() > 0)
             {
                 worker.instrument(instruments.latency() ? new TransitLatency(ports.length) : null, instruments.rxPacketsPerSecond());
@@ -114,7 +163,61 @@ public final class Router implements AutoCloseable
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
         final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
-        return new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
+        SoftwareDispatcher dispatcher = null;
+        AgentRunner dispatcherRunner = null;
+        if (software)
+        {
+            final Port[] devices = new Port[ports.length];
+            for (int i = 0; i < ports.length; i++)
+            {
+                devices[i] = ports[i].port();
+            }
+            dispatcher = new SoftwareDispatcher(devices, 0, inputRings, devices, txRings, burstSize);
+            dispatcherRunner = LcoreAgent.start(eal, dispatcherCpu, dispatcher, new BusySpinIdleStrategy());
+        }
+        return new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner, inputRings,
+            txRings);
+    }
+
+    /** The dispatcher with software dispatch, null with rss. */
+    public SoftwareDispatcher dispatcher()
+    {
+        return dispatcher;
+    }
+
+    public int workerCount()
+    {
+        return workers.size();
+    }
+
+    /** Software dispatch: worker {@code w}'s input ring (the dispatcher produces, the worker consumes). */
+    public BurstRing<MbufBurst> inputRing(final int w)
+    {
+        return inputRings[w];
+    }
+
+    /** Software dispatch: worker {@code w}'s transmit ring (the worker produces, the dispatcher consumes). */
+    public BurstRing<TxBurst> txRing(final int w)
+    {
+        return txRings[w];
+    }
+
+    /** Packets received from the ports: the workers' with rss, the dispatcher's with software dispatch. */
+    public long received()
+    {
+        return dispatcher == null ? workerTotal(RouterWorker.RX) : dispatcher.counter(SoftwareDispatcher.RX);
+    }
+
+    /** Packets the ports took for transmission: the workers' with rss, the dispatcher's with software dispatch. */
+    public long transmitted()
+    {
+        return dispatcher == null ? workerTotal(RouterWorker.TX) : dispatcher.counter(SoftwareDispatcher.TX);
+    }
+
+    /** Packets freed because a transmit queue (or, with software dispatch, a transmit ring) had no room. */
+    public long transmitFull()
+    {
+        return workerTotal(RouterWorker.TX_FULL) + (dispatcher == null ? 0 : dispatcher.counter(SoftwareDispatcher.TX_FULL));
     }
 
     /** Sum of a {@link RouterWorker} counter over the workers. */
@@ -159,12 +262,46 @@ public final class Router implements AutoCloseable
     @Override
     public void close()
     {
+        if (dispatcher != null)
+        {
+            // Receiving stops first, then the workers take what the rings still hold (bounded waits: a thread
+            // that does not answer leaves its ring to the loop at the end).
+            dispatcher.stopReceiving();
+            awaitQuiet(dispatcher::receiveStopped);
+            for (final BurstRing<MbufBurst> ring : inputRings)
+            {
+                awaitQuiet(ring::isEmpty);
+            }
+        }
         for (final AgentRunner runner : workerRunners)
         {
             runner.close();
         }
         slowPathRunner.close();
+        if (dispatcherRunner != null)
+        {
+            dispatcherRunner.close(); // its onClose transmits what the workers handed back
+            for (final BurstRing<MbufBurst> ring : inputRings)
+            {
+                // Only when a worker stopped early: every thread has ended, this thread is the consumer now.
+                MbufBurst b;
+                while ((b = ring.poll()) != null)
+                {
+                    b.free();
+                    ring.release(b);
+                }
+            }
+        }
         neighbours.close();
         arena.close();
+    }
+
+    private static void awaitQuiet(final BooleanSupplier done)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!done.getAsBoolean() && System.nanoTime() < deadlineNs)
+        {
+            Thread.onSpinWait();
+        }
     }
 }
