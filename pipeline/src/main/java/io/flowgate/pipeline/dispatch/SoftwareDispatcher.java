@@ -150,10 +150,9 @@ public final class SoftwareDispatcher implements Agent
             final long m = burst.mbuf(i);
             final int w = workerOf(burst.flowHash[i], workers);
             MbufBurst out = pending[w];
-            if (out == null)
+            if (out == null || out.count() == out.capacity())
             {
-                out = rings[w].acquire();
-                pending[w] = out;
+                out = next(w, out); // several ports' packets for one worker can fill a burst in one doWork
             }
             if (out == null || out.count() == out.capacity())
             {
@@ -168,6 +167,22 @@ public final class SoftwareDispatcher implements Agent
             counters.increment(PER_WORKER + 2 * w);
         }
         return n;
+    }
+
+    /** A burst with room for worker {@code w}: {@code full} (or none) is published first; null when there is none. */
+    private MbufBurst next(final int w, final MbufBurst full)
+    {
+        if (full != null)
+        {
+            if (!rings[w].publish(full))
+            {
+                return full;
+            }
+            counters.add(DISPATCHED, full.count());
+        }
+        final MbufBurst out = rings[w].acquire();
+        pending[w] = out;
+        return out;
     }
 
     /** Hands every pending burst with packets to its worker; one the ring cannot take stays pending. */
