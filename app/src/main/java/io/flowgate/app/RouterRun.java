@@ -124,8 +124,10 @@ final class RouterRun
     {
         final int workers = config.workers().size();
         final boolean software = config.dispatch() == FlowgateConfig.Dispatch.SOFTWARE;
-        // Software dispatch: one queue pair per port, the dispatcher's (docs/pipeline-dispatch.md).
+        // Software dispatch: one receive queue per port, the dispatcher's; a transmit queue per worker when every
+        // port has enough, else one, the dispatcher's, and the workers hand their packets back (docs/pipeline-dispatch.md).
         final int queues = software ? 1 : workers;
+        final int txQueues = software ? Router.softwareDispatchTxQueues(maxTxQueues(), workers) : workers;
         final Mempool pool = Mempool.createPktmbufPool("router-pool", 16383, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
         final int baseline = pool.inUse();
         final List<DpdkPort> opened = new ArrayList<>();
@@ -136,7 +138,7 @@ final class RouterRun
             {
                 final PortSpec spec = config.ports().get(i);
                 final int id = EthDev.portByName(spec.device().split(",", 2)[0]);
-                final DpdkPort port = DpdkPort.open(id, new PortConfig(queues, queues, spec.rxDescriptors(), spec.txDescriptors(),
+                final DpdkPort port = DpdkPort.open(id, new PortConfig(queues, txQueues, spec.rxDescriptors(), spec.txDescriptors(),
                     software ? 0 : EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
                 opened.add(port);
                 final PortAddresses addresses = new PortAddresses(id, port.macAddress(), Math.max(1, spec.addresses().size()));
@@ -187,7 +189,8 @@ final class RouterRun
             final Router router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
                 config.burst(), config.ringSize(), neighbours, instruments);
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
-                + (software ? ", software dispatch on CPU " + config.dispatcher() : ", rss dispatch"));
+                + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
+                : ", workers transmit on their own queues") : ", rss dispatch"));
             report(router, stop);
             router.close();
             for (final DpdkPort port : opened)
@@ -311,9 +314,9 @@ final class RouterRun
             v[2][w] = router.inputRing(w).fullEvents();
             v[3][w] = router.inputRing(w).noEmptyBurstEvents();
             v[4][w] = router.inputRing(w).emptyPolls();
-            v[5][w] = router.txRing(w).fullEvents();
-            v[6][w] = router.txRing(w).noEmptyBurstEvents();
-            v[7][w] = router.txRing(w).emptyPolls();
+            v[5][w] = router.txRing(w) == null ? 0 : router.txRing(w).fullEvents();
+            v[6][w] = router.txRing(w) == null ? 0 : router.txRing(w).noEmptyBurstEvents();
+            v[7][w] = router.txRing(w) == null ? 0 : router.txRing(w).emptyPolls();
             v[8][w] = router.worker(w).counter(RouterWorker.RX);
             v[9][w] = router.worker(w).counter(RouterWorker.TX);
         }
@@ -332,6 +335,16 @@ final class RouterRun
             b.append(i == 0 ? "" : "/").append(values[i]);
         }
         return b.toString();
+    }
+
+    private int[] maxTxQueues()
+    {
+        final int[] max = new int[config.ports().size()];
+        for (int i = 0; i < max.length; i++)
+        {
+            max[i] = EthDev.info(EthDev.portByName(config.ports().get(i).device().split(",", 2)[0])).maxTxQueues();
+        }
+        return max;
     }
 
     private static String network(final Prefix prefix)

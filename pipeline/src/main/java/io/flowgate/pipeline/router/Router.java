@@ -145,11 +145,15 @@ public final class Router implements AutoCloseable
         // ringSize / burstSize slots, 434 of 450k packets found no empty burst while the worker shared its CPU).
         final int ringBursts = ringSize;
         final BurstRing<MbufBurst>[] inputRings = software ? new BurstRing[workerCpus.length] : null;
-        final BurstRing<TxBurst>[] txRings = software ? new BurstRing[workerCpus.length] : null;
+        final boolean workersTransmit = workersTransmit(ports, workerCpus.length);
+        final BurstRing<TxBurst>[] txRings = software && !workersTransmit ? new BurstRing[workerCpus.length] : null;
         for (int w = 0; software && w < workerCpus.length; w++)
         {
             inputRings[w] = BurstRing.ofMbufBursts(arena, ringBursts, burstSize);
-            txRings[w] = new BurstRing<>(ringBursts, () -> new TxBurst(arena, burstSize));
+            if (txRings != null)
+            {
+                txRings[w] = new BurstRing<>(ringBursts, () -> new TxBurst(arena, burstSize));
+            }
         }
         final List<RouterWorker> workers = new ArrayList<>();
         final List<AgentRunner> runners = new ArrayList<>();
@@ -157,7 +161,7 @@ public final class Router implements AutoCloseable
         {
             final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.nextHops(),
                 neighbours, new HookChain(burstSize), rings[w], w == 0 ? txRing : null, burstSize,
-                software ? inputRings[w] : null, software ? txRings[w] : null);
+                software ? inputRings[w] : null, txRings != null ? txRings[w] : null);
             if (instruments.latency() || instruments.rxPacketsPerSecond() > 0)
             {
                 worker.instrument(instruments.latency() ? new TransitLatency(ports.length) : null, instruments.rxPacketsPerSecond());
@@ -182,6 +186,43 @@ public final class Router implements AutoCloseable
             txRings);
     }
 
+    /**
+     * Software dispatch: whether the workers transmit on their own queues, which needs ports opened with several
+     * transmit queues, at least one per worker. Otherwise (single-queue devices: af_packet, af_xdp, tap) the
+     * workers hand their packets back to the dispatcher, the one writer of each port's one transmit queue; a
+     * single worker does too, so that af_packet runs the same path with one worker as with several.
+     */
+    public static boolean workersTransmit(final RouterPort[] ports, final int workers)
+    {
+        for (final RouterPort port : ports)
+        {
+            if (port.port().txQueues() < Math.max(2, workers))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The transmit queues to open per port with software dispatch: see {@link #workersTransmit}. */
+    public static int softwareDispatchTxQueues(final int[] maxTxQueues, final int workers)
+    {
+        for (final int max : maxTxQueues)
+        {
+            if (max < Math.max(2, workers))
+            {
+                return 1;
+            }
+        }
+        return Math.max(2, workers);
+    }
+
+    /** Software dispatch with the workers handing their packets back to the dispatcher for transmission. */
+    public boolean dispatcherTransmits()
+    {
+        return txRings != null;
+    }
+
     /** The dispatcher with software dispatch, null with rss. */
     public SoftwareDispatcher dispatcher()
     {
@@ -204,10 +245,10 @@ public final class Router implements AutoCloseable
         return inputRings[w];
     }
 
-    /** Software dispatch: worker {@code w}'s transmit ring (the worker produces, the dispatcher consumes). */
+    /** Software dispatch: worker {@code w}'s transmit ring (the worker produces, the dispatcher consumes); null when workers transmit. */
     public BurstRing<TxBurst> txRing(final int w)
     {
-        return txRings[w];
+        return txRings == null ? null : txRings[w];
     }
 
     /** Packets received from the ports: the workers' with rss, the dispatcher's with software dispatch. */
@@ -216,10 +257,10 @@ public final class Router implements AutoCloseable
         return dispatcher == null ? workerTotal(RouterWorker.RX) : dispatcher.counter(SoftwareDispatcher.RX);
     }
 
-    /** Packets the ports took for transmission: the workers' with rss, the dispatcher's with software dispatch. */
+    /** Packets the ports took for transmission: the workers' or, when the dispatcher transmits, the dispatcher's. */
     public long transmitted()
     {
-        return dispatcher == null ? workerTotal(RouterWorker.TX) : dispatcher.counter(SoftwareDispatcher.TX);
+        return txRings == null ? workerTotal(RouterWorker.TX) : dispatcher.counter(SoftwareDispatcher.TX);
     }
 
     /** Packets freed because a transmit queue (or, with software dispatch, a transmit ring) had no room. */

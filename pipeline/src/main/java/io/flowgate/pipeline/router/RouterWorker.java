@@ -114,18 +114,19 @@ public final class RouterWorker implements Agent
     }
 
     /**
-     * With {@code input} and {@code output} (software dispatch): bursts of at most {@code burstSize} packets come
-     * from {@code input} instead of the ports' queues, and what the worker would transmit goes to {@code output}
-     * tagged with its port; {@code queue} is not used. Both null: rss dispatch.
+     * With {@code input} (software dispatch): bursts of at most {@code burstSize} packets come from {@code input}
+     * instead of the ports' queues; with {@code output} too, what the worker would transmit goes to
+     * {@code output} tagged with its port (the dispatcher transmits it), without, the worker transmits on its
+     * own {@code queue} (ports with a transmit queue per worker). Both null: rss dispatch.
      */
     public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
                         final Ipv4Lpm lpm, final NextHopTable nextHops, final NeighbourTable neighbours, final HookChain hooks,
                         final BurstRing<SlowPathBurst> slowRing, final BurstRing<SlowPathBurst> fromSlowPath, final int burstSize,
                         final BurstRing<MbufBurst> input, final BurstRing<TxBurst> output)
     {
-        if ((input == null) != (output == null))
+        if (input == null && output != null)
         {
-            throw new IllegalArgumentException("software dispatch needs both an input and an output ring");
+            throw new IllegalArgumentException("an output ring is for software dispatch (with an input ring)");
         }
         this.input = input;
         this.output = output;
