@@ -239,6 +239,39 @@ class RouterSoftwareDispatchTest
         assertEquals(baseline, pool.inUse(), "no mbuf leaked");
     }
 
+    @Test
+    void shouldLetAWorkerTransmitOnItsOwnQueueWhenThePortsHaveOne()
+    {
+        final int baseline = pool.inUse();
+        try (Arena arena = Arena.ofConfined(); Bed bed = new Bed("net_ring", ""))
+        {
+            final UdpFlowGenerator forward = new UdpFlowGenerator(new UdpFlowGenerator.Config(FLOWS, 64, MAC_A, 0x02_00_00_00_03_03L,
+                HOST_A, HOST_B, 1024, 80));
+            final MbufBurst there = inject(arena, bed.inA, FLOWS, (m, flow) -> forward.write(Mbuf.data(m), flow));
+            assertEquals(FLOWS, there.transmitOrFree(bed.inA, 0));
+            final Rig rig = new Rig(arena, bed, 1, 8, false);
+            for (int round = 0; round < 4; round++)
+            {
+                rig.step();
+            }
+            assertEquals(FLOWS, rig.workers[0].counter(RouterWorker.TX));
+            assertEquals(0, rig.dispatcher.counter(SoftwareDispatcher.TX), "the dispatcher transmitted nothing");
+            assertEquals(FLOWS, drainAndCheck(arena, bed.outB, MAC_B, MAC_OUT_B));
+            rig.close();
+        }
+        assertEquals(baseline, pool.inUse(), "no mbuf leaked");
+    }
+
+    @Test
+    void shouldOpenATransmitQueuePerWorkerOnlyWhereEveryPortHasSeveral()
+    {
+        assertEquals(1, Router.softwareDispatchTxQueues(new int[] {1, 16}, 2), "one single-queue port: the dispatcher transmits");
+        assertEquals(1, Router.softwareDispatchTxQueues(new int[] {1, 1}, 1), "af_packet with one worker: still the dispatcher");
+        assertEquals(2, Router.softwareDispatchTxQueues(new int[] {16, 16}, 1));
+        assertEquals(4, Router.softwareDispatchTxQueues(new int[] {4, 8}, 4));
+        assertEquals(1, Router.softwareDispatchTxQueues(new int[] {3, 8}, 4));
+    }
+
     /** A dispatcher and workers driven step by step on the test thread. */
     private static final class Rig
     {
@@ -251,6 +284,13 @@ class RouterSoftwareDispatchTest
         @SuppressWarnings("unchecked")
         Rig(final Arena arena, final Bed bed, final int workerCount, final int ringBursts)
         {
+            this(arena, bed, workerCount, ringBursts, true);
+        }
+
+        /** {@code handBack} false: each worker transmits on its own queue (its index), the dispatcher only receives. */
+        @SuppressWarnings("unchecked")
+        Rig(final Arena arena, final Bed bed, final int workerCount, final int ringBursts, final boolean handBack)
+        {
             inputs = new BurstRing[workerCount];
             txRings = new BurstRing[workerCount];
             slow = new BurstRing[workerCount];
@@ -258,14 +298,14 @@ class RouterSoftwareDispatchTest
             for (int w = 0; w < workerCount; w++)
             {
                 inputs[w] = BurstRing.ofMbufBursts(arena, ringBursts, BURST);
-                txRings[w] = new BurstRing<>(8, () -> new TxBurst(arena, BURST));
+                txRings[w] = handBack ? new BurstRing<>(8, () -> new TxBurst(arena, BURST)) : null;
                 slow[w] = new BurstRing<>(4, () -> new SlowPathBurst(arena, BURST));
-                workers[w] = new RouterWorker("test-" + w, 0, bed.ports, bed.local, bed.routes.ipv4(), bed.routes.nextHops(),
+                workers[w] = new RouterWorker("test-" + w, w, bed.ports, bed.local, bed.routes.ipv4(), bed.routes.nextHops(),
                     bed.neighbours, new HookChain(BURST), slow[w], null, BURST, inputs[w], txRings[w]);
             }
             final Port[] rx = {bed.inA, bed.inB};
             final Port[] tx = {bed.inA, bed.inB, bed.outA, bed.outB};
-            dispatcher = new SoftwareDispatcher(rx, 0, inputs, tx, txRings, BURST);
+            dispatcher = new SoftwareDispatcher(rx, 0, inputs, tx, handBack ? txRings : null, BURST);
         }
 
         void step()
