@@ -30,8 +30,9 @@ import org.agrona.concurrent.Agent;
  * and stop; then stop this agent: {@link #onClose()} (its own thread) transmits what the transmit rings still
  * hold and frees what it had not published. Bursts left in worker rings are the caller's to free.
  * <p>
- * Hot path: per port one receive, the parse and hash stages over the burst, one pass to scatter; bursts are
- * published at the end of every {@code doWork()}, so a packet waits for at most one receive burst here.
+ * Hot path: per port one receive, the parse and hash stages over the burst, one pass to scatter; at the end of
+ * every {@code doWork()} a worker whose ring is empty gets its pending burst, so a packet waits here for at
+ * most one receive when its worker keeps up (see {@link #publish}).
  */
 public final class SoftwareDispatcher implements Agent
 {
@@ -116,11 +117,11 @@ public final class SoftwareDispatcher implements Agent
             {
                 work += dispatch(port);
             }
-            publish();
+            publish(false);
         }
         else if (!receiveStopped)
         {
-            publish();
+            publish(true);
             receiveStopped = true; // after the last publish: the control thread now waits for the workers
         }
         if (txRings.length > 0)
@@ -185,15 +186,20 @@ public final class SoftwareDispatcher implements Agent
         return out;
     }
 
-    /** Hands every pending burst with packets to its worker; one the ring cannot take stays pending. */
-    private void publish()
+    /**
+     * Hands pending bursts with packets to their workers; one the ring cannot take stays pending. Unless
+     * {@code all}, a burst that is not full waits while its worker still has bursts to take: a worker that
+     * keeps up gets every packet after one receive, one that is behind gets full bursts instead of using up
+     * the ring's slots with small ones (it would not have taken them sooner).
+     */
+    private void publish(final boolean all)
     {
         final MbufBurst[] pending = this.pending;
         long dispatched = 0;
         for (int w = 0; w < pending.length; w++)
         {
             final MbufBurst out = pending[w];
-            if (out != null && out.count() > 0 && rings[w].publish(out))
+            if (out != null && out.count() > 0 && (all || out.count() == out.capacity() || rings[w].isEmpty()) && rings[w].publish(out))
             {
                 dispatched += out.count();
                 pending[w] = null;
