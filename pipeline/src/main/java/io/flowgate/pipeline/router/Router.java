@@ -33,7 +33,8 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
  * transmits on queue 0 what the workers hand back over one transmit ring each (docs/pipeline-dispatch.md).</li>
  * </ul>
  * <p>
- * Usage: open every port with {@code workers} receive and transmit queues (software dispatch: one of each),
+ * Usage: open every port with {@code workers} receive and transmit queues (software dispatch: one receive
+ * queue and {@link #softwareDispatchTxQueues} transmit queues),
  * fill a {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it.
  * <p>
  * Thread-safety: start and close from one control thread; counters from any thread.

@@ -4,8 +4,10 @@ import io.flowgate.pipeline.neigh.PortAddresses;
 import io.flowgate.pmd.port.Port;
 
 /**
- * A port as the router sees it: the device, its MAC, IP MTU and addresses. The router's workers transmit on
- * queues {@code 0..workers-1} and the slow path on queue {@code workers}.
+ * A port as the router sees it: the device, its MAC, IP MTU and addresses. With rss dispatch worker w
+ * receives and transmits on queue w (the slow path's packets leave through worker 0); with software dispatch
+ * the dispatcher receives on queue 0 and either transmits there for the workers or each worker transmits on
+ * its own queue ({@link Router#workersTransmit}).
  */
 public record RouterPort(Port port, long mac, int mtu, PortAddresses addresses)
 {
