@@ -47,6 +47,8 @@ public final class SoftwareDispatcher implements Agent
     private final int queue;
     private final BurstRing<MbufBurst>[] rings;
     private final MbufBurst[] pending;
+    /** Packets dealt to each worker in the current receive burst, added to the counters once per burst. */
+    private final int[] dealt;
     private final BurstRing<TxBurst>[] txRings;
     private final Port[] txPortById = new Port[EthDev.MAX_ETHPORTS];
     private final MbufBurst[] txStageById = new MbufBurst[EthDev.MAX_ETHPORTS];
@@ -81,6 +83,7 @@ public final class SoftwareDispatcher implements Agent
         this.queue = queue;
         this.rings = rings.clone();
         this.pending = new MbufBurst[rings.length];
+        this.dealt = new int[rings.length];
         this.txRings = txRings == null ? new BurstRing[0] : txRings.clone();
         this.arena = Arena.ofShared();
         this.burst = new PacketBurst(arena, burstSize);
@@ -145,6 +148,7 @@ public final class SoftwareDispatcher implements Agent
         final int portId = port.id();
         final BurstRing<MbufBurst>[] rings = this.rings;
         final MbufBurst[] pending = this.pending;
+        final int[] dealt = this.dealt;
         final int workers = rings.length;
         for (int i = 0; i < n; i++)
         {
@@ -165,7 +169,15 @@ public final class SoftwareDispatcher implements Agent
             Mbuf.port(m, portId);
             out.mbuf(out.count(), m);
             out.count(out.count() + 1);
-            counters.increment(PER_WORKER + 2 * w);
+            dealt[w]++;
+        }
+        for (int w = 0; w < workers; w++)
+        {
+            if (dealt[w] > 0)
+            {
+                counters.add(PER_WORKER + 2 * w, dealt[w]);
+                dealt[w] = 0;
+            }
         }
         return n;
     }
