@@ -29,8 +29,9 @@ import org.agrona.concurrent.BusySpinIdleStrategy;
  * <ul>
  * <li>rss dispatch: worker w polls receive queue w of every port and transmits on queue w;</li>
  * <li>software dispatch (single-queue ports: af_packet, af_xdp, tap): a {@link SoftwareDispatcher} on its own
- * CPU polls queue 0 of every port, deals packets to the workers' rings by a symmetric flow hash, and
- * transmits on queue 0 what the workers hand back over one transmit ring each (docs/pipeline-dispatch.md).</li>
+ * CPU polls queue 0 of every port and deals packets to the workers' rings by a symmetric flow hash; it also
+ * transmits on queue 0 what the workers hand back over one transmit ring each, unless every port has a
+ * transmit queue per worker ({@link #workersTransmit}; docs/pipeline-dispatch.md).</li>
  * </ul>
  * <p>
  * Usage: open every port with {@code workers} receive and transmit queues (software dispatch: one receive
@@ -104,7 +105,8 @@ public final class Router implements AutoCloseable
 
     /**
      * {@code dispatcherCpu} >= 0: software dispatch, the dispatcher pinned to that CPU (ports opened with one
-     * queue pair each); -1: rss dispatch. Instruments are for rss dispatch only.
+     * receive queue and {@link #softwareDispatchTxQueues} transmit queues); -1: rss dispatch. Instruments are
+     * for rss dispatch only.
      */
     @SuppressWarnings("unchecked")
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,

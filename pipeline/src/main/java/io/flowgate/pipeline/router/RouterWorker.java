@@ -1,8 +1,8 @@
 package io.flowgate.pipeline.router;
 
 import io.flowgate.nativebindings.Memory;
-import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.nativebindings.dpdk.EthDev;
+import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.burst.ParseStage;
 import io.flowgate.pipeline.dispatch.BurstRing;
@@ -29,8 +29,9 @@ import org.agrona.concurrent.Agent;
 /**
  * One routing worker. Its input is chosen at construction: with rss dispatch it polls its own receive queue
  * of every port and transmits on its own transmit queue; with software dispatch it takes bursts from its
- * ring ({@code input}, filled by a {@code SoftwareDispatcher}) and hands what it would transmit back to the
- * dispatcher ({@code output}), which owns the single transmit queue. Either way it runs each burst to
+ * ring ({@code input}, filled by a {@code SoftwareDispatcher}) and either hands what it would transmit back
+ * to the dispatcher ({@code output}; single-queue devices, where the dispatcher owns the one transmit queue)
+ * or transmits on its own queue (ports with a transmit queue per worker). Either way it runs each burst to
  * completion, stage by stage over the whole burst, with the same code:
  * <pre>
  *   parse -> [ARP/ND -> slow path] -> IPv4 input -> PREROUTING -> local? -> INPUT -> slow path
@@ -44,7 +45,7 @@ import org.agrona.concurrent.Agent;
  * <p>
  * Thread-safety: one thread. Reads the LPM, next-hop and neighbour tables lock-free (their writers publish
  * with release stores); writes only its own bursts, counters and transmit queues ({@code queue} of every port;
- * none with software dispatch). It is the single consumer of {@code input} and single producer of {@code output}.
+ * none when it hands back). It is the single consumer of {@code input} and single producer of {@code output}.
  * <p>
  * Counters with software dispatch: {@link #RX} counts packets taken from the ring, {@link #TX} packets handed
  * to the dispatcher, {@link #TX_FULL} packets freed because the transmit ring had no room.
