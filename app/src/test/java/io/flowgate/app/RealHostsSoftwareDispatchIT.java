@@ -118,6 +118,13 @@ class RealHostsSoftwareDispatchIT
         assertTrue(FlowgateCli.field(line, "dispatch_tx") > 1000, line);
     }
 
+    @Test
+    void shouldSendTheSlowPathsIcmpErrorsOutThroughTheDispatcher() throws Exception
+    {
+        final String out = Testbed.sh("ip netns exec " + testbed.a + " ping -c 1 -t 1 -W 2 " + testbed.addressB + " || true");
+        assertTrue(out.contains("From " + testbed.routerA) && out.contains("Time to live exceeded"), out);
+    }
+
     private static String lastLine()
     {
         synchronized (flowgate.stdout)
