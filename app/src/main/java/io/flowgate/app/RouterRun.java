@@ -27,6 +27,7 @@ import io.flowgate.pipeline.router.Router;
 import io.flowgate.pipeline.router.RouterPort;
 import io.flowgate.pipeline.router.RouterWorker;
 import io.flowgate.pipeline.router.SlowPath;
+import io.flowgate.pipeline.dispatch.SoftwareDispatcher;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.port.DpdkPort;
 import io.flowgate.pmd.port.PortConfig;
@@ -96,10 +97,6 @@ final class RouterRun
 
     int run()
     {
-        if (config.dispatch() != FlowgateConfig.Dispatch.RSS)
-        {
-            throw new IllegalArgumentException("dispatch: software is not wired into the router yet; use dispatch: rss");
-        }
         final int cpus = Runtime.getRuntime().availableProcessors();
         for (final int cpu : config.workers())
         {
@@ -107,6 +104,12 @@ final class RouterRun
             {
                 throw new IllegalArgumentException("workers: CPU " + cpu + " does not exist (this machine has CPUs 0.." + (cpus - 1) + ")");
             }
+        }
+        // The loader already refused a dispatcher that is also a worker, with the file's line.
+        if (config.dispatch() == FlowgateConfig.Dispatch.SOFTWARE && config.dispatcher() >= cpus)
+        {
+            throw new IllegalArgumentException("dispatcher: CPU " + config.dispatcher() + " does not exist (this machine has CPUs 0.."
+                + (cpus - 1) + ")");
         }
         final Eal eal = Eal.init(ealArgs(config));
         try (StopSignal stop = new StopSignal())
@@ -125,6 +128,11 @@ final class RouterRun
     private int route(final Eal eal, final StopSignal stop)
     {
         final int workers = config.workers().size();
+        final boolean software = config.dispatch() == FlowgateConfig.Dispatch.SOFTWARE;
+        // Software dispatch: one receive queue per port, the dispatcher's; a transmit queue per worker when every
+        // port has enough, else one, the dispatcher's, and the workers hand their packets back (docs/pipeline-dispatch.md).
+        final int queues = software ? 1 : workers;
+        final int txQueues = software ? Router.softwareDispatchTxQueues(maxTxQueues(), workers) : workers;
         final Mempool pool = Mempool.createPktmbufPool("router-pool", 16383, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
         final int baseline = pool.inUse();
         final List<DpdkPort> opened = new ArrayList<>();
@@ -135,8 +143,8 @@ final class RouterRun
             {
                 final PortSpec spec = config.ports().get(i);
                 final int id = EthDev.portByName(spec.device().split(",", 2)[0]);
-                final DpdkPort port = DpdkPort.open(id, new PortConfig(workers, workers, spec.rxDescriptors(), spec.txDescriptors(),
-                    EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
+                final DpdkPort port = DpdkPort.open(id, new PortConfig(queues, txQueues, spec.rxDescriptors(), spec.txDescriptors(),
+                    software ? 0 : EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
                 opened.add(port);
                 final PortAddresses addresses = new PortAddresses(id, port.macAddress(), spec.addresses().size() + 1);
                 for (final Prefix prefix : spec.addresses())
@@ -211,9 +219,11 @@ final class RouterRun
                     neighbours6.add(new Router.StaticNeighbour6(ports[portIndex(n.port())].id(), address.hi(), address.lo(), n.mac()));
                 }
             }
-            final Router router = Router.start(eal, ports, routes, pool, workerCpus, slowPathCpu, config.burst(), config.ringSize(),
-                neighbours, neighbours6, instruments);
-            System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu);
+            final Router router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
+                config.burst(), config.ringSize(), neighbours, neighbours6, instruments);
+            System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
+                + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
+                : ", workers transmit on their own queues") : ", rss dispatch"));
             report(router, stop);
             router.close();
             for (final DpdkPort port : opened)
@@ -260,8 +270,8 @@ final class RouterRun
             if (windowStartNs < 0 && nowNs >= warmEndNs)
             {
                 windowStartNs = nowNs;
-                rx0 = router.workerTotal(RouterWorker.RX);
-                tx0 = router.workerTotal(RouterWorker.TX);
+                rx0 = router.received();
+                tx0 = router.transmitted();
                 router.latencyInterval(); // the warm-up's transit times are not the window's
             }
             if (nowNs >= nextNs)
@@ -278,7 +288,7 @@ final class RouterRun
         }
         final double window = Math.max(1e-9, (nowNs - windowStartNs) / 1e9);
         System.out.println(line(router, String.format(Locale.ROOT, "route summary window_s=%.3f rx_pps=%.0f tx_pps=%.0f", window,
-            (router.workerTotal(RouterWorker.RX) - rx0) / window, (router.workerTotal(RouterWorker.TX) - tx0) / window),
+            (router.received() - rx0) / window, (router.transmitted() - tx0) / window),
             (nowNs - startNs) / 1e9));
         System.out.println(defragLine(router));
         if (instruments.latency())
@@ -323,15 +333,19 @@ final class RouterRun
             router.slowPathCounter(SlowPath.HOST_UNREACHABLE));
     }
 
+    /**
+     * rx/tx are what the ports received and took (with software dispatch: the dispatcher's); with software
+     * dispatch the line ends with the dispatcher's and the rings' counters, per worker joined by '/'.
+     */
     private static String line(final Router router, final String prefix, final double seconds)
     {
-        return String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d dropped_ipv6=%d dropped_other_ethertype=%d tx_full=%d "
+        final String base = String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d dropped_ipv6=%d dropped_other_ethertype=%d tx_full=%d "
                 + "to_slow_path=%d slow_path_full=%d "
                 + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d "
                 + "ipv6_rx=%d na_sent=%d ns_sent=%d echo6_replies=%d icmp6_errors=%d",
-            prefix, seconds, router.workerTotal(RouterWorker.RX), router.workerTotal(RouterWorker.TX),
+            prefix, seconds, router.received(), router.transmitted(),
             router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.NOT_ROUTED_IPV6),
-            router.workerTotal(RouterWorker.OTHER_ETHERTYPE), router.workerTotal(RouterWorker.TX_FULL),
+            router.workerTotal(RouterWorker.OTHER_ETHERTYPE), router.transmitFull(),
             router.workerTotal(RouterWorker.TO_SLOW_PATH),
             router.workerTotal(RouterWorker.SLOW_PATH_FULL), router.slowPathCounter(SlowPath.ARP_REPLIES),
             router.slowPathCounter(SlowPath.ECHO_REPLIES), router.slowPathCounter(SlowPath.ICMP_ERRORS),
@@ -339,6 +353,51 @@ final class RouterRun
             router.slowPathCounter(SlowPath.RESOLVED_SENT), router.neighbours(), router.workerTotal(RouterWorker.IPV6_RX),
             router.slowPathCounter(SlowPath.NEIGHBOUR_ADVERTISEMENTS), router.slowPathCounter(SlowPath.NEIGHBOUR_SOLICITATIONS),
             router.slowPathCounter(SlowPath.ECHO6_REPLIES), router.slowPathCounter(SlowPath.ICMP6_ERRORS));
+        final SoftwareDispatcher d = router.dispatcher();
+        if (d == null)
+        {
+            return base;
+        }
+        final int n = router.workerCount();
+        final long[][] v = new long[10][n];
+        for (int w = 0; w < n; w++)
+        {
+            v[0][w] = d.dispatched(w);
+            v[1][w] = d.dropped(w);
+            v[2][w] = router.inputRing(w).fullEvents();
+            v[3][w] = router.inputRing(w).noEmptyBurstEvents();
+            v[4][w] = router.inputRing(w).emptyPolls();
+            v[5][w] = router.txRing(w) == null ? 0 : router.txRing(w).fullEvents();
+            v[6][w] = router.txRing(w) == null ? 0 : router.txRing(w).noEmptyBurstEvents();
+            v[7][w] = router.txRing(w) == null ? 0 : router.txRing(w).emptyPolls();
+            v[8][w] = router.worker(w).counter(RouterWorker.RX);
+            v[9][w] = router.worker(w).counter(RouterWorker.TX);
+        }
+        return base + String.format(Locale.ROOT, " dispatch_rx=%d dispatch_tx=%d dispatch_tx_full=%d dispatched=%s dispatch_dropped=%s "
+                + "ring_full=%s ring_no_empty_burst=%s ring_empty_polls=%s tx_ring_full=%s tx_ring_no_empty_burst=%s tx_ring_empty_polls=%s "
+                + "worker_rx=%s worker_tx=%s",
+            d.counter(SoftwareDispatcher.RX), d.counter(SoftwareDispatcher.TX), d.counter(SoftwareDispatcher.TX_FULL), join(v[0]), join(v[1]),
+            join(v[2]), join(v[3]), join(v[4]), join(v[5]), join(v[6]), join(v[7]), join(v[8]), join(v[9]));
+    }
+
+    private static String join(final long[] values)
+    {
+        final StringBuilder b = new StringBuilder();
+        for (int i = 0; i < values.length; i++)
+        {
+            b.append(i == 0 ? "" : "/").append(values[i]);
+        }
+        return b.toString();
+    }
+
+    private int[] maxTxQueues()
+    {
+        final int[] max = new int[config.ports().size()];
+        for (int i = 0; i < max.length; i++)
+        {
+            max[i] = EthDev.info(EthDev.portByName(config.ports().get(i).device().split(",", 2)[0])).maxTxQueues();
+        }
+        return max;
     }
 
     private static String network(final Prefix prefix)

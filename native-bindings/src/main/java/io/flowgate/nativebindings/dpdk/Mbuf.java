@@ -117,7 +117,10 @@ public final class Mbuf
         return Memory.getShort(mbuf + PORT) & 0xFFFF;
     }
 
-    /** Sets the input port of a packet built in software (e.g. a reassembled datagram). */
+    /**
+     * Sets the input port: of a packet built in software (e.g. a reassembled datagram), or by a dispatcher for
+     * PMDs such as net_ring that leave it unset.
+     */
     public static void port(final long mbuf, final int port)
     {
         Memory.putShort(mbuf + PORT, (short)port);

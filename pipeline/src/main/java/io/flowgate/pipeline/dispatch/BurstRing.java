@@ -93,6 +93,12 @@ public final class BurstRing<B>
         empty.relaxedOffer(burst);
     }
 
+    /** Any thread: whether no filled burst waits (approximate while the producer runs; exact once it stopped). */
+    public boolean isEmpty()
+    {
+        return filled.isEmpty();
+    }
+
     public long published()
     {
         return published;

@@ -6,6 +6,8 @@ import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.defrag.Ipv4Reassembler;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.Hook;
+import io.flowgate.pipeline.dispatch.SoftwareDispatcher;
+import io.flowgate.pipeline.dispatch.TxBurst;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.neigh.NdFlyweight;
 import io.flowgate.pipeline.hook.HookPriority;
@@ -13,9 +15,13 @@ import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.route.RouteTable;
 import io.flowgate.pmd.lcore.LcoreAgent;
+import io.flowgate.pmd.port.MbufBurst;
+import io.flowgate.pmd.port.Port;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
 import java.util.SplittableRandom;
 import org.agrona.collections.IntHashSet;
@@ -24,21 +30,31 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 
 /**
- * An IPv4 and IPv6 router on DPDK ports: one {@link RouterWorker} per CPU (rss dispatch: worker w polls receive queue
- * w of every port and transmits on queue w) and one {@link SlowPath} thread, whose packets worker 0 sends.
- * Each worker defragments in PREROUTING ({@link Ipv4DefragHook} at {@code CONNTRACK_DEFRAG}, its own
- * {@link Ipv4Reassembler} with Linux's limits and {@link #REASSEMBLY_BUFFERS} datagrams in flight).
+ * An IPv4 and IPv6 router on DPDK ports: one {@link RouterWorker} per CPU and one {@link SlowPath} thread,
+ * whose packets worker 0 sends. Each worker defragments in PREROUTING ({@link Ipv4DefragHook} at
+ * {@code CONNTRACK_DEFRAG}, its own {@link Ipv4Reassembler} with Linux's limits and {@link #REASSEMBLY_BUFFERS}
+ * datagrams in flight). Two ways in:
+ * <ul>
+ * <li>rss dispatch: worker w polls receive queue w of every port and transmits on queue w;</li>
+ * <li>software dispatch (single-queue ports: af_packet, af_xdp, tap): a {@link SoftwareDispatcher} on its own
+ * CPU polls queue 0 of every port and deals packets to the workers' rings by a symmetric flow hash; it also
+ * transmits on queue 0 what the workers hand back over one transmit ring each, unless every port has a
+ * transmit queue per worker ({@link #workersTransmit}; docs/pipeline-dispatch.md).</li>
+ * </ul>
  * <p>
- * Usage: open every port with {@code workers} receive and transmit queues, fill a
- * {@link RouteTable} (connected and static routes), then {@link #start}; {@link #close()} stops it. A port routes
- * IPv6 when its {@link RouterPort#addresses()} hold IPv6 addresses (give it its link-local one too,
+ * Usage: open every port with {@code workers} receive and transmit queues (software dispatch: one receive
+ * queue and {@link #softwareDispatchTxQueues} transmit queues), fill a {@link RouteTable} (connected and
+ * static routes), then {@link #start}; {@link #close()} stops it. A port routes IPv6 when its
+ * {@link RouterPort#addresses()} hold IPv6 addresses (give it its link-local one too,
  * {@code PortAddresses.addLinkLocal}); the box then listens to all-nodes, all-routers and the solicited-node
  * group of each of its addresses.
  * <p>
  * Thread-safety: start and close from one control thread; counters from any thread.
  * <p>
- * Shutdown: workers stop first (their last bursts are sent, handed over or freed), then the slow path frees
- * what waits in the rings and neighbour queues. The ports can then be drained and closed.
+ * Shutdown: with software dispatch the dispatcher stops receiving first and the workers drain their rings;
+ * workers stop (their last bursts are sent, handed over or freed), then the slow path frees what waits in
+ * the rings and neighbour queues, then the dispatcher transmits what the workers handed back. The ports can
+ * then be drained and closed.
  */
 public final class Router implements AutoCloseable
 {
@@ -52,9 +68,15 @@ public final class Router implements AutoCloseable
     private final AgentRunner slowPathRunner;
     private final NeighbourTable neighbours;
     private final Arena arena;
+    private final SoftwareDispatcher dispatcher;
+    private final AgentRunner dispatcherRunner;
+    private final BurstRing<MbufBurst>[] inputRings;
+    private final BurstRing<TxBurst>[] txRings;
 
     private Router(final List<RouterWorker> workers, final SlowPath slowPath, final List<AgentRunner> workerRunners,
-                   final AgentRunner slowPathRunner, final NeighbourTable neighbours, final Arena arena)
+                   final AgentRunner slowPathRunner, final NeighbourTable neighbours, final Arena arena,
+                   final SoftwareDispatcher dispatcher, final AgentRunner dispatcherRunner, final BurstRing<MbufBurst>[] inputRings,
+                   final BurstRing<TxBurst>[] txRings)
     {
         this.workers = workers;
         this.slowPath = slowPath;
@@ -62,6 +84,10 @@ public final class Router implements AutoCloseable
         this.slowPathRunner = slowPathRunner;
         this.neighbours = neighbours;
         this.arena = arena;
+        this.dispatcher = dispatcher;
+        this.dispatcherRunner = dispatcherRunner;
+        this.inputRings = inputRings;
+        this.txRings = txRings;
     }
 
     /** A permanent neighbour entry: IPv4 {@code address} on port {@code portId} is at {@code mac}. */
@@ -90,12 +116,31 @@ public final class Router implements AutoCloseable
         return start(eal, ports, routes, pool, workerCpus, slowPathCpu, burstSize, ringSize, staticNeighbours, List.of(), Instruments.NONE);
     }
 
-    @SuppressWarnings("unchecked")
     public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
                                final int[] workerCpus, final int slowPathCpu, final int burstSize, final int ringSize,
                                final List<StaticNeighbour> staticNeighbours, final List<StaticNeighbour6> staticNeighbours6,
                                final Instruments instruments)
     {
+        return start(eal, ports, routes, pool, workerCpus, -1, slowPathCpu, burstSize, ringSize, staticNeighbours, staticNeighbours6,
+            instruments);
+    }
+
+    /**
+     * {@code dispatcherCpu} >= 0: software dispatch, the dispatcher pinned to that CPU (ports opened with one
+     * receive queue and {@link #softwareDispatchTxQueues} transmit queues); -1: rss dispatch. Instruments are
+     * for rss dispatch only.
+     */
+    @SuppressWarnings("unchecked")
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours,
+                               final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments)
+    {
+        final boolean software = dispatcherCpu >= 0;
+        if (software && (instruments.latency() || instruments.rxPacketsPerSecond() > 0))
+        {
+            throw new IllegalArgumentException("latency and receive pacing are measured with rss dispatch only");
+        }
         final IntHashSet local = new IntHashSet();
         for (final RouterPort port : ports)
         {
@@ -129,6 +174,21 @@ public final class Router implements AutoCloseable
                 throw new IllegalStateException("cannot add neighbour entry " + n);
             }
         }
+        // A dispatch ring has ringSize slots of one burst each: at low rates the dispatcher publishes small bursts
+        // (it never waits to fill one), so slots, not packets, run out first (IT under iperf3, 2026-11-23: with
+        // ringSize / burstSize slots, 434 of 450k packets found no empty burst while the worker shared its CPU).
+        final int ringBursts = ringSize;
+        final BurstRing<MbufBurst>[] inputRings = software ? new BurstRing[workerCpus.length] : null;
+        final boolean workersTransmit = workersTransmit(ports, workerCpus.length);
+        final BurstRing<TxBurst>[] txRings = software && !workersTransmit ? new BurstRing[workerCpus.length] : null;
+        for (int w = 0; software && w < workerCpus.length; w++)
+        {
+            inputRings[w] = BurstRing.ofMbufBursts(arena, ringBursts, burstSize);
+            if (txRings != null)
+            {
+                txRings[w] = new BurstRing<>(ringBursts, () -> new TxBurst(arena, burstSize));
+            }
+        }
         final List<RouterWorker> workers = new ArrayList<>();
         final List<Ipv4DefragHook> defrags = new ArrayList<>();
         final List<AgentRunner> runners = new ArrayList<>();
@@ -136,7 +196,8 @@ public final class Router implements AutoCloseable
         {
             final HookChain chain = new HookChain(burstSize);
             final RouterWorker worker = new RouterWorker("router-" + w, w, ports, local, routes.ipv4(), routes.ipv6(), local6,
-                routes.nextHops(), neighbours, chain, rings[w], w == 0 ? txRing : null, burstSize);
+                routes.nextHops(), neighbours, chain, rings[w], w == 0 ? txRing : null, burstSize,
+                software ? inputRings[w] : null, txRings != null ? txRings[w] : null);
             if (instruments.latency() || instruments.rxPacketsPerSecond() > 0)
             {
                 worker.instrument(instruments.latency() ? new TransitLatency(ports.length) : null, instruments.rxPacketsPerSecond());
@@ -151,7 +212,20 @@ public final class Router implements AutoCloseable
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
         final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
-        final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena);
+        SoftwareDispatcher dispatcher = null;
+        AgentRunner dispatcherRunner = null;
+        if (software)
+        {
+            final Port[] devices = new Port[ports.length];
+            for (int i = 0; i < ports.length; i++)
+            {
+                devices[i] = ports[i].port();
+            }
+            dispatcher = new SoftwareDispatcher(devices, 0, inputRings, devices, txRings, burstSize);
+            dispatcherRunner = LcoreAgent.start(eal, dispatcherCpu, dispatcher, new BusySpinIdleStrategy());
+        }
+        final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner,
+            inputRings, txRings);
         router.defrags.addAll(defrags);
         return router;
     }
@@ -182,6 +256,89 @@ public final class Router implements AutoCloseable
             }
         }
         return set;
+    }
+
+    /**
+     * Software dispatch: whether the workers transmit on their own queues, which needs ports opened with several
+     * transmit queues, at least one per worker. Otherwise (single-queue devices: af_packet, af_xdp, tap) the
+     * workers hand their packets back to the dispatcher, the one writer of each port's one transmit queue; a
+     * single worker does too, so that af_packet runs the same path with one worker as with several.
+     */
+    public static boolean workersTransmit(final RouterPort[] ports, final int workers)
+    {
+        for (final RouterPort port : ports)
+        {
+            if (port.port().txQueues() < Math.max(2, workers))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The transmit queues to open per port with software dispatch: see {@link #workersTransmit}. */
+    public static int softwareDispatchTxQueues(final int[] maxTxQueues, final int workers)
+    {
+        for (final int max : maxTxQueues)
+        {
+            if (max < Math.max(2, workers))
+            {
+                return 1;
+            }
+        }
+        return Math.max(2, workers);
+    }
+
+    /** Software dispatch with the workers handing their packets back to the dispatcher for transmission. */
+    public boolean dispatcherTransmits()
+    {
+        return txRings != null;
+    }
+
+    /** The dispatcher with software dispatch, null with rss. */
+    public SoftwareDispatcher dispatcher()
+    {
+        return dispatcher;
+    }
+
+    public RouterWorker worker(final int w)
+    {
+        return workers.get(w);
+    }
+
+    public int workerCount()
+    {
+        return workers.size();
+    }
+
+    /** Software dispatch: worker {@code w}'s input ring (the dispatcher produces, the worker consumes). */
+    public BurstRing<MbufBurst> inputRing(final int w)
+    {
+        return inputRings[w];
+    }
+
+    /** Software dispatch: worker {@code w}'s transmit ring (the worker produces, the dispatcher consumes); null when workers transmit. */
+    public BurstRing<TxBurst> txRing(final int w)
+    {
+        return txRings == null ? null : txRings[w];
+    }
+
+    /** Packets received from the ports: the workers' with rss, the dispatcher's with software dispatch. */
+    public long received()
+    {
+        return dispatcher == null ? workerTotal(RouterWorker.RX) : dispatcher.counter(SoftwareDispatcher.RX);
+    }
+
+    /** Packets the ports took for transmission: the workers' or, when the dispatcher transmits, the dispatcher's. */
+    public long transmitted()
+    {
+        return txRings == null ? workerTotal(RouterWorker.TX) : dispatcher.counter(SoftwareDispatcher.TX);
+    }
+
+    /** Packets freed because a transmit queue (or, with software dispatch, a transmit ring) had no room. */
+    public long transmitFull()
+    {
+        return workerTotal(RouterWorker.TX_FULL) + (dispatcher == null ? 0 : dispatcher.counter(SoftwareDispatcher.TX_FULL));
     }
 
     /** Sum of a {@link RouterWorker} counter over the workers. */
@@ -254,6 +411,17 @@ public final class Router implements AutoCloseable
     @Override
     public void close()
     {
+        if (dispatcher != null)
+        {
+            // Receiving stops first, then the workers take what the rings still hold (bounded waits: a thread
+            // that does not answer leaves its ring to the loop at the end).
+            dispatcher.stopReceiving();
+            awaitQuiet(dispatcher::receiveStopped);
+            for (final BurstRing<MbufBurst> ring : inputRings)
+            {
+                awaitQuiet(ring::isEmpty);
+            }
+        }
         for (final AgentRunner runner : workerRunners)
         {
             runner.close();
@@ -263,7 +431,30 @@ public final class Router implements AutoCloseable
         {
             defrag.close();
         }
+        if (dispatcherRunner != null)
+        {
+            dispatcherRunner.close(); // its onClose transmits what the workers handed back
+            for (final BurstRing<MbufBurst> ring : inputRings)
+            {
+                // Only when a worker stopped early: every thread has ended, this thread is the consumer now.
+                MbufBurst b;
+                while ((b = ring.poll()) != null)
+                {
+                    b.free();
+                    ring.release(b);
+                }
+            }
+        }
         neighbours.close();
         arena.close();
+    }
+
+    private static void awaitQuiet(final BooleanSupplier done)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!done.getAsBoolean() && System.nanoTime() < deadlineNs)
+        {
+            Thread.onSpinWait();
+        }
     }
 }

@@ -5,8 +5,10 @@ import io.flowgate.pmd.port.Port;
 
 /**
  * A port as the router sees it: the device, its MAC, IP MTU and addresses (IPv4 and IPv6; a port routes IPv6
- * when it has an IPv6 address, and then also its EUI-64 link-local one, see {@link PortAddresses#addLinkLocal}). The router's workers transmit on
- * queues {@code 0..workers-1} and the slow path on queue {@code workers}.
+ * when it has an IPv6 address, and then also its EUI-64 link-local one, see {@link PortAddresses#addLinkLocal}).
+ * With rss dispatch worker w receives and transmits on queue w (the slow path's packets leave through worker
+ * 0); with software dispatch the dispatcher receives on queue 0 and either transmits there for the workers or
+ * each worker transmits on its own queue ({@link Router#workersTransmit}).
  */
 public record RouterPort(Port port, long mac, int mtu, PortAddresses addresses)
 {

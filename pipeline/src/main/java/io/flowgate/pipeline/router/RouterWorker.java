@@ -2,11 +2,13 @@ package io.flowgate.pipeline.router;
 
 import io.flowgate.nativebindings.Memory;
 import io.flowgate.nativebindings.dpdk.EthDev;
+import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.burst.ParseStage;
 import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.dispatch.SymmetricFlowHash;
+import io.flowgate.pipeline.dispatch.TxBurst;
 import io.flowgate.pipeline.hook.Counters;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
@@ -32,8 +34,12 @@ import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.Agent;
 
 /**
- * One routing worker (rss dispatch): polls its own receive queue of every port and runs each burst to
- * completion, stage by stage over the whole burst:
+ * One routing worker. Its input is chosen at construction: with rss dispatch it polls its own receive queue
+ * of every port and transmits on its own transmit queue; with software dispatch it takes bursts from its
+ * ring ({@code input}, filled by a {@code SoftwareDispatcher}) and either hands what it would transmit back
+ * to the dispatcher ({@code output}; single-queue devices, where the dispatcher owns the one transmit queue)
+ * or transmits on its own queue (ports with a transmit queue per worker). Either way it runs each burst to
+ * completion, stage by stage over the whole burst, with the same code:
  * <pre>
  *   parse -> [ARP/ND -> slow path] -> IPv4 input -> PREROUTING -> local? -> INPUT -> slow path
  *                                                              -> route (LPM, ECMP) -> FORWARD -> TTL -> MTU
@@ -55,7 +61,11 @@ import org.agrona.concurrent.Agent;
  * as Linux does on an interface with IPv6 disabled.
  * <p>
  * Thread-safety: one thread. Reads the LPM, next-hop and neighbour tables lock-free (their writers publish
- * with release stores); writes only its own bursts, counters and transmit queues ({@code queue} of every port).
+ * with release stores); writes only its own bursts, counters and transmit queues ({@code queue} of every port;
+ * none when it hands back). It is the single consumer of {@code input} and single producer of {@code output}.
+ * <p>
+ * Counters with software dispatch: {@link #RX} counts packets taken from the ring, {@link #TX} packets handed
+ * to the dispatcher, {@link #TX_FULL} packets freed because the transmit ring had no room.
  */
 public final class RouterWorker implements Agent
 {
@@ -83,6 +93,12 @@ public final class RouterWorker implements Agent
     private static final int MAX_PORTS = EthDev.MAX_ETHPORTS;
     private static final int FEW_LOCAL_ADDRESSES = 8;
     private static final int FRAGMENT_BITS = Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK;
+    /** {@link #doWork} modes: resolved at construction and by {@link #instrument}, one branch per call. */
+    private static final int MODE_RSS = 0;
+    private static final int MODE_INSTRUMENTED = 1;
+    private static final int MODE_RING = 2;
+    /** As the input port of {@link #process}: each packet's own, from its mbuf. */
+    private static final int FROM_MBUF = -1;
 
     private final String roleName;
     private final int queue;
@@ -112,7 +128,12 @@ public final class RouterWorker implements Agent
     private final int[] route;
     private final int[] gateway;
     private final boolean[] local;
+    private final BurstRing<MbufBurst> input;
+    private final BurstRing<TxBurst> output;
+    private final int maxInputBursts;
+    private int mode;
     private SlowPathBurst slow;
+    private TxBurst txOut;
     private TransitLatency latency;
     private RxPacer pacer;
     /** nf_defrag_ipv4 of this worker, registered on its PREROUTING; null when defragmentation is off. */
@@ -139,19 +160,46 @@ public final class RouterWorker implements Agent
                         final Ipv4Lpm lpm, final NextHopTable nextHops, final NeighbourTable neighbours, final HookChain hooks,
                         final BurstRing<SlowPathBurst> slowRing, final BurstRing<SlowPathBurst> fromSlowPath, final int burstSize)
     {
-        this(roleName, queue, ports, localAddresses, lpm, null, null, nextHops, neighbours, hooks, slowRing, fromSlowPath, burstSize);
+        this(roleName, queue, ports, localAddresses, lpm, null, null, nextHops, neighbours, hooks, slowRing, fromSlowPath, burstSize,
+            null, null);
     }
 
     /**
      * A dual-stack worker when {@code lpm6} is given: IPv6 is routed between the ports that have IPv6 addresses.
      * {@code localAddresses6} holds the box's IPv6 addresses and the multicast groups it listens to (all-nodes,
-     * all-routers, the solicited-node group of each address).
+     * all-routers, the solicited-node group of each address). Rss dispatch.
      */
     public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
                         final Ipv4Lpm lpm, final Ipv6Lpm lpm6, final Ipv6AddressSet localAddresses6, final NextHopTable nextHops,
                         final NeighbourTable neighbours, final HookChain hooks, final BurstRing<SlowPathBurst> slowRing,
                         final BurstRing<SlowPathBurst> fromSlowPath, final int burstSize)
     {
+        this(roleName, queue, ports, localAddresses, lpm, lpm6, localAddresses6, nextHops, neighbours, hooks, slowRing, fromSlowPath,
+            burstSize, null, null);
+    }
+
+    /**
+     * The dual-stack worker (IPv4 only when {@code lpm6} is null) with its input: with {@code input} (software
+     * dispatch), bursts of at most {@code burstSize} packets come from {@code input} instead of the ports'
+     * queues; with {@code output} too, what the worker would transmit goes to {@code output} tagged with its
+     * port (the dispatcher transmits it), without, the worker transmits on its own {@code queue} (ports with
+     * a transmit queue per worker). Both null: rss dispatch.
+     */
+    public RouterWorker(final String roleName, final int queue, final RouterPort[] ports, final IntHashSet localAddresses,
+                        final Ipv4Lpm lpm, final Ipv6Lpm lpm6, final Ipv6AddressSet localAddresses6, final NextHopTable nextHops,
+                        final NeighbourTable neighbours, final HookChain hooks, final BurstRing<SlowPathBurst> slowRing,
+                        final BurstRing<SlowPathBurst> fromSlowPath, final int burstSize, final BurstRing<MbufBurst> input,
+                        final BurstRing<TxBurst> output)
+    {
+        if (input == null && output != null)
+        {
+            throw new IllegalArgumentException("an output ring is for software dispatch (with an input ring)");
+        }
+        this.input = input;
+        this.output = output;
+        this.mode = input == null ? MODE_RSS : MODE_RING;
+        // The transmit stages hold burstSize * ports packets: at most that many arrive per doWork.
+        this.maxInputBursts = ports.length;
         this.roleName = roleName;
         this.queue = queue;
         this.rxPorts = new Port[ports.length];
@@ -224,8 +272,13 @@ public final class RouterWorker implements Agent
      */
     public void instrument(final TransitLatency latency, final long rxPacketsPerSecond)
     {
+        if (input != null)
+        {
+            throw new IllegalStateException("instruments are for rss dispatch only");
+        }
         this.latency = latency;
         this.pacer = rxPacketsPerSecond > 0 ? new RxPacer(rxPacketsPerSecond, burst.capacity * rxPorts.length) : null;
+        this.mode = latency != null || pacer != null ? MODE_INSTRUMENTED : MODE_RSS;
     }
 
     /** The transit-time recorder given to {@link #instrument}, or null. */
@@ -237,9 +290,9 @@ public final class RouterWorker implements Agent
     @Override
     public int doWork()
     {
-        if (latency != null || pacer != null)
+        if (mode != MODE_RSS)
         {
-            return doWorkInstrumented();
+            return mode == MODE_RING ? doWorkFromRing() : doWorkInstrumented();
         }
         int work = 0;
         for (int p = 0; p < rxPorts.length; p++)
@@ -252,6 +305,36 @@ public final class RouterWorker implements Agent
                 process(burst, rxPortIds[p]);
                 work += n;
             }
+        }
+        return finish(work);
+    }
+
+    /** {@link #doWork} with software dispatch: up to one burst per port from the ring, then the same stages. */
+    private int doWorkFromRing()
+    {
+        final BurstRing<MbufBurst> input = this.input;
+        final PacketBurst b = this.burst;
+        int work = 0;
+        for (int k = 0; k < maxInputBursts; k++)
+        {
+            final MbufBurst in = input.poll();
+            if (in == null)
+            {
+                break;
+            }
+            final int n = in.count();
+            final long from = in.address();
+            final long to = b.mbufs.address();
+            for (int i = 0; i < n; i++)
+            {
+                Memory.putLong(to + 8L * i, Memory.getLong(from + 8L * i));
+            }
+            in.count(0);
+            input.release(in); // its mbufs are this worker's now (copied into the burst)
+            b.count(n);
+            counters.add(RX, n);
+            process(b, FROM_MBUF); // packets of several ports: the dispatcher wrote each one's into its mbuf
+            work += n;
         }
         return finish(work);
     }
@@ -397,7 +480,14 @@ public final class RouterWorker implements Agent
     {
         // Parse first, in a pass of its own: its loads of every packet's first bytes are independent, so a short
         // loop keeps all of them in flight at once (measured: fused into the pass below, they stalled one by one).
-        ParseStage.run(b, inPort);
+        if (inPort == FROM_MBUF)
+        {
+            ParseStage.run(b);
+        }
+        else
+        {
+            ParseStage.run(b, inPort);
+        }
         final int[] etherType = b.etherType;
         final int[] verdict = b.verdict;
         int received = 0;
@@ -872,6 +962,11 @@ public final class RouterWorker implements Agent
 
     private void transmitAll()
     {
+        if (output != null)
+        {
+            handBack();
+            return;
+        }
         for (final int id : txPortIds)
         {
             final MbufBurst stage = txStageById[id];
@@ -885,6 +980,52 @@ public final class RouterWorker implements Agent
                     counters.add(TX_FULL, n - sent);
                 }
             }
+        }
+    }
+
+    /**
+     * Software dispatch: the staged packets go to the dispatcher, which transmits them; what the transmit ring
+     * cannot take (no empty burst, ring full) is freed and counted as {@link #TX_FULL}.
+     */
+    private void handBack()
+    {
+        final BurstRing<TxBurst> output = this.output;
+        long handed = 0;
+        long full = 0;
+        TxBurst out = txOut;
+        for (final int id : txPortIds)
+        {
+            final MbufBurst stage = txStageById[id];
+            final int n = stage.count();
+            for (int i = 0; i < n; i++)
+            {
+                if (out != null && out.isFull() && output.publish(out))
+                {
+                    out = null;
+                }
+                if (out == null)
+                {
+                    out = output.acquire();
+                }
+                if (out == null || !out.add(stage.mbuf(i), id))
+                {
+                    Mbuf.free(stage.mbuf(i));
+                    full++;
+                    continue;
+                }
+                handed++;
+            }
+            stage.count(0);
+        }
+        if (out != null && out.count() > 0 && output.publish(out))
+        {
+            out = null;
+        }
+        txOut = out;
+        counters.add(TX, handed);
+        if (full > 0)
+        {
+            counters.add(TX_FULL, full);
         }
     }
 
@@ -1173,6 +1314,11 @@ public final class RouterWorker implements Agent
         {
             counters.add(DROPPED, slow.count());
             slow.mbufs.free();
+        }
+        if (txOut != null && txOut.count() > 0 && !output.publish(txOut))
+        {
+            counters.add(TX_FULL, txOut.count());
+            txOut.mbufs.free();
         }
         arena.close();
     }
