@@ -97,7 +97,7 @@ public class RouterWorkerBenchmark
         routes.addConnected("10.1.0.0/24", in.id());
         routes.addConnected("10.2.0.0/24", out.id());
         neighbours = new NeighbourTable(64, 1);
-        new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1), new Discard())
+        new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1), NeighbourHandler.discarding())
             .addPermanent(out.id(), HOST_B, 0x02_00_00_00_00_0BL, 0);
         final RouterPort[] ports = {
             new RouterPort(in, 0x02_00_00_00_01_01L, 1500, new PortAddresses(in.id(), 0x02_00_00_00_01_01L, 1).addIpv4(0x0A010001)),
@@ -176,25 +176,5 @@ public class RouterWorkerBenchmark
         final int n = drain.receive(in, 0);
         drain.free();
         return n;
-    }
-
-    private static final class Discard implements NeighbourHandler
-    {
-        @Override
-        public void solicit(final NeighbourTable table, final int slot, final long dstMac)
-        {
-        }
-
-        @Override
-        public void transmit(final long packet, final int port, final long dstMac)
-        {
-            Mbuf.free(packet);
-        }
-
-        @Override
-        public void drop(final long packet, final int reason)
-        {
-            Mbuf.free(packet);
-        }
     }
 }

@@ -99,7 +99,7 @@ public class RouterWorkerIpv6Benchmark
         routes.addConnected("fd00:2::/64", out.id());
         neighbours = new NeighbourTable(64, 1);
         final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
-            new Discard());
+            NeighbourHandler.discarding());
         resolver.addPermanent(out.id(), 0x0A020002, MAC_B, 0);
         resolver.addPermanent6(out.id(), NET_2, 2, MAC_B, 0);
         final RouterPort[] ports = {
@@ -218,25 +218,5 @@ public class RouterWorkerIpv6Benchmark
         final int n = drain.receive(in, 0);
         drain.free();
         return n;
-    }
-
-    private static final class Discard implements NeighbourHandler
-    {
-        @Override
-        public void solicit(final NeighbourTable table, final int slot, final long dstMac)
-        {
-        }
-
-        @Override
-        public void transmit(final long packet, final int port, final long dstMac)
-        {
-            Mbuf.free(packet);
-        }
-
-        @Override
-        public void drop(final long packet, final int reason)
-        {
-            Mbuf.free(packet);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.flowgate.pipeline.neigh;
 
+import io.flowgate.nativebindings.dpdk.Mbuf;
+
 /**
  * What the neighbour state machine asks of the slow path: to send probes, and to transmit or free the packets
  * that waited for an address. Called on the slow-path thread, from inside {@link NeighbourResolver},
@@ -32,4 +34,40 @@ public interface NeighbourHandler
 
     /** Free {@code packet}, which waited for a neighbour, for {@code reason} ({@code DROP_*}). */
     void drop(long packet, int reason);
+
+    /**
+     * A handler for tables with permanent entries only (benchmarks, tests of the workers' table reads): it sends
+     * no probe and frees every packet it is given.
+     */
+    static NeighbourHandler discarding()
+    {
+        return Discarding.INSTANCE;
+    }
+
+    /** See {@link #discarding()}. */
+    final class Discarding implements NeighbourHandler
+    {
+        private static final Discarding INSTANCE = new Discarding();
+
+        private Discarding()
+        {
+        }
+
+        @Override
+        public void solicit(final NeighbourTable table, final int slot, final long dstMac)
+        {
+        }
+
+        @Override
+        public void transmit(final long packet, final int port, final long dstMac)
+        {
+            Mbuf.free(packet);
+        }
+
+        @Override
+        public void drop(final long packet, final int reason)
+        {
+            Mbuf.free(packet);
+        }
+    }
 }

@@ -296,13 +296,7 @@ public final class SlowPath implements Agent, NeighbourHandler
             drop(m);
             return;
         }
-        EthernetFlyweight.putDstMac(out, EthernetFlyweight.getSrcMac(frame));
-        EthernetFlyweight.putSrcMac(out, p.mac());
-        Memory.putShortBE(out + EthernetFlyweight.ETHER_TYPE_OFFSET, EthernetFlyweight.ETHER_TYPE_IPV4);
-        Mbuf.length(e, EthernetFlyweight.HEADER_LENGTH + n);
-        Mbuf.free(m);
-        counters.increment(ICMP_ERRORS);
-        stage(port, e);
+        sendError(m, e, frame, p, n, EthernetFlyweight.ETHER_TYPE_IPV4, ICMP_ERRORS);
     }
 
     /**
@@ -423,13 +417,25 @@ public final class SlowPath implements Agent, NeighbourHandler
             drop(m);
             return;
         }
+        sendError(m, e, frame, p, n, EthernetFlyweight.ETHER_TYPE_IPV6, ICMP6_ERRORS);
+    }
+
+    /**
+     * An ICMP or ICMPv6 error of {@code n} bytes written behind the Ethernet header of {@code e}: addressed back
+     * to the MAC the offending packet {@code m} (its frame at {@code frame}) came from, out of the port {@code p}
+     * it came in on; {@code m} is freed.
+     */
+    private void sendError(final long m, final long e, final long frame, final RouterPort p, final int n, final int etherType,
+                           final int counter)
+    {
+        final long out = Mbuf.data(e);
         EthernetFlyweight.putDstMac(out, EthernetFlyweight.getSrcMac(frame));
         EthernetFlyweight.putSrcMac(out, p.mac());
-        Memory.putShortBE(out + EthernetFlyweight.ETHER_TYPE_OFFSET, EthernetFlyweight.ETHER_TYPE_IPV6);
+        Memory.putShortBE(out + EthernetFlyweight.ETHER_TYPE_OFFSET, etherType);
         Mbuf.length(e, EthernetFlyweight.HEADER_LENGTH + n);
         Mbuf.free(m);
-        counters.increment(ICMP6_ERRORS);
-        stage(port, e);
+        counters.increment(counter);
+        stage(p.id(), e);
     }
 
     @Override

@@ -96,7 +96,7 @@ class RouterSoftwareDispatchTest
             routes.addConnected("10.1.0.0/24", outA.id());
             routes.addConnected("10.2.0.0/24", outB.id());
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
-                new DropHandler());
+                NeighbourHandler.discarding());
             staticNeighbours.add(new Router.StaticNeighbour(outB.id(), HOST_B, MAC_B));
             for (int flow = 0; flow < FLOWS; flow++)
             {
@@ -211,32 +211,48 @@ class RouterSoftwareDispatchTest
                 HOST_A, HOST_B, 1024, 80));
             final Router router = Router.start(TestEal.get(), bed.ports, bed.routes, pool, new int[] {cpus - 1, cpus - 1}, 0, 0, BURST,
                 1024, bed.staticNeighbours, List.of(), Router.Instruments.NONE);
-            long injected = 0;
-            for (int round = 0; round < 20; round++)
+            try
             {
-                final MbufBurst b = inject(arena, bed.inA, FLOWS, (m, flow) -> forward.write(Mbuf.data(m), flow));
-                injected += b.transmitOrFree(bed.inA, 0);
-                final MbufBurst r = inject(arena, bed.inB, FLOWS, (m, flow) -> reverse(forward, flow).write(Mbuf.data(m), 0));
-                injected += r.transmitOrFree(bed.inB, 0);
+                routeUnderTraffic(arena, bed, router, forward);
             }
-            final long deadline = System.nanoTime() + 10_000_000_000L;
-            while (router.transmitted() < injected && System.nanoTime() < deadline)
+            finally
             {
-                Thread.sleep(10);
+                router.close(); // also when an assertion failed: its threads must not outlive the ports they poll
             }
-            assertEquals(injected, router.received());
-            assertEquals(injected, router.transmitted(), "every packet routed");
-            assertEquals(injected, router.dispatcher().dispatched(0) + router.dispatcher().dispatched(1));
-            assertEquals(injected / 2, bed.outB.stats().opackets());
-            for (int round = 0; round < 20; round++)
-            {
-                // Still arriving while the router stops: each packet is sent, freed, or left in the port's queue.
-                final MbufBurst b = inject(arena, bed.inA, FLOWS, (m, flow) -> forward.write(Mbuf.data(m), flow));
-                b.transmitOrFree(bed.inA, 0);
-            }
-            router.close();
         }
         assertEquals(baseline, pool.inUse(), "no mbuf leaked");
+    }
+
+    private static void routeUnderTraffic(final Arena arena, final Bed bed, final Router router, final UdpFlowGenerator forward)
+        throws InterruptedException
+    {
+        long injected = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            final MbufBurst b = inject(arena, bed.inA, FLOWS, (m, flow) -> forward.write(Mbuf.data(m), flow));
+            injected += b.transmitOrFree(bed.inA, 0);
+            final MbufBurst r = inject(arena, bed.inB, FLOWS, (m, flow) -> reverse(forward, flow).write(Mbuf.data(m), 0));
+            injected += r.transmitOrFree(bed.inB, 0);
+        }
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (router.transmitted() < injected && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        final String counters = "rx=" + router.received() + " tx=" + router.transmitted() + " to_slow_path="
+            + router.workerTotal(RouterWorker.TO_SLOW_PATH) + " slow_path_tx=" + router.slowPathCounter(SlowPath.RESOLVED_SENT)
+            + " icmp_errors=" + router.slowPathCounter(SlowPath.ICMP_ERRORS) + " arp_requests=" + router.slowPathCounter(SlowPath.SOLICITATIONS)
+            + " inA_tx=" + bed.inA.stats().opackets() + " inB_tx=" + bed.inB.stats().opackets();
+        assertEquals(injected, router.received(), counters);
+        assertEquals(injected, router.transmitted(), "every packet routed: " + counters);
+        assertEquals(injected, router.dispatcher().dispatched(0) + router.dispatcher().dispatched(1));
+        assertEquals(injected / 2, bed.outB.stats().opackets());
+        for (int round = 0; round < 20; round++)
+        {
+            // Still arriving while the router stops: each packet is sent, freed, or left in the port's queue.
+            final MbufBurst b = inject(arena, bed.inA, FLOWS, (m, flow) -> forward.write(Mbuf.data(m), flow));
+            b.transmitOrFree(bed.inA, 0);
+        }
     }
 
     @Test
@@ -385,25 +401,6 @@ class RouterSoftwareDispatchTest
         return tx;
     }
 
-    private static final class DropHandler implements NeighbourHandler
-    {
-        @Override
-        public void solicit(final NeighbourTable table, final int slot, final long dstMac)
-        {
-        }
-
-        @Override
-        public void transmit(final long packet, final int port, final long dstMac)
-        {
-            Mbuf.free(packet);
-        }
-
-        @Override
-        public void drop(final long packet, final int reason)
-        {
-            Mbuf.free(packet);
-        }
-    }
 
     private static UdpFlowGenerator reverse(final UdpFlowGenerator forward, final int flow)
     {

@@ -119,7 +119,7 @@ class RouterWorkerPathsTest
             routes.addConnected("10.2.0.0/24", out.id());
             routes.addStatic("10.3.0.0/24", "10.2.0.9");
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
-                new FreeingHandler());
+                NeighbourHandler.discarding());
             assertTrue(resolver.addPermanent(out.id(), HOST_B, MAC_B, 0));
             final RouterPort[] ports = {
                 new RouterPort(in, MAC_IN, 1500, new PortAddresses(in.id(), MAC_IN, 1).addIpv4(ROUTER_A)),
@@ -254,25 +254,5 @@ class RouterWorkerPathsTest
         final List<String> copy = new ArrayList<>(list);
         copy.sort(null);
         return copy;
-    }
-
-    private static final class FreeingHandler implements NeighbourHandler
-    {
-        @Override
-        public void solicit(final NeighbourTable table, final int slot, final long dstMac)
-        {
-        }
-
-        @Override
-        public void transmit(final long packet, final int port, final long dstMac)
-        {
-            Mbuf.free(packet);
-        }
-
-        @Override
-        public void drop(final long packet, final int reason)
-        {
-            Mbuf.free(packet);
-        }
     }
 }

@@ -65,7 +65,7 @@ class RouterWorkerTest
             routes.addConnected("10.1.0.0/24", in.id());
             routes.addConnected("10.2.0.0/24", out.id());
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
-                new NoHandler());
+                NeighbourHandler.discarding());
             assertTrue(resolver.addPermanent(out.id(), HOST_B, MAC_B, 0));
             final RouterPort[] ports = {
                 new RouterPort(in, 0x02_00_00_00_01_01L, 1500, new PortAddresses(in.id(), 0x02_00_00_00_01_01L, 1).addIpv4(0x0A010001)),
@@ -117,7 +117,7 @@ class RouterWorkerTest
             routes.addConnected("10.1.0.0/24", in.id());
             routes.addConnected("10.2.0.0/24", out.id());
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
-                new NoHandler());
+                NeighbourHandler.discarding());
             resolver.addPermanent(out.id(), HOST_B, MAC_B, 0);
             final RouterPort[] ports = {
                 new RouterPort(in, 0x02_00_00_00_01_01L, 1500, new PortAddresses(in.id(), 0x02_00_00_00_01_01L, 1).addIpv4(0x0A010001))};
@@ -153,25 +153,5 @@ class RouterWorkerTest
     {
         return "rx=" + w.counter(RouterWorker.RX) + " tx=" + w.counter(RouterWorker.TX) + " dropped=" + w.counter(RouterWorker.DROPPED)
             + " slow=" + w.counter(RouterWorker.TO_SLOW_PATH) + " slowFull=" + w.counter(RouterWorker.SLOW_PATH_FULL);
-    }
-
-    private static final class NoHandler implements NeighbourHandler
-    {
-        @Override
-        public void solicit(final NeighbourTable table, final int slot, final long dstMac)
-        {
-        }
-
-        @Override
-        public void transmit(final long packet, final int port, final long dstMac)
-        {
-            Mbuf.free(packet);
-        }
-
-        @Override
-        public void drop(final long packet, final int reason)
-        {
-            Mbuf.free(packet);
-        }
     }
 }
