@@ -188,8 +188,15 @@ public final class Ipv4Input
         final long b = Memory.getLong(address + 8);
         final long c = Memory.getInt(address + 16) & 0xFFFF_FFFFL;
         final long sum = (a >>> 32) + (a & 0xFFFF_FFFFL) + (b >>> 32) + (b & 0xFFFF_FFFFL) + c;
-        return sum != 0 && sum % 0xFFFF == 0;
+        // sum % 0xFFFF == 0 without a division (C2 emitted one: 12% of the worker's time, perf on 2026-11-23):
+        // for an odd divisor d, x is a multiple of d exactly when x * d^-1 (mod 2^64) <= (2^64 - 1) / d.
+        return sum != 0 && Long.compareUnsigned(sum * INVERSE_OF_FFFF, MAX_QUOTIENT_OF_FFFF) <= 0;
     }
+
+    /** 0xFFFF^-1 modulo 2^64. */
+    private static final long INVERSE_OF_FFFF = 0xFFFE_FFFE_FFFE_FFFFL;
+    /** (2^64 - 1) / 0xFFFF. */
+    private static final long MAX_QUOTIENT_OF_FFFF = 0x0001_0001_0001_0001L;
 
     // ------------------------------------------------------------------------------------------------------
     // Martian addresses: routing's checks, not ip_rcv_core's

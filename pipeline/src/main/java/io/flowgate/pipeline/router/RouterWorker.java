@@ -112,6 +112,8 @@ public final class RouterWorker implements Agent
     private final IntHashSet localAddresses;
     /** The local addresses when there are few (the usual case): a scan of this beats a hash probe. */
     private final int[] fewLocalAddresses;
+    /** Bit {@code a & 63} set for every local address {@code a}: a clear bit rules an address out at once. */
+    private final long localFilter;
     private final Ipv4Lpm lpm;
     private final NextHopTable nextHops;
     private final NeighbourTable neighbours;
@@ -218,6 +220,7 @@ public final class RouterWorker implements Agent
         }
         this.localAddresses = localAddresses;
         this.fewLocalAddresses = fewOf(localAddresses);
+        this.localFilter = filterOf(localAddresses);
         this.lpm = lpm;
         this.nextHops = nextHops;
         this.neighbours = neighbours;
@@ -424,7 +427,7 @@ public final class RouterWorker implements Agent
                 destination(b, i); // a handler may have changed it (DNAT)
             }
         }
-        routeStage(b, n);
+        lookupStage(b, n);
         if (hooks.isEmpty(Hook.INPUT) && hooks.isEmpty(Hook.FORWARD) && hooks.isEmpty(Hook.POSTROUTING)
             && (defrag == null || defrag.marks() == 0)) // a reassembled datagram takes the stages (refragmentation)
         {
@@ -443,6 +446,7 @@ public final class RouterWorker implements Agent
             }
             return;
         }
+        resolveStage(b, n);
         hookOn(Hook.INPUT, b, n, true);
         deliverLocal(b, n);
         // From here on every ACCEPTed packet is being forwarded.
@@ -555,36 +559,51 @@ public final class RouterWorker implements Agent
         local[i] = d == -1 || isLocal(d);
     }
 
-    /** For forwarded packets the LPM lookup (whole burst at once) and the ECMP choice. */
-    private void routeStage(final PacketBurst b, final int n)
+    /** For forwarded packets the LPM lookup (whole burst at once: the table loads of all packets overlap). */
+    private void lookupStage(final PacketBurst b, final int n)
     {
         if (nextHops.groupsInUse() > 0)
         {
             SymmetricFlowHash.run(b); // only ECMP needs it
         }
         lpm.lookupBurst(dst, route, n);
+    }
+
+    /** The next hop of every forwarded packet from its route (ECMP choice), or the slow path when it has none. */
+    private void resolveStage(final PacketBurst b, final int n)
+    {
         for (int i = 0; i < n; i++)
         {
-            if (b.verdict[i] != Verdict.ACCEPT || local[i])
+            if (b.verdict[i] == Verdict.ACCEPT && !local[i])
             {
-                continue;
+                resolve(b, i);
             }
-            final int id = route[i];
-            if (id < 0)
-            {
-                toSlowPath(b, i, SlowPathBurst.NO_ROUTE, b.inPort[i], 0);
-                continue;
-            }
-            final int hop = nextHops.select(id, b.flowHash[i]);
-            b.nextHop[i] = hop;
-            b.outPort[i] = nextHops.port(hop);
-            final int via = nextHops.gatewayIpv4(hop);
-            gateway[i] = via == 0 ? dst[i] : via;
         }
+    }
+
+    /** {@link #resolveStage} for forwarded packet {@code i}: false when it went to the slow path (no route). */
+    private boolean resolve(final PacketBurst b, final int i)
+    {
+        final int id = route[i];
+        if (id < 0)
+        {
+            toSlowPath(b, i, SlowPathBurst.NO_ROUTE, b.inPort[i], 0);
+            return false;
+        }
+        final int hop = nextHops.select(id, b.flowHash[i]);
+        b.nextHop[i] = hop;
+        b.outPort[i] = nextHops.port(hop);
+        final int via = nextHops.gatewayIpv4(hop);
+        gateway[i] = via == 0 ? dst[i] : via;
+        return true;
     }
 
     private boolean isLocal(final int address)
     {
+        if ((localFilter & (1L << address)) == 0)
+        {
+            return false; // no local address has these low 6 bits: one shift and test for almost every packet
+        }
         final int[] few = fewLocalAddresses;
         if (few == null)
         {
@@ -598,6 +617,17 @@ public final class RouterWorker implements Agent
             }
         }
         return false;
+    }
+
+    private static long filterOf(final IntHashSet addresses)
+    {
+        long filter = 0;
+        final IntHashSet.IntIterator it = addresses.iterator();
+        while (it.hasNext())
+        {
+            filter |= 1L << it.nextValue(); // Java masks a long shift to its low 6 bits
+        }
+        return filter;
     }
 
     private static int[] fewOf(final IntHashSet addresses)
@@ -732,12 +762,13 @@ public final class RouterWorker implements Agent
     }
 
     /**
-     * The stages after routing in one pass, for when no handler sits on INPUT, FORWARD or POSTROUTING (no
-     * hook can see the difference): local delivery, TTL, MTU, neighbour and L2 rewrite, and the tail, packet
-     * by packet, each decided exactly as the separate stages decide it.
+     * The stages after the route lookup in one pass, for when no handler sits on INPUT, FORWARD or POSTROUTING
+     * (no hook can see the difference): the next hop, local delivery, TTL, MTU, neighbour and L2 rewrite, and
+     * the tail, packet by packet, each decided exactly as the separate stages decide it.
      * <p>
      * Measured 2026-11-23 (perf, {@code flowgate run} routing net_pcap -> net_null): the five passes over the
-     * burst cost more than their work; one pass took the router's own time per packet from X to Y ns.
+     * burst cost more than their work; one pass took the worker's own time per packet from 1.18 to 0.95 of the
+     * devices' (perf/profile-router; docs/router-performance.md).
      */
     private void forwardFused(final PacketBurst b, final int n)
     {
@@ -746,6 +777,7 @@ public final class RouterWorker implements Agent
         final int[] outPort = b.outPort;
         final long[] l3 = b.l3;
         final long[] frame = b.frame;
+        final int[] length = b.length;
         int lastPort = -1;
         int lastGateway = 0;
         boolean cached = false;
@@ -765,6 +797,10 @@ public final class RouterWorker implements Agent
                 toSlowPath(b, i, SlowPathBurst.LOCAL, b.inPort[i], 0);
                 continue;
             }
+            if (!resolve(b, i))
+            {
+                continue;
+            }
             final long ip = l3[i];
             if (etherType[i] != EthernetFlyweight.ETHER_TYPE_IPV4)
             {
@@ -781,7 +817,7 @@ public final class RouterWorker implements Agent
             decremented++;
             final int out = outPort[i];
             final int mtu = mtuById[out];
-            if (Memory.getShortBE(ip + Ipv4Flyweight.TOTAL_LENGTH_OFFSET) > mtu)
+            if (length[i] - (int)(ip - frame[i]) > mtu) // the IPv4 input stage trimmed length to the datagram's end
             {
                 tooBig(b, i, ip, mtu);
                 continue;
