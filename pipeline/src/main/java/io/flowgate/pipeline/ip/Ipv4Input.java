@@ -8,6 +8,7 @@ import io.flowgate.pmd.checksum.Checksum;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.header.IpProtocol;
 import io.flowgate.pmd.header.Ipv4Flyweight;
+import java.nio.ByteOrder;
 
 /**
  * The IPv4 input stage: validates every IPv4 packet of a burst as Linux's {@code ip_rcv_core}
@@ -169,6 +170,53 @@ public final class Ipv4Input
             return IpDropReason.IP_INHDR;
         }
         return IpDropReason.NONE;
+    }
+
+    /** {@link #acceptOptionless}'s answer when the fast path does not accept the packet. */
+    public static final long NOT_ACCEPTED = -1L;
+    /** In an {@link #acceptOptionless} answer: the packet is a fragment (MF set or a fragment offset). */
+    public static final long FRAGMENT = 1L << 48;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
+    /**
+     * The common case of {@link #validate} from one read of the header: a 20-byte header (version 4, IHL 5)
+     * whose checksum holds and whose total length fits {@code available} and covers the header. Everything
+     * else (options, any error) answers {@link #NOT_ACCEPTED} and goes through {@link #validate}, which counts
+     * the reason; nothing is counted or written here.
+     * <p>
+     * Measured 2026-11-23 (perf/profile-router): reading the version, the checksum words, the total length,
+     * the fragment field and the destination separately cost five bounds-checked loads and three byte swaps
+     * per packet; they are all in the 20 bytes the checksum reads anyway.
+     *
+     * @return {@link #NOT_ACCEPTED}, or the destination address (bits 0-31, host order), the total length
+     *         (bits 32-47) and {@link #FRAGMENT}.
+     */
+    public static long acceptOptionless(final long header, final int available)
+    {
+        if (!LITTLE_ENDIAN || available < Ipv4Flyweight.MIN_HEADER_LENGTH)
+        {
+            return NOT_ACCEPTED;
+        }
+        final long a = Memory.getLong(header);          // version/IHL, TOS, total length, id, flags/fragment offset
+        if ((a & 0xFF) != 0x45)
+        {
+            return NOT_ACCEPTED;
+        }
+        final long b = Memory.getLong(header + 8);      // TTL, protocol, checksum, source
+        final int c = Memory.getInt(header + 16);       // destination
+        final long sum = (a >>> 32) + (a & 0xFFFF_FFFFL) + (b >>> 32) + (b & 0xFFFF_FFFFL) + (c & 0xFFFF_FFFFL);
+        if (sum == 0 || Long.compareUnsigned(sum * INVERSE_OF_FFFF, MAX_QUOTIENT_OF_FFFF) > 0)
+        {
+            return NOT_ACCEPTED;
+        }
+        final int totalLength = Short.reverseBytes((short)(a >>> 16)) & 0xFFFF;
+        if (totalLength > available || totalLength < Ipv4Flyweight.MIN_HEADER_LENGTH)
+        {
+            return NOT_ACCEPTED;
+        }
+        final long fragment = (Short.reverseBytes((short)(a >>> 48)) & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0
+            ? FRAGMENT : 0;
+        return fragment | ((long)totalLength << 32) | (Integer.reverseBytes(c) & 0xFFFF_FFFFL);
     }
 
     /**

@@ -494,6 +494,9 @@ public final class RouterWorker implements Agent
         }
         final int[] etherType = b.etherType;
         final int[] verdict = b.verdict;
+        final long[] l3 = b.l3;
+        final long[] frame = b.frame;
+        final int[] length = b.length;
         int received = 0;
         ipv6Count = 0;
         fragments = 0;
@@ -509,10 +512,24 @@ public final class RouterWorker implements Agent
             if (type == EthernetFlyweight.ETHER_TYPE_IPV4)
             {
                 received++;
-                if (ipv4Input.validate(b, i))
+                final long ip = l3[i];
+                final int offset = (int)(ip - frame[i]);
+                final long fast = ip == 0 ? Ipv4Input.NOT_ACCEPTED : Ipv4Input.acceptOptionless(ip, length[i] - offset);
+                if (fast != Ipv4Input.NOT_ACCEPTED)
+                {
+                    length[i] = offset + (int)(fast >>> 32 & 0xFFFF);
+                    final int d = (int)fast;
+                    dst[i] = d;
+                    local[i] = d == -1 || isLocal(d);
+                    if ((fast & Ipv4Input.FRAGMENT) != 0)
+                    {
+                        fragments++;
+                    }
+                }
+                else if (ipv4Input.validate(b, i))
                 {
                     destination(b, i);
-                    if ((Memory.getShortBE(b.l3[i] + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET) & FRAGMENT_BITS) != 0)
+                    if ((Memory.getShortBE(ip + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET) & FRAGMENT_BITS) != 0)
                     {
                         fragments++;
                     }

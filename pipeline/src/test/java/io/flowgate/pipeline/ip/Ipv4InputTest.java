@@ -73,6 +73,45 @@ class Ipv4InputTest
     }
 
     @Test
+    void optionlessFastPathShouldAcceptExactlyWhatTheFullCheckAcceptsAndReadTheSameFields()
+    {
+        final long header = arena.allocate(64).address();
+        final SplittableRandom random = new SplittableRandom(0x45);
+        int accepted = 0;
+        for (int round = 0; round < 200_000; round++)
+        {
+            for (int b = 0; b < 24; b++)
+            {
+                Memory.putByte(header + b, (byte)random.nextInt(256));
+            }
+            if (random.nextInt(4) != 0)
+            {
+                Memory.putByte(header, (byte)(random.nextInt(8) == 0 ? 0x46 : 0x45));
+                Memory.putShortBE(header + Ipv4Flyweight.TOTAL_LENGTH_OFFSET, random.nextInt(8) == 0 ? random.nextInt(40) : 20 + random.nextInt(40));
+                if (random.nextInt(8) != 0)
+                {
+                    Memory.putShortBE(header + Ipv4Flyweight.CHECKSUM_OFFSET, 0);
+                    Memory.putShortBE(header + Ipv4Flyweight.CHECKSUM_OFFSET, Checksum.checksum(header, 20));
+                }
+            }
+            final int available = random.nextInt(8) == 0 ? random.nextInt(24) : 20 + random.nextInt(44);
+            final boolean full = Ipv4Input.check(header, available) == IpDropReason.NONE && Ipv4Flyweight.getHeaderLength(header) == 20;
+            final long fast = Ipv4Input.acceptOptionless(header, available);
+            assertEquals(full, fast != Ipv4Input.NOT_ACCEPTED, "round " + round);
+            if (full)
+            {
+                accepted++;
+                assertEquals(Ipv4Flyweight.getDstAddress(header), (int)fast);
+                assertEquals(Ipv4Flyweight.getTotalLength(header), (int)(fast >>> 32 & 0xFFFF));
+                final boolean fragment = (Memory.getShortBE(header + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET)
+                    & (Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK)) != 0;
+                assertEquals(fragment, (fast & Ipv4Input.FRAGMENT) != 0);
+            }
+        }
+        assertTrue(accepted > 50_000, "the random rounds include valid headers: " + accepted);
+    }
+
+    @Test
     void optionlessHeaderCheckShouldAgreeWithTheFullChecksumOnRandomAndEdgeHeaders()
     {
         final long header = arena.allocate(20).address();
