@@ -140,6 +140,11 @@ public final class RouterWorker implements Agent
     private RxPacer pacer;
     /** nf_defrag_ipv4 of this worker, registered on its PREROUTING; null when defragmentation is off. */
     private Ipv4DefragHook defrag;
+    /** {@link #resolve}'s cache, for one burst: the last route id that is a single next hop, and that hop's fields. */
+    private int cachedRoute = -1;
+    private int cachedHop;
+    private int cachedOut;
+    private int cachedVia;
     /** IPv4 fragments (MF or an offset) in the current burst, counted by the input pass. */
     private int fragments;
 
@@ -584,6 +589,7 @@ public final class RouterWorker implements Agent
             SymmetricFlowHash.run(b); // only ECMP needs it
         }
         lpm.lookupBurst(dst, route, n);
+        cachedRoute = -1; // the next-hop cache lives for one burst: a route changed since is seen by the next
     }
 
     /** The next hop of every forwarded packet from its route (ECMP choice), or the slow path when it has none. */
@@ -607,10 +613,30 @@ public final class RouterWorker implements Agent
             toSlowPath(b, i, SlowPathBurst.NO_ROUTE, b.inPort[i], 0);
             return false;
         }
-        final int hop = nextHops.select(id, b.flowHash[i]);
+        final int hop;
+        final int out;
+        final int via;
+        if (id == cachedRoute)
+        {
+            hop = cachedHop; // the previous packet's route: its next hop's fields are already at hand
+            out = cachedOut;
+            via = cachedVia;
+        }
+        else
+        {
+            hop = nextHops.select(id, b.flowHash[i]);
+            out = nextHops.port(hop);
+            via = nextHops.gatewayIpv4(hop);
+            if (hop == id) // not an ECMP group: every packet of this route takes this next hop
+            {
+                cachedRoute = id;
+                cachedHop = hop;
+                cachedOut = out;
+                cachedVia = via;
+            }
+        }
         b.nextHop[i] = hop;
-        b.outPort[i] = nextHops.port(hop);
-        final int via = nextHops.gatewayIpv4(hop);
+        b.outPort[i] = out;
         gateway[i] = via == 0 ? dst[i] : via;
         return true;
     }
