@@ -33,7 +33,7 @@ public final class PacketBurst
     public final int[] outPort;
     /** Next-hop id chosen by routing, -1 before. */
     public final int[] nextHop;
-    /** Symmetric flow hash (same value for both directions of a flow). */
+    /** Symmetric flow hash (same value for both directions of a flow), written by a hash stage (SymmetricFlowHash): before it, stale. */
     public final int[] flowHash;
     /** Current verdict ({@code Verdict}). */
     public final int[] verdict;

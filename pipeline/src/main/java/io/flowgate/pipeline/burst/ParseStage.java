@@ -55,8 +55,7 @@ public final class ParseStage
         burst.length[i] = length;
         burst.inPort[i] = inPort;
         burst.outPort[i] = -1;
-        burst.nextHop[i] = -1;
-        burst.flowHash[i] = 0;
+        burst.nextHop[i] = -1; // flowHash is left: a hash stage writes it for every packet before anyone reads it
         if (length < EthernetFlyweight.HEADER_LENGTH + 4)
         {
             burst.verdict[i] = Verdict.DROP;

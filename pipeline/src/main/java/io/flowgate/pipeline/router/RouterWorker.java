@@ -850,13 +850,12 @@ public final class RouterWorker implements Agent
                 free(b.mbuf(i)); // no other family reaches this stage yet
                 continue;
             }
-            if (IpForward.ttlExpired(ip))
+            if (!Ipv4Flyweight.forwardTtl(ip))
             {
                 expired++;
                 toSlowPath(b, i, SlowPathBurst.TIME_EXCEEDED, b.inPort[i], 0);
                 continue;
             }
-            Ipv4Flyweight.decrementTtl(ip);
             decremented++;
             final int out = outPort[i];
             final int mtu = mtuById[out];

@@ -203,6 +203,38 @@ class Ipv4FlyweightTest
     }
 
     @Test
+    void forwardTtlShouldDoWhatTheExpiryCheckAndDecrementDo()
+    {
+        final Random random = new Random(0x1812);
+        final long a = CapturedPackets.load(arena, new byte[Ipv4Flyweight.MAX_HEADER_LENGTH]);
+        final long b = CapturedPackets.load(arena, new byte[Ipv4Flyweight.MAX_HEADER_LENGTH]);
+        for (int i = 0; i < 50_000; i++)
+        {
+            for (int offset = 0; offset < Ipv4Flyweight.MIN_HEADER_LENGTH; offset++)
+            {
+                final byte v = (byte)random.nextInt();
+                Memory.putByte(a + offset, v);
+                Memory.putByte(b + offset, v);
+            }
+            ipv4.wrap(a).version(4).ihl(5).ttl(random.nextInt(256)).updateHeaderChecksum();
+            for (int offset = 0; offset < Ipv4Flyweight.MIN_HEADER_LENGTH; offset++)
+            {
+                Memory.putByte(b + offset, Memory.getByte(a + offset));
+            }
+            final boolean alive = Ipv4Flyweight.getTtl(b) > 1;
+            if (alive)
+            {
+                Ipv4Flyweight.decrementTtl(b);
+            }
+            assertEquals(alive, Ipv4Flyweight.forwardTtl(a), "iteration " + i);
+            for (int offset = 0; offset < Ipv4Flyweight.MIN_HEADER_LENGTH; offset++)
+            {
+                assertEquals(Memory.getByte(b + offset), Memory.getByte(a + offset), "iteration " + i + " byte " + offset);
+            }
+        }
+    }
+
+    @Test
     void shouldLeaveZeroTtlAlone()
     {
         final long header = CapturedPackets.load(arena, CapturedPackets.TCP_SYN) + 14;
