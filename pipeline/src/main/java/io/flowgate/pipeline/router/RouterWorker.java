@@ -145,6 +145,9 @@ public final class RouterWorker implements Agent
     private int cachedHop;
     private int cachedOut;
     private int cachedVia;
+    /** {@link #resolveHop}'s answer besides the hop: its port and gateway. */
+    private int hopOut;
+    private int hopVia;
     /** IPv4 fragments (MF or an offset) in the current burst, counted by the input pass. */
     private int fragments;
 
@@ -613,32 +616,36 @@ public final class RouterWorker implements Agent
             toSlowPath(b, i, SlowPathBurst.NO_ROUTE, b.inPort[i], 0);
             return false;
         }
-        final int hop;
-        final int out;
-        final int via;
+        b.nextHop[i] = resolveHop(id, b.flowHash[i]);
+        b.outPort[i] = hopOut;
+        gateway[i] = hopVia == 0 ? dst[i] : hopVia;
+        return true;
+    }
+
+    /**
+     * The next hop of route {@code id} for a packet with {@code flowHash}; its port and gateway (0: connected)
+     * are left in {@link #hopOut} and {@link #hopVia}. A route whose next hop is not an ECMP group is read from
+     * the next-hop table once per run of packets on it within a burst.
+     */
+    private int resolveHop(final int id, final int flowHash)
+    {
         if (id == cachedRoute)
         {
-            hop = cachedHop; // the previous packet's route: its next hop's fields are already at hand
-            out = cachedOut;
-            via = cachedVia;
+            hopOut = cachedOut;
+            hopVia = cachedVia;
+            return cachedHop;
         }
-        else
+        final int hop = nextHops.select(id, flowHash);
+        hopOut = nextHops.port(hop);
+        hopVia = nextHops.gatewayIpv4(hop);
+        if (hop == id) // not an ECMP group: every packet of this route takes this next hop
         {
-            hop = nextHops.select(id, b.flowHash[i]);
-            out = nextHops.port(hop);
-            via = nextHops.gatewayIpv4(hop);
-            if (hop == id) // not an ECMP group: every packet of this route takes this next hop
-            {
-                cachedRoute = id;
-                cachedHop = hop;
-                cachedOut = out;
-                cachedVia = via;
-            }
+            cachedRoute = id;
+            cachedHop = hop;
+            cachedOut = hopOut;
+            cachedVia = hopVia;
         }
-        b.nextHop[i] = hop;
-        b.outPort[i] = out;
-        gateway[i] = via == 0 ? dst[i] : via;
-        return true;
+        return hop;
     }
 
     private boolean isLocal(final int address)
@@ -750,13 +757,13 @@ public final class RouterWorker implements Agent
             final int mtu = mtuById[b.outPort[i]];
             if (Memory.getShortBE(ip + Ipv4Flyweight.TOTAL_LENGTH_OFFSET) > mtu)
             {
-                tooBig(b, i, ip, mtu);
+                tooBig(b, i, ip, mtu, b.outPort[i], gateway[i]);
             }
         }
     }
 
     /** A packet larger than {@code mtu}: fragmentation needed (DF set) or fragmentation, in the slow path. */
-    private void tooBig(final PacketBurst b, final int i, final long ip, final int mtu)
+    private void tooBig(final PacketBurst b, final int i, final long ip, final int mtu, final int out, final int nextHopAddress)
     {
         final boolean df = (Memory.getShortBE(ip + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET) & Ipv4Flyweight.FLAG_DONT_FRAGMENT) != 0;
         if (df)
@@ -765,7 +772,7 @@ public final class RouterWorker implements Agent
         }
         else
         {
-            toSlowPath(b, i, SlowPathBurst.FRAGMENT, b.outPort[i], mtu, gateway[i]);
+            toSlowPath(b, i, SlowPathBurst.FRAGMENT, out, mtu, nextHopAddress);
         }
     }
 
@@ -817,7 +824,6 @@ public final class RouterWorker implements Agent
     {
         final int[] verdict = b.verdict;
         final int[] etherType = b.etherType;
-        final int[] outPort = b.outPort;
         final long[] l3 = b.l3;
         final long[] frame = b.frame;
         final int[] length = b.length;
@@ -840,10 +846,16 @@ public final class RouterWorker implements Agent
                 toSlowPath(b, i, SlowPathBurst.LOCAL, b.inPort[i], 0);
                 continue;
             }
-            if (!resolve(b, i))
+            // The next hop as resolve() finds it, kept in locals: no hook reads the burst's arrays on this path.
+            final int id = route[i];
+            if (id < 0)
             {
+                toSlowPath(b, i, SlowPathBurst.NO_ROUTE, b.inPort[i], 0);
                 continue;
             }
+            resolveHop(id, b.flowHash[i]);
+            final int out = hopOut;
+            final int via = hopVia == 0 ? dst[i] : hopVia;
             final long ip = l3[i];
             if (etherType[i] != EthernetFlyweight.ETHER_TYPE_IPV4)
             {
@@ -857,14 +869,12 @@ public final class RouterWorker implements Agent
                 continue;
             }
             decremented++;
-            final int out = outPort[i];
             final int mtu = mtuById[out];
             if (length[i] - (int)(ip - frame[i]) > mtu) // the IPv4 input stage trimmed length to the datagram's end
             {
-                tooBig(b, i, ip, mtu);
+                tooBig(b, i, ip, mtu, out, via);
                 continue;
             }
-            final int via = gateway[i];
             if (!cached || out != lastPort || via != lastGateway)
             {
                 final long mac = neighbours.lookupMac(out, via);
