@@ -1,5 +1,6 @@
 package io.flowgate.app;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -89,6 +90,23 @@ final class FlowgateCli
     String line(final String prefix)
     {
         return child.line(prefix);
+    }
+
+    /**
+     * Stops this long-running flowgate as Ctrl-C does and checks that it ended cleanly: exit 0 (or 130), no
+     * worker error on stderr, every mbuf back in its pool, and a line starting with {@code summaryPrefix},
+     * which is returned for further checks.
+     */
+    String stopCleanly(final String summaryPrefix) throws Exception
+    {
+        final int exit = interrupt(60);
+        assertTrue(exit == 0 || exit == 130, "exit " + exit + "\n" + this);
+        assertTrue(stderr.stream().noneMatch(l -> l.contains("worker error")), "no worker error:\n" + this);
+        final String mbufs = line("mbufs in use:");
+        assertTrue(mbufs != null && mbufs.endsWith(" 0 after shutdown (baseline 0)"), "every mbuf back:\n" + this);
+        final String summary = line(summaryPrefix);
+        assertNotNull(summary, toString());
+        return summary;
     }
 
     static long field(final String line, final String name)

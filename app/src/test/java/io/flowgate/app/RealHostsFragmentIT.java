@@ -1,7 +1,6 @@
 package io.flowgate.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -73,11 +72,7 @@ class RealHostsFragmentIT
         {
             if (flowgate != null && flowgate.process.isAlive())
             {
-                final int exit = flowgate.interrupt(60);
-                assertTrue(exit == 0 || exit == 130, "exit " + exit + "\n" + flowgate);
-                assertTrue(flowgate.stderr.stream().noneMatch(l -> l.contains("worker error")), "no worker error:\n" + flowgate);
-                assertNotNull(flowgate.line("defrag summary "), flowgate.toString());
-                assertEquals("mbufs in use: 0 after shutdown (baseline 0)", flowgate.line("mbufs in use:"), flowgate.toString());
+                flowgate.stopCleanly("defrag summary ");
             }
         }
         finally

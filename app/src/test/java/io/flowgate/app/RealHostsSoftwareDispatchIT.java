@@ -55,15 +55,10 @@ class RealHostsSoftwareDispatchIT
         {
             if (flowgate != null && flowgate.process.isAlive())
             {
-                final int exit = flowgate.interrupt(60);
-                assertTrue(exit == 0 || exit == 130, "exit " + exit + "\n" + flowgate);
-                assertTrue(flowgate.stderr.stream().noneMatch(l -> l.contains("worker error")), "no worker error:\n" + flowgate);
-                final String summary = flowgate.line("route summary ");
-                assertNotNull(summary, flowgate.toString());
+                final String summary = flowgate.stopCleanly("route summary ");
                 System.out.println(summary);
                 assertTrue(FlowgateCli.field(summary, "dispatch_rx") > 0, summary);
                 assertEquals(FlowgateCli.field(summary, "dispatch_tx"), FlowgateCli.field(summary, "tx"), summary);
-                assertEquals("mbufs in use: 0 after shutdown (baseline 0)", flowgate.line("mbufs in use:"), flowgate.toString());
             }
         }
         finally
