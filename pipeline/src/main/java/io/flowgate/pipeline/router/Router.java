@@ -211,6 +211,7 @@ public final class Router implements AutoCloseable
             workers.add(worker);
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
+        slowPath.announce(); // before its thread starts: this thread is the tx ring's producer until then
         final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
         SoftwareDispatcher dispatcher = null;
         AgentRunner dispatcherRunner = null;

@@ -13,6 +13,7 @@ import io.flowgate.pipeline.neigh.NeighbourHandler;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourResolver;
 import io.flowgate.pipeline.neigh.NeighbourTable;
+import io.flowgate.pipeline.neigh.PortAddresses;
 import io.flowgate.pipeline.slowpath.IcmpRateLimiter;
 import io.flowgate.pipeline.slowpath.IcmpSender;
 import io.flowgate.pmd.header.EthernetFlyweight;
@@ -89,7 +90,9 @@ public final class SlowPath implements Agent, NeighbourHandler
     public static final int FRAGMENT_FAILS = 18;
     /** Packets whose neighbour never resolved, answered with ICMP host unreachable. */
     public static final int HOST_UNREACHABLE = 19;
-    public static final int COUNTERS = 20;
+    /** Gratuitous ARPs and unsolicited neighbour advertisements sent by {@link #announce()}. */
+    public static final int ANNOUNCEMENTS = 20;
+    public static final int COUNTERS = 21;
 
     /** The most fragments one datagram may need: 65535 bytes in 48-byte pieces at the smallest MTU (68). */
     private static final int MAX_FRAGMENTS = 1366;
@@ -464,6 +467,52 @@ public final class SlowPath implements Agent, NeighbourHandler
         Mbuf.length(m, n);
         counters.increment(SOLICITATIONS);
         stage(p.id(), m);
+    }
+
+    /**
+     * Announces the box's addresses to its links: a gratuitous ARP per IPv4 address (as Linux does with
+     * {@code arp_notify} set, or {@code arping -U}) and an unsolicited neighbour advertisement, router flag set,
+     * per IPv6 address (RFC 4861 7.2.6), so that neighbours holding a stale MAC for them (a restarted or
+     * replaced router) update at once. Call it before this slow path's thread starts, or on that thread.
+     *
+     * @return the announcements staged for transmission (each leaves through worker 0).
+     */
+    public int announce()
+    {
+        int sent = 0;
+        for (final RouterPort p : portById)
+        {
+            if (p == null)
+            {
+                continue;
+            }
+            final PortAddresses addresses = p.addresses();
+            for (int i = 0; i < addresses.ipv4Count(); i++)
+            {
+                sent += announce(p, false, addresses.ipv4(i), 0, 0);
+            }
+            for (int i = 0; i < addresses.ipv6Count(); i++)
+            {
+                sent += announce(p, true, 0, addresses.ipv6Hi(i), addresses.ipv6Lo(i));
+            }
+        }
+        publishTx();
+        return sent;
+    }
+
+    private int announce(final RouterPort p, final boolean ipv6, final int ipv4, final long hi, final long lo)
+    {
+        final long m = pool.alloc();
+        if (m == 0)
+        {
+            counters.increment(NO_MBUF);
+            return 0;
+        }
+        Mbuf.length(m, ipv6 ? NdProcessor.writeUnsolicitedAdvertisement(Mbuf.data(m), p.mac(), hi, lo, true)
+            : ArpProcessor.writeGratuitous(Mbuf.data(m), p.mac(), ipv4));
+        counters.increment(ANNOUNCEMENTS);
+        stage(p.id(), m);
+        return 1;
     }
 
     /** A neighbour solicitation from the port's address of the target's scope (RFC 4861 7.2.2). */
