@@ -85,7 +85,7 @@ final class RouterDemo
                 final String summary = stopRouter();
                 cleanUp();
                 System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: flowgate forwarded %d of %d packets received "
-                        + "(dropped %d, of them %d IPv6, which is not routed yet; to the slow path %d), every mbuf back in its pool, "
+                        + "(dropped %d, of them %d IPv6 on ports without IPv6 addresses; to the slow path %d), every mbuf back in its pool, "
                         + "namespaces removed",
                     (System.nanoTime() - startNs) / 1e9, field(summary, "tx"), field(summary, "rx"), field(summary, "dropped"),
                     field(summary, "dropped_ipv6"), field(summary, "to_slow_path")));
