@@ -1,33 +1,14 @@
 package io.flowgate.pipeline.router;
 
 import io.flowgate.nativebindings.Memory;
-import io.flowgate.nativebindings.dpdk.Eal;
-import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mbuf;
-import io.flowgate.nativebindings.dpdk.Mempool;
-import io.flowgate.nativebindings.gen.rte_mbuf;
-import io.flowgate.nativebindings.os.Affinity;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.HookChain;
-import io.flowgate.pipeline.neigh.NeighbourHandler;
-import io.flowgate.pipeline.neigh.NeighbourParams;
-import io.flowgate.pipeline.neigh.NeighbourResolver;
-import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.neigh.PortAddresses;
-import io.flowgate.pipeline.route.Ipv4Lpm;
-import io.flowgate.pipeline.route.Ipv6Lpm;
-import io.flowgate.pipeline.route.NextHopTable;
-import io.flowgate.pipeline.route.RouteTable;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.header.IpProtocol;
 import io.flowgate.pmd.header.Ipv6Flyweight;
-import io.flowgate.pmd.port.DpdkPort;
-import io.flowgate.pmd.port.MbufBurst;
-import io.flowgate.pmd.port.PortConfig;
 import io.flowgate.pmd.traffic.UdpFlowGenerator;
-import java.lang.foreign.Arena;
-import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.agrona.collections.IntHashSet;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -69,55 +50,41 @@ public class RouterWorkerIpv6Benchmark
     private static final long MAC_OUT = 0x02_00_00_00_02_02L;
     private static final long MAC_B = 0x02_00_00_00_00_0BL;
 
-    private Eal eal;
-    private Mempool pool;
-    private DpdkPort in;
-    private DpdkPort out;
-    private RouteTable routes;
-    private NeighbourTable neighbours;
+    private RouterBenchRig rig;
     private RouterWorker worker;
-    private Arena arena;
-    private MbufBurst inject;
-    private MbufBurst drain;
     private UdpFlowGenerator generator4;
     private long template6;
+    private RouterBenchRig.Writer writer4;
+    private RouterBenchRig.Writer writer6;
 
     @Setup(Level.Trial)
     public void setUp()
     {
-        eal = Eal.init(List.of("-l", "0", "--no-huge", "-m", "512", "--no-pci", "--file-prefix=fg-jmh-router6-" + ProcessHandle.current().pid(),
-            "--log-level=lib.eal:error", "--vdev=net_ring0", "--vdev=net_null0,no-rx=1"));
-        Affinity.pinCurrentThread(Runtime.getRuntime().availableProcessors() - 1);
-        eal.registerCurrentThread();
-        pool = Mempool.createPktmbufPool("jmh-router6", 8191, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
-        in = DpdkPort.open(EthDev.portByName("net_ring0"), PortConfig.DEFAULT, pool);
-        out = DpdkPort.open(EthDev.portByName("net_null0"), PortConfig.DEFAULT, pool);
-        routes = new RouteTable(new Ipv4Lpm(64), new Ipv6Lpm(64), new NextHopTable(64, 16));
-        routes.addConnected("10.1.0.0/24", in.id());
-        routes.addConnected("10.2.0.0/24", out.id());
-        routes.addConnected("fd00:1::/64", in.id());
-        routes.addConnected("fd00:2::/64", out.id());
-        neighbours = new NeighbourTable(64, 1);
-        final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
-            NeighbourHandler.discarding());
-        resolver.addPermanent(out.id(), 0x0A020002, MAC_B, 0);
-        resolver.addPermanent6(out.id(), NET_2, 2, MAC_B, 0);
+        rig = new RouterBenchRig("router6", BURST);
+        rig.routes.addConnected("fd00:1::/64", rig.in.id());
+        rig.routes.addConnected("fd00:2::/64", rig.out.id());
+        rig.resolver.addPermanent(rig.out.id(), 0x0A020002, MAC_B, 0);
+        rig.resolver.addPermanent6(rig.out.id(), NET_2, 2, MAC_B, 0);
         final RouterPort[] ports = {
-            new RouterPort(in, MAC_IN, 1500, new PortAddresses(in.id(), MAC_IN, 2).addIpv4(0x0A010001).addIpv6(NET_1, 1).addLinkLocal()),
-            new RouterPort(out, MAC_OUT, 1500, new PortAddresses(out.id(), MAC_OUT, 2).addIpv4(0x0A020001).addIpv6(NET_2, 1).addLinkLocal())};
+            new RouterPort(rig.in, MAC_IN, 1500, new PortAddresses(rig.in.id(), MAC_IN, 2).addIpv4(0x0A010001).addIpv6(NET_1, 1).addLinkLocal()),
+            new RouterPort(rig.out, MAC_OUT, 1500,
+                new PortAddresses(rig.out.id(), MAC_OUT, 2).addIpv4(0x0A020001).addIpv6(NET_2, 1).addLinkLocal())};
         final IntHashSet local = new IntHashSet();
         local.add(0x0A010001);
         local.add(0x0A020001);
-        arena = Arena.ofShared();
-        final BurstRing<SlowPathBurst> slow = new BurstRing<>(4, () -> new SlowPathBurst(arena, BURST));
-        worker = new RouterWorker("jmh6", 0, ports, local, routes.ipv4(), routes.ipv6(), Router.localIpv6(ports), routes.nextHops(),
-            neighbours, new HookChain(BURST), slow, null, BURST);
-        inject = new MbufBurst(arena, BURST);
-        drain = new MbufBurst(arena, BURST);
+        final BurstRing<SlowPathBurst> slow = new BurstRing<>(4, () -> new SlowPathBurst(rig.arena, BURST));
+        worker = new RouterWorker("jmh6", 0, ports, local, rig.routes.ipv4(), rig.routes.ipv6(), Router.localIpv6(ports),
+            rig.routes.nextHops(), rig.neighbours, new HookChain(BURST), slow, null, BURST);
         generator4 = new UdpFlowGenerator(new UdpFlowGenerator.Config(BURST, FRAME, 0x02_00_00_00_00_0AL, MAC_IN, 0x0A010002,
             0x0A020002, 1024, 80));
-        template6 = arena.allocate(FRAME).address();
+        template6 = rig.arena.allocate(FRAME).address();
         writeUdp6(template6);
+        writer4 = (m, i) -> generator4.write(Mbuf.data(m), i); // once: nothing is allocated per burst
+        writer6 = (m, i) ->
+        {
+            Memory.copy(template6, Mbuf.data(m), FRAME);
+            return FRAME;
+        };
     }
 
     /** fd00:1::2 -> fd00:2::2, UDP, 64 bytes in all (the UDP checksum is left 0: routers do not read it). */
@@ -149,19 +116,7 @@ public class RouterWorkerIpv6Benchmark
         final long rx = worker.counter(RouterWorker.RX);
         final long tx = worker.counter(RouterWorker.TX);
         worker.onClose();
-        in.close();
-        out.close();
-        routes.close();
-        neighbours.close();
-        final int leaked = pool.inUse();
-        pool.close();
-        arena.close();
-        eal.unregisterCurrentThread();
-        eal.close();
-        if (leaked != 0)
-        {
-            throw new IllegalStateException(leaked + " mbufs leaked");
-        }
+        rig.close();
         if (tx != rx)
         {
             throw new IllegalStateException("not a routing benchmark: " + rx + " received, " + tx + " transmitted");
@@ -170,28 +125,7 @@ public class RouterWorkerIpv6Benchmark
 
     private void injectBurst(final boolean ipv6)
     {
-        if (!pool.allocBulk(inject.address(), BURST))
-        {
-            throw new IllegalStateException("pool empty");
-        }
-        for (int i = 0; i < BURST; i++)
-        {
-            final long m = inject.mbuf(i);
-            // A PMD sets the input port on receive; net_ring hands over the mbuf as sent, and IPv6 is routed
-            // only from ports that have IPv6 addresses.
-            Memory.putShort(m + rte_mbuf.port$OFFSET, (short)in.id());
-            if (ipv6)
-            {
-                Memory.copy(template6, Mbuf.data(m), FRAME);
-                Mbuf.length(m, FRAME);
-            }
-            else
-            {
-                Mbuf.length(m, generator4.write(Mbuf.data(m), i));
-            }
-        }
-        inject.count(BURST);
-        inject.transmitOrFree(in, 0);
+        rig.inject(ipv6 ? writer6 : writer4);
     }
 
     @Benchmark
@@ -215,8 +149,6 @@ public class RouterWorkerIpv6Benchmark
     public int injectAndDrop6()
     {
         injectBurst(true);
-        final int n = drain.receive(in, 0);
-        drain.free();
-        return n;
+        return rig.drain();
     }
 }

@@ -40,9 +40,8 @@ import java.lang.foreign.Arena;
  * always refragments it on output to at most that size. Here the burst index of every reassembled packet
  * and that size are kept ({@link #maxFragmentSize(int)}) until the worker has sent those packets to the
  * slow path to be refragmented, and {@link #clearMarks()} is called once per burst that had any. While this
- * is PREROUTING's only handler, the worker runs the hook only for bursts that hold a fragment
- * ({@link #anyFragment}; the router worker counts fragments in its input pass instead): any other burst costs
- * one load and OR per IPv4 packet and nothing else.
+ * is PREROUTING's only handler, the router worker runs the hook only for bursts that hold a fragment, which
+ * its input pass counts from the header it reads anyway: any other burst costs nothing more.
  * <p>
  * Incomplete datagrams time out even when no packet arrives: {@link #sweep()} from the worker's duty cycle
  * reads the clock every {@link #SWEEP_INTERVAL} calls and expires at most {@link #SWEEP_BUDGET} datagrams.
@@ -74,7 +73,6 @@ public final class Ipv4DefragHook implements HookHandler, AutoCloseable
     /** Datagrams one {@link #sweep()} expires at most. */
     public static final int SWEEP_BUDGET = 16;
 
-    private static final int FRAGMENT_BITS = Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK;
 
     private final Ipv4Reassembler reassembler;
     private final Mempool pool;
@@ -129,7 +127,7 @@ public final class Ipv4DefragHook implements HookHandler, AutoCloseable
         {
             final int i = packets[k];
             if (etherType[i] != EthernetFlyweight.ETHER_TYPE_IPV4
-                || (Memory.getShortBE(l3[i] + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET) & FRAGMENT_BITS) == 0)
+                || !Ipv4Flyweight.isFragment(l3[i]))
             {
                 verdicts[i] = Verdict.ACCEPT;
                 continue;
@@ -144,28 +142,6 @@ public final class Ipv4DefragHook implements HookHandler, AutoCloseable
         {
             toFree.free();
         }
-    }
-
-    /**
-     * Whether the accepted IPv4 packets of {@code burst} include a fragment: one load and OR per packet, no
-     * branch on the result. The worker skips PREROUTING for a burst without any when this handler is its
-     * only handler ({@code HookChain.isOnly}).
-     */
-    public static boolean anyFragment(final PacketBurst burst)
-    {
-        final int n = burst.count();
-        final int[] verdict = burst.verdict;
-        final int[] etherType = burst.etherType;
-        final long[] l3 = burst.l3;
-        int bits = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (verdict[i] == Verdict.ACCEPT && etherType[i] == EthernetFlyweight.ETHER_TYPE_IPV4)
-            {
-                bits |= Memory.getShortBE(l3[i] + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET);
-            }
-        }
-        return (bits & FRAGMENT_BITS) != 0;
     }
 
     /** Reassembled packets in the current burst. */

@@ -92,7 +92,6 @@ public final class RouterWorker implements Agent
     private static final int PARKED_IPV4 = 0x4200_0000;
     private static final int MAX_PORTS = EthDev.MAX_ETHPORTS;
     private static final int FEW_LOCAL_ADDRESSES = 8;
-    private static final int FRAGMENT_BITS = Ipv4Flyweight.FLAG_MORE_FRAGMENTS | Ipv4Flyweight.FRAGMENT_OFFSET_MASK;
     /** {@link #doWork} modes: resolved at construction and by {@link #instrument}, one branch per call. */
     private static final int MODE_RSS = 0;
     private static final int MODE_INSTRUMENTED = 1;
@@ -537,7 +536,7 @@ public final class RouterWorker implements Agent
                 else if (ipv4Input.validate(b, i))
                 {
                     destination(b, i);
-                    if ((Memory.getShortBE(ip + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET) & FRAGMENT_BITS) != 0)
+                    if (Ipv4Flyweight.isFragment(ip))
                     {
                         fragments++;
                     }
@@ -827,9 +826,8 @@ public final class RouterWorker implements Agent
         final long[] l3 = b.l3;
         final long[] frame = b.frame;
         final int[] length = b.length;
-        int lastPort = -1;
+        int lastPort = -1; // no port: the first forwarded packet looks its neighbour up
         int lastGateway = 0;
-        boolean cached = false;
         long l2Head = 0;
         int l2Tail = 0;
         int decremented = 0;
@@ -875,7 +873,7 @@ public final class RouterWorker implements Agent
                 tooBig(b, i, ip, mtu, out, via);
                 continue;
             }
-            if (!cached || out != lastPort || via != lastGateway)
+            if (out != lastPort || via != lastGateway)
             {
                 final long mac = neighbours.lookupMac(out, via);
                 if (mac == NeighbourTable.NO_MAC)
@@ -883,7 +881,6 @@ public final class RouterWorker implements Agent
                     toSlowPath(b, i, SlowPathBurst.RESOLVE, out, via);
                     continue;
                 }
-                cached = true;
                 lastPort = out;
                 lastGateway = via;
                 l2Head = l2Head(mac, macById[out]);

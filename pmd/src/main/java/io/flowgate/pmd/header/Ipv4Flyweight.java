@@ -54,6 +54,8 @@ public final class Ipv4Flyweight
     public static final int FLAG_DONT_FRAGMENT = 0x4000;
     public static final int FLAG_MORE_FRAGMENTS = 0x2000;
     public static final int FRAGMENT_OFFSET_MASK = 0x1FFF;
+    /** MF and the fragment offset: any of them set makes a packet a fragment. */
+    public static final int FRAGMENT_BITS = FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK;
 
     private long address;
 
@@ -454,7 +456,7 @@ public final class Ipv4Flyweight
 
     public static boolean isFragment(final long address)
     {
-        return (Memory.getShortBE(address + FLAGS_FRAGMENT_OFFSET_OFFSET) & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) != 0;
+        return (Memory.getShortBE(address + FLAGS_FRAGMENT_OFFSET_OFFSET) & FRAGMENT_BITS) != 0;
     }
 
     /** Control path: {@code 0xC0000201} as {@code "192.0.2.1"}. Allocates. */
