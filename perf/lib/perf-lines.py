@@ -2,6 +2,7 @@
 # perf/lib/perf-lines.py DIR [N] — after `PROFILE_ASM=1 perf/profile-router`: the share of the worker's samples per
 # source line (method:line of the innermost inlined scope), by mapping each sampled address to the nearest
 # preceding instruction with debug info in the printed compiled code (DebugNonSafepoints). Approximate.
+import re, sys, subprocess, collections
 d = sys.argv[1]
 # map address -> innermost source (method:line) from the last c2 compile of each RouterWorker method
 log = open(d + '/run.log', errors='replace').read().split('\n')
