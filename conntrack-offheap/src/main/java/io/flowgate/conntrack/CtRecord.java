@@ -181,4 +181,44 @@ public final class CtRecord
     {
         return record + TUPLE_OFFSET + (long)dir * TUPLE_SIZE;
     }
+
+    /**
+     * Decodes a record (already copied or quiescent) into {@code out}: {@code v6Block} is the address of its
+     * IPv6 address block (0 for IPv4), {@code nowMs} the table clock for the remaining timeout. Control plane only.
+     */
+    public static void decode(final long record, final long v6Block, final int nowMs, final CtEntry out)
+    {
+        out.family = family(record);
+        out.protocol = protocol(record);
+        out.zone = zone(record);
+        out.status = status(record);
+        out.mark = mark(record);
+        final int remainingMs = expires(record) - nowMs;
+        out.timeoutSeconds = remainingMs > 0 ? remainingMs / 1000 : 0;
+        out.tcpState = out.protocol == 6 ? OffHeap.getUnsignedByte(record + TCP_STATE_OFFSET) : -1;
+        out.startSeconds = startSeconds(record);
+        for (int d = 0; d < 2; d++)
+        {
+            final long tuple = tuple(record, d);
+            if (out.family == FAMILY_IPV6 && v6Block != 0)
+            {
+                final long addresses = v6Block + d * 32L;
+                out.srcHi[d] = OffHeap.getLong(addresses);
+                out.srcLo[d] = OffHeap.getLong(addresses + 8);
+                out.dstHi[d] = OffHeap.getLong(addresses + 16);
+                out.dstLo[d] = OffHeap.getLong(addresses + 24);
+            }
+            else
+            {
+                out.srcHi[d] = 0;
+                out.srcLo[d] = OffHeap.getInt(tuple) & 0xFFFF_FFFFL;
+                out.dstHi[d] = 0;
+                out.dstLo[d] = OffHeap.getInt(tuple + 4) & 0xFFFF_FFFFL;
+            }
+            out.srcPort[d] = OffHeap.getUnsignedShort(tuple + 8);
+            out.dstPort[d] = OffHeap.getUnsignedShort(tuple + 10);
+            out.packets[d] = packets(record, d);
+            out.bytes[d] = bytes(record, d);
+        }
+    }
 }

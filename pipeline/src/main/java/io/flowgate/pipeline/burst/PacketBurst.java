@@ -41,6 +41,10 @@ public final class PacketBurst
     public final int[] reason;
     /** TSC at receive, for latency recording. */
     public final long[] rxTsc;
+    /** The packet's conntrack entry (record index in its worker's table), -1 when untracked or invalid; written at PREROUTING. */
+    public final int[] ct;
+    /** The packet's {@code CtInfo} (NEW, ESTABLISHED, RELATED, their reply forms, INVALID, UNTRACKED); written at PREROUTING. */
+    public final int[] ctinfo;
 
     private int count;
 
@@ -59,6 +63,8 @@ public final class PacketBurst
         this.verdict = new int[capacity];
         this.reason = new int[capacity];
         this.rxTsc = new long[capacity];
+        this.ct = new int[capacity];
+        this.ctinfo = new int[capacity];
     }
 
     public int count()

@@ -2,6 +2,15 @@ package io.flowgate.pipeline.router;
 
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.conntrack.Conntrack;
+import io.flowgate.conntrack.ConntrackConfig;
+import io.flowgate.conntrack.CtEventRing;
+import io.flowgate.conntrack.CtMailbox;
+import io.flowgate.pipeline.conntrack.ConfirmHook;
+import io.flowgate.pipeline.conntrack.ConntrackHook;
+import io.flowgate.pipeline.conntrack.ConntrackService;
+import io.flowgate.pipeline.conntrack.CtClock;
+import io.flowgate.pipeline.conntrack.HugePageTableMemory;
 import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.defrag.Ipv4Reassembler;
 import io.flowgate.pipeline.dispatch.BurstRing;
@@ -60,9 +69,15 @@ public final class Router implements AutoCloseable
 {
     /** Datagrams each worker reassembles at once: 64 x 64 KiB, Linux's ipfrag_high_thresh of 4 MiB. */
     public static final int REASSEMBLY_BUFFERS = 64;
+    /** Control-plane threads that may read a conntrack table at once (listing, events, statistics). */
+    private static final int CONNTRACK_READERS = 4;
+    /** Bursts one worker poll can take in (software dispatch: one per port from the ring); sizes conntrack's per-poll pending list. */
+    private static final int MAX_BURSTS_PER_POLL = 8;
 
     private final List<RouterWorker> workers;
     private final List<Ipv4DefragHook> defrags = new ArrayList<>();
+    private final List<Conntrack> conntracks = new ArrayList<>();
+    private ConntrackService conntrackService;
     private final SlowPath slowPath;
     private final List<AgentRunner> workerRunners;
     private final AgentRunner slowPathRunner;
@@ -122,7 +137,7 @@ public final class Router implements AutoCloseable
                                final Instruments instruments)
     {
         return start(eal, ports, routes, pool, workerCpus, -1, slowPathCpu, burstSize, ringSize, staticNeighbours, staticNeighbours6,
-            instruments);
+            instruments, null);
     }
 
     /**
@@ -135,6 +150,21 @@ public final class Router implements AutoCloseable
                                final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
                                final int ringSize, final List<StaticNeighbour> staticNeighbours,
                                final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments)
+    {
+        return start(eal, ports, routes, pool, workerCpus, dispatcherCpu, slowPathCpu, burstSize, ringSize, staticNeighbours, staticNeighbours6,
+            instruments, null);
+    }
+
+    /**
+     * As above, with connection tracking when {@code conntrack} is not null: each worker gets its own table
+     * ({@link Conntrack}), conntrack at PREROUTING and confirmation at INPUT and POSTROUTING; the control
+     * plane reaches the tables through {@link #conntrack()}.
+     */
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours,
+                               final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
+                               final ConntrackConfig conntrackConfig)
     {
         final boolean software = dispatcherCpu >= 0;
         if (software && (instruments.latency() || instruments.rxPacketsPerSecond() > 0))
@@ -191,6 +221,12 @@ public final class Router implements AutoCloseable
         }
         final List<RouterWorker> workers = new ArrayList<>();
         final List<Ipv4DefragHook> defrags = new ArrayList<>();
+        final List<Conntrack> conntracks = new ArrayList<>();
+        final List<CtEventRing> ctEvents = new ArrayList<>();
+        final List<CtMailbox> ctMailboxes = new ArrayList<>();
+        final CtClock ctClock = new CtClock();
+        final HugePageTableMemory tableMemory = new HugePageTableMemory();
+        final SplittableRandom seeds = new SplittableRandom();
         final List<AgentRunner> runners = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
@@ -208,6 +244,22 @@ public final class Router implements AutoCloseable
             worker.defrag(defrag);
             chain.register(Hook.PREROUTING, HookPriority.CONNTRACK_DEFRAG, "nf_defrag_ipv4", defrag);
             defrags.add(defrag);
+            if (conntrackConfig != null)
+            {
+                final CtEventRing events = new CtEventRing(conntrackConfig.eventRingBytes());
+                final CtMailbox mailbox = new CtMailbox();
+                final Conntrack conntrack = new Conntrack(w, conntrackConfig, tableMemory, events, mailbox, burstSize * MAX_BURSTS_PER_POLL,
+                    CONNTRACK_READERS, seeds.nextLong());
+                chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, conntrackConfig.checksum(),
+                    ctClock, 0));
+                final ConfirmHook confirm = new ConfirmHook(conntrack, ctClock);
+                chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
+                chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
+                worker.conntrack(conntrack, ctClock);
+                conntracks.add(conntrack);
+                ctEvents.add(events);
+                ctMailboxes.add(mailbox);
+            }
             workers.add(worker);
             runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
         }
@@ -228,6 +280,11 @@ public final class Router implements AutoCloseable
         final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner,
             inputRings, txRings);
         router.defrags.addAll(defrags);
+        if (!conntracks.isEmpty())
+        {
+            router.conntracks.addAll(conntracks);
+            router.conntrackService = new ConntrackService(conntracks, ctMailboxes, ctEvents, ctClock);
+        }
         return router;
     }
 
@@ -371,6 +428,12 @@ public final class Router implements AutoCloseable
         return merged;
     }
 
+    /** The connection trackers of the workers for the control plane, null when the router runs without conntrack. */
+    public ConntrackService conntrack()
+    {
+        return conntrackService;
+    }
+
     /** Sum of an {@link Ipv4DefragHook} counter over the workers. */
     public long defragTotal(final int counter)
     {
@@ -431,6 +494,14 @@ public final class Router implements AutoCloseable
         for (final Ipv4DefragHook defrag : defrags)
         {
             defrag.close();
+        }
+        if (conntrackService != null)
+        {
+            conntrackService.close();
+        }
+        for (final Conntrack conntrack : conntracks)
+        {
+            conntrack.table().close();
         }
         if (dispatcherRunner != null)
         {

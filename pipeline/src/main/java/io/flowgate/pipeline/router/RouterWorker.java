@@ -11,6 +11,8 @@ import io.flowgate.pipeline.dispatch.SymmetricFlowHash;
 import io.flowgate.pipeline.dispatch.TxBurst;
 import io.flowgate.pipeline.hook.Counters;
 import io.flowgate.pipeline.hook.Hook;
+import io.flowgate.conntrack.Conntrack;
+import io.flowgate.pipeline.conntrack.CtClock;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.ip.IpDropReason;
@@ -139,6 +141,10 @@ public final class RouterWorker implements Agent
     private RxPacer pacer;
     /** nf_defrag_ipv4 of this worker, registered on its PREROUTING; null when defragmentation is off. */
     private Ipv4DefragHook defrag;
+    private Conntrack conntrack;
+    private CtClock ctClock;
+    /** Polls until the next read of the wall clock for new entries' start time. */
+    private int wallClockCountdown;
     /** {@link #resolve}'s cache, for one burst: the last route id that is a single next hop, and that hop's fields. */
     private int cachedRoute = -1;
     private int cachedHop;
@@ -270,6 +276,18 @@ public final class RouterWorker implements Agent
         this.defrag = defrag;
     }
 
+    /** Gives the worker its connection tracker: it runs the tracker's housekeeping once per poll. */
+    public void conntrack(final Conntrack conntrack, final CtClock clock)
+    {
+        this.conntrack = conntrack;
+        this.ctClock = clock;
+    }
+
+    public Conntrack conntrack()
+    {
+        return conntrack;
+    }
+
     /** Any thread: a counter named by the constants of this class. */
     public long counter(final int counter)
     {
@@ -364,8 +382,24 @@ public final class RouterWorker implements Agent
         {
             work += defrag.sweep();
         }
+        if (conntrack != null)
+        {
+            work += conntrackHousekeeping();
+        }
         publishSlowPath();
         return work;
+    }
+
+    private int conntrackHousekeeping()
+    {
+        final Conntrack ct = conntrack;
+        ct.endBurst();
+        if (--wallClockCountdown <= 0)
+        {
+            wallClockCountdown = 1024;
+            ct.unixSeconds(System.currentTimeMillis() / 1000);
+        }
+        return ct.poll(ctClock.nowMs());
     }
 
     /** {@link #doWork} with a receive pacer and/or transit-time recording (benchmarks; a separate method keeps the plain loop lean). */

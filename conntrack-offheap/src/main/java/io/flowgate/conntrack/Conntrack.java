@@ -1,0 +1,601 @@
+package io.flowgate.conntrack;
+
+import io.flowgate.conntrack.tcp.TcpResult;
+import io.flowgate.conntrack.tcp.TcpTracker;
+
+/**
+ * One worker's connection tracker: Linux's {@code nf_conntrack_in} and {@code __nf_conntrack_confirm} over
+ * the worker's own {@link ConntrackTable}.
+ * <p>
+ * Usage, per burst, on the owning worker: {@link #in} for every packet at PREROUTING (the packet's facts in a
+ * {@link CtPacket}); it returns the packet's ctinfo and leaves the entry's index in {@link #index()}. Every
+ * packet that leaves the hooks alive (POSTROUTING or INPUT) is {@link #confirm}ed; {@link #endBurst()} then
+ * frees the entries whose first packet was dropped on the way, so a packet dropped by a rule leaves no entry.
+ * {@link #poll} once per worker poll runs the table's housekeeping, the control plane's requests and nothing
+ * else.
+ * <p>
+ * Two packets of one new flow in the same burst share the first one's unconfirmed entry (Linux confirms the
+ * first before it sees the second; here both are in flight before either is confirmed). Should a clash still
+ * happen at confirmation it is resolved as Linux's {@code nf_ct_resolve_clash}: UDP, ICMP and generic
+ * packets join the entry already there, a TCP packet is dropped ({@code insert_failed}).
+ * <p>
+ * Thread-safety: the owning worker only. Other threads reach the table through its readers, the
+ * {@link CtMailbox} and the {@link CtEventRing}.
+ */
+public final class Conntrack implements ConntrackTable.Listener
+{
+    public static final int IPPROTO_ICMP = 1;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+    public static final int IPPROTO_ICMPV6 = 58;
+
+    /** UDP's private state in the protocol area: the time after which a replied flow counts as a stream (Linux's stream_ts). */
+    private static final int UDP_STREAM_TS_OFFSET = CtRecord.PROTO_OFFSET;
+    private static final int UDP_STREAM_DELAY_MS = 2_000;
+
+    private static final int ACCEPT = 0;
+    private static final int INVALID = 1;
+    private static final int REPEAT = 2;
+    private static final int DROP = 3;
+
+    private final int worker;
+    private final ConntrackTable table;
+    private final CtStats stats;
+    private final CtTimeouts timeouts;
+    private final TcpTracker tcp;
+    private final TcpResult tcpResult = new TcpResult();
+    private final CtEventRing events;
+    private final CtMailbox mailbox;
+    private final CtKey reply = new CtKey();
+    private final CtKey scratch = new CtKey();
+    private final int[] pending;
+    private int pendingCount;
+    private int index = ConntrackTable.NONE;
+    private boolean drop;
+    private long unixSeconds;
+    /** The table clock of the current call (for events' remaining timeouts). */
+    private int clockMs;
+
+    /**
+     * Builds the worker's table (from {@code memory}) and its trackers.
+     *
+     * @param maxPendingPerBurst new entries one burst can create (the burst size)
+     * @param maxReaders         threads that may read the table at once (control plane)
+     */
+    public Conntrack(final int worker, final ConntrackConfig config, final ConntrackTable.Memory memory, final CtEventRing events,
+                     final CtMailbox mailbox, final int maxPendingPerBurst, final int maxReaders, final long hashSeed)
+    {
+        this.worker = worker;
+        this.stats = new CtStats();
+        this.timeouts = config.timeouts();
+        this.tcp = new TcpTracker(config.tcp());
+        this.events = events;
+        this.mailbox = mailbox;
+        this.pending = new int[maxPendingPerBurst];
+        this.unixSeconds = System.currentTimeMillis() / 1000;
+        // NOTE: the table keeps `this` as its listener; it calls back only from the owner's later calls.
+        this.table = new ConntrackTable(new ConntrackTable.Config(config.capacity(), config.capacity6(), config.initialCapacity(), maxReaders,
+            hashSeed), memory, this, stats);
+    }
+
+    public int worker()
+    {
+        return worker;
+    }
+
+    public ConntrackTable table()
+    {
+        return table;
+    }
+
+    public CtStats stats()
+    {
+        return stats;
+    }
+
+    /** The entry of the last {@link #in}: a record index, or {@link ConntrackTable#NONE} when the packet is untracked or invalid. */
+    public int index()
+    {
+        return index;
+    }
+
+    /** Whether the last {@link #in} asks for the packet to be dropped (no room for a new entry, Linux's NF_DROP). */
+    public boolean drop()
+    {
+        return drop;
+    }
+
+    /** The wall clock for new entries' start time, set once per poll by the caller. */
+    public void unixSeconds(final long unixSeconds)
+    {
+        this.unixSeconds = unixSeconds;
+    }
+
+    /**
+     * {@code nf_conntrack_in} for one packet: finds or creates its entry, runs the protocol tracker, counts and
+     * refreshes. Returns the {@link CtInfo}; the entry is then {@link #index()}.
+     */
+    public int in(final CtPacket p, final int nowMs)
+    {
+        index = ConntrackTable.NONE;
+        drop = false;
+        clockMs = nowMs;
+        final int protocol = p.key.protocol;
+        final boolean icmp = protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6;
+        if (p.status != CtPacket.OK)
+        {
+            if (p.status == CtPacket.UNTRACKED)
+            {
+                return CtInfo.UNTRACKED;
+            }
+            if (icmp || p.status == CtPacket.BAD_INNER)
+            {
+                stats.error++; // nf_conntrack_handle_icmp: an error from the ICMP error handler counts both
+            }
+            stats.invalid++;
+            return CtInfo.INVALID;
+        }
+        if (p.icmpError)
+        {
+            return related(p, nowMs);
+        }
+        boolean repeated = false;
+        while (true)
+        {
+            int ref = table.lookup(p.key, nowMs);
+            boolean created = false;
+            if (ref == ConntrackTable.NONE)
+            {
+                ref = pendingLookup(p.key);
+            }
+            else
+            {
+                stats.found++;
+            }
+            if (ref == ConntrackTable.NONE)
+            {
+                if (!invert(p.key, reply))
+                {
+                    stats.invalid++; // init_conntrack: "Can't invert tuple"
+                    return CtInfo.INVALID;
+                }
+                final int created0 = table.allocate(p.key, reply, nowMs, unixSeconds);
+                if (created0 == ConntrackTable.NONE)
+                {
+                    stats.drop++; // "table full, dropping packet"
+                    stats.insertFailed++;
+                    drop = true;
+                    return CtInfo.INVALID;
+                }
+                stats.created++;
+                if (pendingCount < pending.length)
+                {
+                    pending[pendingCount++] = created0;
+                }
+                ref = created0 << 1;
+                created = true;
+            }
+            final int idx = ref >>> 1;
+            final int dir = ref & 1;
+            final long record = table.record(idx);
+            final int status = CtRecord.status(record);
+            final int ctinfo = dir == 1 ? CtInfo.ESTABLISHED_REPLY
+                : (status & CtStatus.SEEN_REPLY) != 0 ? CtInfo.ESTABLISHED
+                : (status & CtStatus.EXPECTED) != 0 ? CtInfo.RELATED : CtInfo.NEW;
+            final int result = packet(protocol, idx, record, dir, ctinfo, status, created, p, nowMs);
+            if (result == ACCEPT)
+            {
+                if (dir == 1 && (status & CtStatus.SEEN_REPLY) == 0)
+                {
+                    setStatus(record, CtStatus.SEEN_REPLY);
+                    event(CtEvent.UPDATE, idx, record);
+                }
+                index = idx;
+                return ctinfo;
+            }
+            if (created)
+            {
+                releasePending(idx);
+            }
+            if (result == REPEAT && !repeated)
+            {
+                repeated = true; // the TCP tracker killed the old connection (SYN reopening TIME_WAIT): look up again, creating a fresh one
+                continue;
+            }
+            stats.invalid++;
+            if (result == DROP)
+            {
+                stats.drop++;
+                drop = true;
+            }
+            return CtInfo.INVALID;
+        }
+    }
+
+    /**
+     * {@code __nf_conntrack_confirm} for a packet leaving the hooks: inserts its entry under both tuples if it is
+     * not in the table yet. Returns the index the packet belongs to from now on (another entry when a clash was
+     * resolved in favour of the one already there), or {@link ConntrackTable#NONE} when the packet must be
+     * dropped (a TCP clash: {@code insert_failed}).
+     */
+    public int confirm(final int idx, final int nowMs)
+    {
+        clockMs = nowMs;
+        final long record = table.record(idx);
+        final int status = CtRecord.status(record);
+        if ((status & (CtStatus.CONFIRMED | CtStatus.DYING)) != 0)
+        {
+            return idx;
+        }
+        if (table.confirm(idx))
+        {
+            removePending(idx);
+            event(CtEvent.NEW, idx, record);
+            return idx;
+        }
+        // A clash: another entry with one of our tuples was confirmed first.
+        final int protocol = CtRecord.protocol(record);
+        table.tuple(idx, 0, scratch);
+        final int winner = table.lookup(scratch, nowMs);
+        removePending(idx);
+        if (protocol == IPPROTO_TCP || winner == ConntrackTable.NONE || (winner & 1) != 0)
+        {
+            table.release(idx);
+            stats.drop++;
+            return ConntrackTable.NONE;
+        }
+        final long winning = table.record(winner >>> 1);
+        CtRecord.beginWrite(winning);
+        for (int d = 0; d < 2; d++)
+        {
+            final long counters = winning + CtRecord.COUNTERS_OFFSET + ((long)d << 4);
+            OffHeap.putLong(counters, OffHeap.getLong(counters) + CtRecord.packets(record, d));
+            OffHeap.putLong(counters + 8, OffHeap.getLong(counters + 8) + CtRecord.bytes(record, d));
+        }
+        CtRecord.endWrite(winning);
+        table.release(idx);
+        stats.insertFailed--; // the table counted the clash; Linux counts a resolved one only as clash_resolve
+        stats.clashResolve++;
+        return winner >>> 1;
+    }
+
+    /** Frees the entries created in this burst whose packets never reached confirmation. */
+    public void endBurst()
+    {
+        for (int k = 0; k < pendingCount; k++)
+        {
+            final int idx = pending[k];
+            if ((CtRecord.status(table.record(idx)) & CtStatus.CONFIRMED) == 0)
+            {
+                table.release(idx);
+            }
+        }
+        pendingCount = 0;
+    }
+
+    /** Housekeeping for one worker poll: the table's (migration, reclamation, expiry sweep) and the control plane's requests. */
+    public int poll(final int nowMs)
+    {
+        clockMs = nowMs;
+        int work = table.poll(nowMs);
+        if (mailbox != null)
+        {
+            work += mailbox.serve(this, nowMs);
+        }
+        return work;
+    }
+
+    /** Deletes a confirmed entry now (control plane delete, flush, a tracker's kill): DESTROY event, retired. */
+    public void kill(final int idx)
+    {
+        table.delete(idx); // the table tells removed(), which publishes DESTROY
+    }
+
+    @Override
+    public void removed(final int idx, final long record, final int reason)
+    {
+        event(CtEvent.DESTROY, idx, record);
+    }
+
+    // ---- protocol trackers ----
+
+    private int packet(final int protocol, final int idx, final long record, final int dir, final int ctinfo, final int status,
+                       final boolean created, final CtPacket p, final int nowMs)
+    {
+        switch (protocol)
+        {
+            case IPPROTO_TCP:
+                return tcpPacket(idx, record, dir, ctinfo, status, created, p, nowMs);
+            case IPPROTO_UDP:
+                return udpPacket(idx, record, dir, status, created, p, nowMs);
+            case IPPROTO_ICMP:
+                return icmpPacket(record, dir, CtRecord.FAMILY_IPV4, p, nowMs, timeouts.icmpMs());
+            case IPPROTO_ICMPV6:
+                return icmpPacket(record, dir, CtRecord.FAMILY_IPV6, p, nowMs, timeouts.icmpv6Ms());
+            default:
+                refresh(record, dir, status, p.l3Length, nowMs, timeouts.genericMs());
+                return ACCEPT;
+        }
+    }
+
+    /** nf_conntrack_tcp_packet (the tracker itself is {@link TcpTracker}). */
+    private int tcpPacket(final int idx, final long record, final int dir, final int ctinfo, final int status, final boolean created,
+                          final CtPacket p, final int nowMs)
+    {
+        if (tcp.error(p.l4, p.l4Length) != 0)
+        {
+            return INVALID;
+        }
+        if (created && !tcp.newConnection(record, p.l4, p.l4Length))
+        {
+            return INVALID;
+        }
+        final TcpResult r = tcpResult;
+        final boolean confirmed = (status & CtStatus.CONFIRMED) != 0;
+        if (confirmed)
+        {
+            CtRecord.beginWrite(record);
+        }
+        final int verdict = tcp.packet(record, dir, ctinfo, status, p.l4, p.l4Length, r);
+        if (confirmed)
+        {
+            CtRecord.endWrite(record);
+        }
+        switch (verdict)
+        {
+            case TcpTracker.ACCEPT:
+                break;
+            case TcpTracker.REPEAT:
+                kill(idx);
+                return REPEAT;
+            case TcpTracker.DROP:
+                return DROP;
+            default:
+                return INVALID;
+        }
+        int set = 0;
+        if (r.setAssured && (status & CtStatus.ASSURED) == 0)
+        {
+            set |= CtStatus.ASSURED;
+        }
+        refresh(record, dir, status | set, p.l3Length, nowMs, r.timeoutMs);
+        if (set != 0)
+        {
+            setStatus(record, set);
+        }
+        if (r.kill)
+        {
+            kill(idx); // nf_ct_kill_acct: counted above, then gone
+        }
+        else if (confirmed && (set != 0 || r.stateChanged))
+        {
+            event(CtEvent.UPDATE, idx, record);
+        }
+        return ACCEPT;
+    }
+
+    /** nf_conntrack_udp_packet with udp_error's length checks (the checksum was checked by the parser). */
+    private int udpPacket(final int idx, final long record, final int dir, final int status, final boolean created, final CtPacket p,
+                          final int nowMs)
+    {
+        if (p.l4Length < 8)
+        {
+            return INVALID; // "short packet"
+        }
+        final int udpLength = (OffHeap.getUnsignedByte(p.l4 + 4) << 8) | OffHeap.getUnsignedByte(p.l4 + 5);
+        if (udpLength > p.l4Length || udpLength < 8)
+        {
+            return INVALID; // "truncated/malformed packet"
+        }
+        if (created)
+        {
+            OffHeap.putInt(record + UDP_STREAM_TS_OFFSET, nowMs + UDP_STREAM_DELAY_MS);
+        }
+        if ((status & CtStatus.SEEN_REPLY) != 0)
+        {
+            int extra = timeouts.udpMs();
+            boolean stream = false;
+            if (nowMs - OffHeap.getInt(record + UDP_STREAM_TS_OFFSET) > 0) // still active after two seconds: a stream
+            {
+                extra = timeouts.udpStreamMs();
+                stream = (status & CtStatus.ASSURED) == 0;
+            }
+            refresh(record, dir, status, p.l3Length, nowMs, extra);
+            if ((status & CtStatus.NAT_CLASH) != 0)
+            {
+                return ACCEPT; // never assured: such entries time out soon
+            }
+            if (stream)
+            {
+                setStatus(record, CtStatus.ASSURED);
+                event(CtEvent.UPDATE, idx, record);
+            }
+        }
+        else
+        {
+            refresh(record, dir, status, p.l3Length, nowMs, timeouts.udpMs());
+        }
+        return ACCEPT;
+    }
+
+    /** nf_conntrack_icmp_packet / nf_conntrack_icmpv6_packet: only request types may have created the entry. */
+    private int icmpPacket(final long record, final int dir, final int family, final CtPacket p, final int nowMs, final int timeoutMs)
+    {
+        final int origType = OffHeap.getUnsignedShort(record + CtRecord.ORIG_DST_PORT_OFFSET) >>> 8;
+        if (CtRecord.family(record) != family || !validNew(family, origType))
+        {
+            return INVALID; // "can't create new conn with this type"
+        }
+        refresh(record, dir, CtRecord.status(record), p.l3Length, nowMs, timeoutMs);
+        return ACCEPT;
+    }
+
+    /**
+     * An ICMP error: {@code nf_conntrack_inet_error}. The embedded packet's tuple, inverted, must find a
+     * connection whose tuple in that direction is addressed to the error's destination; then the error is
+     * RELATED (or RELATED_REPLY) to it, without counting or refreshing it.
+     */
+    private int related(final CtPacket p, final int nowMs)
+    {
+        if (!invert(p.inner, scratch))
+        {
+            stats.error++;
+            stats.invalid++;
+            return CtInfo.INVALID;
+        }
+        final int ref = table.lookup(scratch, nowMs);
+        if (ref == ConntrackTable.NONE)
+        {
+            stats.error++;
+            stats.invalid++;
+            return CtInfo.INVALID;
+        }
+        final int idx = ref >>> 1;
+        final int dir = ref & 1;
+        table.tuple(idx, dir, reply);
+        if (reply.dstHi != p.outerDstHi || reply.dstLo != p.outerDstLo)
+        {
+            stats.error++; // "outer daddr != inner"
+            stats.invalid++;
+            return CtInfo.INVALID;
+        }
+        stats.icmpError++;
+        index = idx;
+        return dir == 1 ? CtInfo.RELATED_REPLY : CtInfo.RELATED;
+    }
+
+    // ---- helpers ----
+
+    /** nf_ct_refresh_acct: count the packet in its direction and push the deadline out (unless the timeout is fixed). */
+    private static void refresh(final long record, final int dir, final int status, final int bytes, final int nowMs, final int timeoutMs)
+    {
+        CtRecord.beginWrite(record);
+        CtRecord.count(record, dir, bytes);
+        if ((status & CtStatus.FIXED_TIMEOUT) == 0)
+        {
+            CtRecord.expires(record, nowMs + timeoutMs);
+        }
+        CtRecord.endWrite(record);
+    }
+
+    private static void setStatus(final long record, final int bits)
+    {
+        CtRecord.beginWrite(record);
+        CtRecord.status(record, CtRecord.status(record) | bits);
+        CtRecord.endWrite(record);
+    }
+
+    private void event(final int type, final int idx, final long record)
+    {
+        if (events != null && events.wanted(type))
+        {
+            if (!events.publish(type, worker, idx, record, CtRecord.family(record) == CtRecord.FAMILY_IPV6 ? table.v6Block(idx) : 0, clockMs))
+            {
+                stats.eventsLost++;
+            }
+        }
+    }
+
+    private int pendingLookup(final CtKey key)
+    {
+        for (int k = 0; k < pendingCount; k++)
+        {
+            final int idx = pending[k];
+            if (table.tuple(idx, 0, scratch) != null && sameTuple(key, scratch))
+            {
+                return idx << 1;
+            }
+        }
+        return ConntrackTable.NONE;
+    }
+
+    private void releasePending(final int idx)
+    {
+        removePending(idx);
+        table.release(idx);
+    }
+
+    private void removePending(final int idx)
+    {
+        for (int k = 0; k < pendingCount; k++)
+        {
+            if (pending[k] == idx)
+            {
+                pending[k] = pending[--pendingCount];
+                return;
+            }
+        }
+    }
+
+    static boolean sameTuple(final CtKey a, final CtKey b)
+    {
+        return a.srcLo == b.srcLo && a.dstLo == b.dstLo && a.srcPort == b.srcPort && a.dstPort == b.dstPort && a.protocol == b.protocol &&
+            a.zone == b.zone && a.srcHi == b.srcHi && a.dstHi == b.dstHi && a.family == b.family;
+    }
+
+    /**
+     * nf_ct_invert_tuple: addresses and ports swapped; ICMP keeps its id and maps a request type to its
+     * reply (and back). False for an ICMP type that has no inverse (it cannot start a connection).
+     */
+    static boolean invert(final CtKey in, final CtKey out)
+    {
+        out.family = in.family;
+        out.protocol = in.protocol;
+        out.zone = in.zone;
+        out.srcHi = in.dstHi;
+        out.srcLo = in.dstLo;
+        out.dstHi = in.srcHi;
+        out.dstLo = in.srcLo;
+        if (in.protocol == IPPROTO_ICMP || in.protocol == IPPROTO_ICMPV6)
+        {
+            final int type = in.dstPort >>> 8;
+            final int inverse = in.protocol == IPPROTO_ICMP ? icmpInverse(type) : icmpv6Inverse(type);
+            if (inverse < 0)
+            {
+                return false;
+            }
+            out.srcPort = in.srcPort;
+            out.dstPort = inverse << 8 | (in.dstPort & 0xFF);
+            return true;
+        }
+        out.srcPort = in.dstPort;
+        out.dstPort = in.srcPort;
+        return true;
+    }
+
+    /** icmp_invert_tuple's map: echo 8/0, timestamp 13/14, info 15/16, address mask 17/18. */
+    static int icmpInverse(final int type)
+    {
+        return switch (type)
+        {
+            case 8 -> 0;
+            case 0 -> 8;
+            case 13 -> 14;
+            case 14 -> 13;
+            case 15 -> 16;
+            case 16 -> 15;
+            case 17 -> 18;
+            case 18 -> 17;
+            default -> -1;
+        };
+    }
+
+    /** icmpv6_invert_tuple's map: echo 128/129, node information 139/140. */
+    static int icmpv6Inverse(final int type)
+    {
+        return switch (type)
+        {
+            case 128 -> 129;
+            case 129 -> 128;
+            case 139 -> 140;
+            case 140 -> 139;
+            default -> -1;
+        };
+    }
+
+    /** Types that may create an ICMP entry (Linux's valid_new): echo, timestamp, info, address mask requests; ICMPv6 echo and node information queries. */
+    static boolean validNew(final int family, final int type)
+    {
+        return family == CtRecord.FAMILY_IPV4 ? type == 8 || type == 13 || type == 15 || type == 17 : type == 128 || type == 139;
+    }
+}
