@@ -14,6 +14,8 @@ import io.flowgate.app.config.FlowgateConfig.RouteSpec;
 import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mempool;
+import io.flowgate.conntrack.CtStats;
+import io.flowgate.pipeline.conntrack.ConntrackService;
 import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.defrag.Ipv4Fragmenter;
 import io.flowgate.pipeline.defrag.Ipv4Reassembler;
@@ -220,7 +222,7 @@ final class RouterRun
                 }
             }
             final Router router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
-                config.burst(), config.ringSize(), neighbours, neighbours6, instruments);
+                config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack());
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
                 + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
                 : ", workers transmit on their own queues") : ", rss dispatch"));
@@ -291,6 +293,10 @@ final class RouterRun
             (router.received() - rx0) / window, (router.transmitted() - tx0) / window),
             (nowNs - startNs) / 1e9));
         System.out.println(defragLine(router));
+        if (router.conntrack() != null)
+        {
+            System.out.println(conntrackLine(router.conntrack()));
+        }
         if (instruments.latency())
         {
             reportLatency(router.latencyInterval());
@@ -315,6 +321,16 @@ final class RouterRun
                 throw new UncheckedIOException("cannot write " + latencyHistogram + ": " + ex.getMessage(), ex);
             }
         }
+    }
+
+    /** Connection tracking, summed over the workers: entries and the /proc/net/stat/nf_conntrack counters. */
+    static String conntrackLine(final ConntrackService conntrack)
+    {
+        final CtStats s = conntrack.totals();
+        return String.format(Locale.ROOT, "conntrack summary entries=%d capacity=%d found=%d new=%d invalid=%d insert=%d insert_failed=%d "
+                + "drop=%d early_drop=%d error=%d search_restart=%d clash_resolve=%d delete=%d expired=%d icmp_error=%d events_lost=%d",
+            conntrack.count(), conntrack.capacity(), s.found, s.created, s.invalid, s.insert, s.insertFailed, s.drop, s.earlyDrop, s.error,
+            s.searchRestart, s.clashResolve, s.delete, s.expired, s.icmpError, s.eventsLost);
     }
 
     /** Defragmentation (SNMP Reasm*, summed over the workers) and fragmentation on output (Frag*). */

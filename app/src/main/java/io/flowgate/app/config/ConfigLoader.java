@@ -1,5 +1,7 @@
 package io.flowgate.app.config;
 
+import io.flowgate.conntrack.ConntrackConfig;
+import io.flowgate.conntrack.CtTimeouts;
 import io.flowgate.app.config.FlowgateConfig.Dispatch;
 import io.flowgate.app.config.FlowgateConfig.NeighbourSpec;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
@@ -44,10 +46,12 @@ public final class ConfigLoader
 {
     private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
     private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes",
-        "neighbours");
+        "neighbours", "conntrack");
     private static final Set<String> NEIGHBOUR_KEYS = Set.of("port", "address", "mac");
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
     private static final Set<String> RING_KEYS = Set.of("size");
+    private static final Set<String> CONNTRACK_KEYS = Set.of("enabled", "capacity", "capacity6", "checksum", "timeouts");
+    private static final Set<String> CONNTRACK_TIMEOUT_KEYS = Set.of("udp", "udp_stream", "icmp", "icmpv6", "generic");
     private static final Set<String> PORT_KEYS = Set.of("name", "device", "queues", "rxd", "txd", "mtu", "addresses");
     private static final Set<String> ROUTE_KEYS = Set.of("to", "via", "port");
     private static final int IPV6_MIN_MTU = 1280;
@@ -139,7 +143,55 @@ public final class ConfigLoader
         final List<PortSpec> ports = ports(required(top, "ports", root), dispatch, workers.size());
         final List<RouteSpec> routes = top.containsKey("routes") ? routes(value(top, "routes"), ports) : List.of();
         final List<NeighbourSpec> neighbours = top.containsKey("neighbours") ? neighbours(value(top, "neighbours"), ports) : List.of();
-        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours);
+        final ConntrackConfig conntrack = top.containsKey("conntrack") ? conntrack(value(top, "conntrack"), burst) : null;
+        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack);
+    }
+
+    /** The {@code conntrack:} section; null when {@code enabled: false}. Timeouts in seconds, as Linux's sysctls. */
+    private ConntrackConfig conntrack(final Node node, final int burst)
+    {
+        final Map<String, NodeTuple> ct = mapping(node, "conntrack", CONNTRACK_KEYS);
+        if (ct.containsKey("enabled") && !bool(value(ct, "enabled"), "conntrack enabled"))
+        {
+            return null;
+        }
+        final int capacity = ct.containsKey("capacity")
+            ? integer(value(ct, "capacity"), 1024, 1 << 26, "conntrack capacity (connections per worker)") : ConntrackConfig.DEFAULT_CAPACITY;
+        final int capacity6 = ct.containsKey("capacity6")
+            ? integer(value(ct, "capacity6"), 16, capacity, "conntrack capacity6 (IPv6 connections per worker, at most capacity)")
+            : Math.max(16, capacity / 4);
+        final boolean checksum = !ct.containsKey("checksum") || bool(value(ct, "checksum"), "conntrack checksum");
+        final ConntrackConfig defaults = ConntrackConfig.defaults(capacity);
+        CtTimeouts timeouts = defaults.timeouts();
+        if (ct.containsKey("timeouts"))
+        {
+            final Map<String, NodeTuple> t = mapping(value(ct, "timeouts"), "conntrack timeouts", CONNTRACK_TIMEOUT_KEYS);
+            timeouts = new CtTimeouts(
+                seconds(t, "udp", timeouts.udpMs()),
+                seconds(t, "udp_stream", timeouts.udpStreamMs()),
+                seconds(t, "icmp", timeouts.icmpMs()),
+                seconds(t, "icmpv6", timeouts.icmpv6Ms()),
+                seconds(t, "generic", timeouts.genericMs()));
+        }
+        return new ConntrackConfig(capacity, capacity6, Math.min(capacity, 65_536), timeouts, defaults.tcp(), checksum,
+            defaults.eventRingBytes());
+    }
+
+    private int seconds(final Map<String, NodeTuple> map, final String key, final int defaultMs)
+    {
+        return map.containsKey(key) ? integer(value(map, key), 1, (int)(CtTimeouts.MAX_MS / 1000), "timeout " + key + " (seconds)") * 1000
+            : defaultMs;
+    }
+
+    private boolean bool(final Node node, final String what)
+    {
+        final String text = scalar(node, what);
+        return switch (text)
+        {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw error(node, what + " must be true or false, not '" + text + "'");
+        };
     }
 
     private List<PortSpec> ports(final Node node, final Dispatch dispatch, final int workers)

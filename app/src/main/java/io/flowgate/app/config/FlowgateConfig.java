@@ -1,5 +1,6 @@
 package io.flowgate.app.config;
 
+import io.flowgate.conntrack.ConntrackConfig;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -15,9 +16,10 @@ import java.util.List;
  * @param ports      the ports, in port-id order.
  * @param routes     static routes (connected routes come from the ports' addresses).
  * @param neighbours permanent neighbour entries (as {@code ip neigh add ... nud permanent}).
+ * @param conntrack  connection tracking settings, null when it is off.
  */
 public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
-                             List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours)
+                             List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours, ConntrackConfig conntrack)
 {
     public enum Dispatch
     {
