@@ -177,6 +177,19 @@ public final class EthDev
             {
                 conf.set(ValueLayout.JAVA_INT, rte_eth_conf.rxmode_mq_mode$OFFSET, MQ_RX_RSS);
                 conf.set(ValueLayout.JAVA_LONG, rte_eth_conf.rx_adv_conf_rss_conf_rss_hf$OFFSET, hf);
+                if (info.hashKeySize() > 0)
+                {
+                    // Both directions of a flow must reach the same worker (its connection table): the Toeplitz
+                    // key of repeated 0x6d5a hashes (a, b) and (b, a) alike (Woo and Park, "Scalable TCP Session
+                    // Monitoring with Symmetric Receive-side Scaling", 2012).
+                    final byte[] key = new byte[info.hashKeySize()];
+                    for (int i = 0; i < key.length; i++)
+                    {
+                        key[i] = (byte)((i & 1) == 0 ? 0x6d : 0x5a);
+                    }
+                    conf.set(ValueLayout.ADDRESS, rte_eth_conf.rx_adv_conf_rss_conf_rss_key$OFFSET, arena.allocateFrom(ValueLayout.JAVA_BYTE, key));
+                    conf.set(ValueLayout.JAVA_BYTE, rte_eth_conf.rx_adv_conf_rss_conf_rss_key_len$OFFSET, (byte)key.length);
+                }
             }
             if (mtu > 0)
             {
