@@ -341,33 +341,58 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             CtRecord.endWrite(record);
         }
-        switch (verdict)
+        if (verdict == TcpTracker.REPEAT)
         {
-            case TcpTracker.ACCEPT:
-                break;
-            case TcpTracker.REPEAT:
+            if (confirmed)
+            {
                 kill(idx);
-                return REPEAT;
-            case TcpTracker.DROP:
-                return DROP;
-            default:
-                return INVALID;
+            }
+            return REPEAT;
         }
-        int set = 0;
-        if (r.setAssured && (status & CtStatus.ASSURED) == 0)
+        if (verdict == TcpTracker.DROP)
         {
-            set |= CtStatus.ASSURED;
+            if (r.kill && confirmed)
+            {
+                kill(idx);
+            }
+            return DROP;
         }
-        refresh(record, dir, status | set, p.l3Length, nowMs, r.timeoutMs);
-        if (set != 0)
+        if (verdict != TcpTracker.ACCEPT)
         {
-            setStatus(record, set);
+            if (r.shrinkTimeoutMs != 0 && confirmed)
+            {
+                // nf_tcp_handle_invalid: an out-of-window FIN/RST answering one from the other side shortens a long timeout.
+                final int remainingMs = CtRecord.expires(record) - nowMs;
+                if (remainingMs >= 120_000 && remainingMs > r.shrinkTimeoutMs)
+                {
+                    CtRecord.beginWrite(record);
+                    CtRecord.expires(record, nowMs + r.shrinkTimeoutMs);
+                    CtRecord.endWrite(record);
+                }
+            }
+            return INVALID;
+        }
+        if (r.refresh)
+        {
+            refresh(record, dir, status, p.l3Length, nowMs, r.timeoutMs);
+        }
+        else if (r.kill)
+        {
+            count(record, dir, p.l3Length); // nf_ct_kill_acct: counted, not refreshed
+        }
+        final boolean assured = r.assured && (status & CtStatus.ASSURED) == 0;
+        if (assured)
+        {
+            setStatus(record, CtStatus.ASSURED);
         }
         if (r.kill)
         {
-            kill(idx); // nf_ct_kill_acct: counted above, then gone
+            if (confirmed)
+            {
+                kill(idx); // gone now; the packet itself passes
+            }
         }
-        else if (confirmed && (set != 0 || r.stateChanged))
+        else if (confirmed && (assured || r.stateChanged))
         {
             event(CtEvent.UPDATE, idx, record);
         }
@@ -475,6 +500,13 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             CtRecord.expires(record, nowMs + timeoutMs);
         }
+        CtRecord.endWrite(record);
+    }
+
+    private static void count(final long record, final int dir, final int bytes)
+    {
+        CtRecord.beginWrite(record);
+        CtRecord.count(record, dir, bytes);
         CtRecord.endWrite(record);
     }
 

@@ -42,6 +42,6 @@ public record ConntrackConfig(int capacity, int capacity6, int initialCapacity, 
     public static ConntrackConfig defaults(final int capacity)
     {
         return new ConntrackConfig(capacity, Math.max(16, capacity / 4), Math.min(capacity, 65_536), CtTimeouts.LINUX,
-            TcpTrackerConfig.LINUX, true, 1 << 20);
+            TcpTrackerConfig.DEFAULT, true, 1 << 20);
     }
 }
