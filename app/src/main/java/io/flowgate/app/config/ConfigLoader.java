@@ -2,6 +2,7 @@ package io.flowgate.app.config;
 
 import io.flowgate.conntrack.ConntrackConfig;
 import io.flowgate.conntrack.CtTimeouts;
+import io.flowgate.conntrack.tcp.TcpTrackerConfig;
 import io.flowgate.app.config.FlowgateConfig.Dispatch;
 import io.flowgate.app.config.FlowgateConfig.NeighbourSpec;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
@@ -50,8 +51,15 @@ public final class ConfigLoader
     private static final Set<String> NEIGHBOUR_KEYS = Set.of("port", "address", "mac");
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
     private static final Set<String> RING_KEYS = Set.of("size");
-    private static final Set<String> CONNTRACK_KEYS = Set.of("enabled", "capacity", "capacity6", "checksum", "timeouts");
-    private static final Set<String> CONNTRACK_TIMEOUT_KEYS = Set.of("udp", "udp_stream", "icmp", "icmpv6", "generic");
+    private static final Set<String> CONNTRACK_KEYS = Set.of("enabled", "capacity", "capacity6", "checksum", "timeouts", "tcp");
+    private static final Set<String> CONNTRACK_TCP_KEYS = Set.of("loose", "be_liberal", "ignore_invalid_rst", "max_retrans");
+    /** Linux's sysctl names (nf_conntrack_tcp_timeout_*) by TcpState value. */
+    private static final String[] TCP_TIMEOUT_KEYS = {
+        null, "tcp_syn_sent", "tcp_syn_recv", "tcp_established", "tcp_fin_wait", "tcp_close_wait", "tcp_last_ack", "tcp_time_wait",
+        "tcp_close", null, null, null, "tcp_max_retrans", "tcp_unacknowledged"};
+    private static final Set<String> CONNTRACK_TIMEOUT_KEYS = Set.of("udp", "udp_stream", "icmp", "icmpv6", "generic", "tcp_syn_sent",
+        "tcp_syn_recv", "tcp_established", "tcp_fin_wait", "tcp_close_wait", "tcp_last_ack", "tcp_time_wait", "tcp_close", "tcp_max_retrans",
+        "tcp_unacknowledged");
     private static final Set<String> PORT_KEYS = Set.of("name", "device", "queues", "rxd", "txd", "mtu", "addresses");
     private static final Set<String> ROUTE_KEYS = Set.of("to", "via", "port");
     private static final int IPV6_MIN_MTU = 1280;
@@ -173,7 +181,40 @@ public final class ConfigLoader
                 seconds(t, "icmpv6", timeouts.icmpv6Ms()),
                 seconds(t, "generic", timeouts.genericMs()));
         }
-        return new ConntrackConfig(capacity, capacity6, Math.min(capacity, 65_536), timeouts, defaults.tcp(), checksum,
+        final TcpTrackerConfig.Builder tcp = TcpTrackerConfig.builder();
+        if (ct.containsKey("timeouts"))
+        {
+            final Map<String, NodeTuple> t = mapping(value(ct, "timeouts"), "conntrack timeouts", CONNTRACK_TIMEOUT_KEYS);
+            for (int state = 1; state < TCP_TIMEOUT_KEYS.length; state++)
+            {
+                final String key = TCP_TIMEOUT_KEYS[state];
+                if (key != null && t.containsKey(key))
+                {
+                    tcp.timeoutMs(state, seconds(t, key, 0));
+                }
+            }
+        }
+        if (ct.containsKey("tcp"))
+        {
+            final Map<String, NodeTuple> t = mapping(value(ct, "tcp"), "conntrack tcp", CONNTRACK_TCP_KEYS);
+            if (t.containsKey("loose"))
+            {
+                tcp.loose(bool(value(t, "loose"), "conntrack tcp loose"));
+            }
+            if (t.containsKey("be_liberal"))
+            {
+                tcp.beLiberal(bool(value(t, "be_liberal"), "conntrack tcp be_liberal"));
+            }
+            if (t.containsKey("ignore_invalid_rst"))
+            {
+                tcp.ignoreInvalidRst(bool(value(t, "ignore_invalid_rst"), "conntrack tcp ignore_invalid_rst"));
+            }
+            if (t.containsKey("max_retrans"))
+            {
+                tcp.maxRetrans(integer(value(t, "max_retrans"), 0, 255, "conntrack tcp max_retrans"));
+            }
+        }
+        return new ConntrackConfig(capacity, capacity6, Math.min(capacity, 65_536), timeouts, tcp.build(), checksum,
             defaults.eventRingBytes());
     }
 
