@@ -23,6 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Golden sequences for the TCP tracker; each names the part of Linux 6.x nf_conntrack_proto_tcp.c it follows.
  * Client ISN C, server ISN S; window 29200 unless said.
+ * <p>
+ * The quirks asserted here were also replayed (2026-11, crafted packets forwarded through a network namespace
+ * with conntrack, RETRANS 200 s / UNACK 250 s) against the running Linux 6.18 and matched: loose pickup timing
+ * (RETRANS, then UNACK before SEEN_REPLY, then ASSURED), no refresh on the reply SYN of a simultaneous open,
+ * inexact in-window RST keeping ESTABLISHED with CLOSE's timeout, RST below max ack invalid, retransmissions
+ * switching UNACK to RETRANS at the third copy, zero window to RETRANS, the LAST_ACK challenge ACK, SYN/ACK
+ * re-sync after an ignored SYN, crossing out-of-window RSTs shrinking to UNACK, window scale only when both
+ * offer it, SACK edges checked only when permitted, overshoot accepted, TIME_WAIT reopen, RST-only answer killing.
  */
 class TcpTrackerTest
 {
