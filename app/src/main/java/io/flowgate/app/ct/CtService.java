@@ -1,0 +1,201 @@
+package io.flowgate.app.ct;
+
+import io.flowgate.app.mgmt.ManagementServer;
+import io.flowgate.conntrack.ConntrackControl;
+import io.flowgate.conntrack.CtEntry;
+import io.flowgate.conntrack.CtEvent;
+import io.flowgate.conntrack.CtKey;
+import io.flowgate.conntrack.CtStats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code ct} service of the management socket: conntrack-tools' operations over a
+ * {@link ConntrackControl}, filtered on the server and formatted here, so the client only copies lines.
+ * Exit statuses follow conntrack: 1 when {@code get} finds nothing or {@code delete}/{@code update} touch
+ * no entry.
+ * <p>
+ * Thread-safety: one instance serves every connection; it keeps no state of its own.
+ */
+public final class CtService implements ManagementServer.Handler
+{
+    public static final String NAME = "ct";
+
+    private final ConntrackControl control;
+
+    public CtService(final ConntrackControl control)
+    {
+        this.control = control;
+    }
+
+    @Override
+    public int handle(final List<String> args, final ManagementServer.Response response) throws Exception
+    {
+        final CtRequest request = CtRequest.parse(args);
+        if (request.socket != null || request.maxEvents != 0)
+        {
+            throw new IllegalArgumentException("--socket and --max-events are client options");
+        }
+        final CtFilter filter = request.filter;
+        final int flags = request.outputFlags;
+        return switch (request.op)
+        {
+            case LIST -> list(response, filter, flags);
+            case GET -> get(response, filter, flags);
+            case DELETE -> delete(response, filter, flags);
+            case UPDATE -> update(response, filter, flags);
+            case FLUSH ->
+            {
+                control.flush();
+                response.err(ConntrackFormat.flushed());
+                yield 0;
+            }
+            case COUNT ->
+            {
+                response.out(Long.toString(control.count()));
+                yield 0;
+            }
+            case STATS ->
+            {
+                final List<CtStats> stats = control.stats();
+                for (int cpu = 0; cpu < stats.size(); cpu++)
+                {
+                    response.out(ConntrackFormat.statsLine(cpu, stats.get(cpu)));
+                }
+                yield 0;
+            }
+            case EVENTS -> events(response, filter, flags, request.eventMask);
+        };
+    }
+
+    private int list(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
+    {
+        final long[] shown = new long[1];
+        try
+        {
+            control.forEach(entry ->
+            {
+                if (filter.matches(entry))
+                {
+                    writeOut(response, ConntrackFormat.entry(entry, flags, 1));
+                    shown[0]++;
+                }
+            });
+        }
+        catch (final UncheckedIOException ex)
+        {
+            throw ex.getCause();
+        }
+        response.err(ConntrackFormat.summary(shown[0], "shown"));
+        return 0;
+    }
+
+    private int get(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
+    {
+        final CtEntry entry = control.get(filter.originalKey(new CtKey()));
+        if (entry == null || !filter.matches(entry))
+        {
+            response.err(ConntrackFormat.noSuchEntry());
+            return 1;
+        }
+        // conntrack -G shows use=2: the kernel counts the reference its get holds.
+        response.out(ConntrackFormat.entry(entry, flags, 2));
+        response.err(ConntrackFormat.summary(1, "shown"));
+        return 0;
+    }
+
+    private List<CtEntry> matching(final CtFilter filter)
+    {
+        final List<CtEntry> entries = new ArrayList<>();
+        control.forEach(entry ->
+        {
+            if (filter.matches(entry))
+            {
+                entries.add(new CtEntry().copyFrom(entry));
+            }
+        });
+        return entries;
+    }
+
+    private int delete(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
+    {
+        final List<CtEntry> entries = matching(filter);
+        final int deleted = entries.isEmpty() ? 0 : control.delete(entries);
+        for (final CtEntry entry : entries)
+        {
+            response.out(ConntrackFormat.entry(entry, flags, 1));
+        }
+        response.err(ConntrackFormat.summary(deleted, "deleted"));
+        return deleted == 0 ? 1 : 0;
+    }
+
+    private int update(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
+    {
+        // In conntrack -U, -m is the new mark (value, or value/mask: the bits of mask take value's bits).
+        final long value = filter.markValue;
+        final long mask = filter.markMask;
+        filter.markValue = -1;
+        final List<CtEntry> entries = matching(filter);
+        final Map<Integer, List<CtEntry>> byMark = new LinkedHashMap<>();
+        for (final CtEntry entry : entries)
+        {
+            final int mark = (int)(entry.mark & ~mask | value & mask);
+            byMark.computeIfAbsent(mark, m -> new ArrayList<>()).add(entry);
+        }
+        int updated = 0;
+        for (final Map.Entry<Integer, List<CtEntry>> group : byMark.entrySet())
+        {
+            updated += control.mark(group.getValue(), group.getKey());
+            for (final CtEntry entry : group.getValue())
+            {
+                entry.mark = group.getKey();
+                response.out(ConntrackFormat.entry(entry, flags, 1));
+            }
+        }
+        response.err(ConntrackFormat.summary(updated, "updated"));
+        return updated == 0 ? 1 : 0;
+    }
+
+    private int events(final ManagementServer.Response response, final CtFilter filter, final int flags, final int mask)
+        throws Exception
+    {
+        try (AutoCloseable subscription = control.events(mask, event ->
+        {
+            if ((event.type & mask) != 0 && filter.matches(event.entry) && !response.isBroken())
+            {
+                try
+                {
+                    response.out(ConntrackFormat.event(event, flags));
+                    response.flush();
+                }
+                catch (final IOException ignored)
+                {
+                    // The client left; the handler's wait ends and the subscription closes.
+                }
+            }
+        }))
+        {
+            // Tells a raw reader (and the tests) that events from now on reach it; the CLI skips notes.
+            response.note("subscribed");
+            response.flush();
+            response.awaitClientClose();
+        }
+        return 0;
+    }
+
+    private static void writeOut(final ManagementServer.Response response, final String line)
+    {
+        try
+        {
+            response.out(line);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}
