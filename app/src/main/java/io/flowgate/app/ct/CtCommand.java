@@ -48,7 +48,9 @@ public final class CtCommand implements Callable<Integer>
                 // conntrack -E prints its count when interrupted; so does this, from a shutdown hook.
                 Runtime.getRuntime().addShutdownHook(summary);
             }
-            final int status = client.request(request.words, new ManagementClient.Lines()
+            final List<String> words = new ArrayList<>(request.words);
+            words.add(0, CtService.NAME);
+            final int status = client.request(words, new ManagementClient.Lines()
             {
                 @Override
                 public boolean out(final String line)
