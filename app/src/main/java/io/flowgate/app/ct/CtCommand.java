@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
 /**
@@ -17,17 +18,27 @@ import picocli.CommandLine.Unmatched;
  * carries entries, stderr the summary. Parsing is our own (conntrack's option set does not fit picocli's
  * model of subcommands), so every word reaches {@link CtRequest}.
  */
-@Command(name = "ct", mixinStandardHelpOptions = true, description = {
-    "Connection tracking table of the running flowgate, with conntrack-tools' options and output.",
-    "Usage: flowgate ct list|get|delete|update|flush|count|stats|events [options] [--socket PATH]",
-    "   or: flowgate ct -L|-G|-D|-U|-F|-C|-S|-E [options]",
-    "Options: -p/--proto, -f/--family ipv4|ipv6, -s/--src/--orig-src, -d/--dst/--orig-dst, -r/--reply-src,",
-    "  -q/--reply-dst, --sport/--orig-port-src, --dport/--orig-port-dst, --reply-port-src, --reply-port-dst,",
-    "  --state STATE, -m/--mark VALUE[/MASK], -w/--zone N, -u/--status ASSURED,SEEN_REPLY,UNREPLIED,...,",
-    "  --icmp-type, --icmp-code, --icmp-id, -o extended,id,timestamp,ktimestamp, -e NEW,UPDATE,DESTROY,",
-    "  --max-events N (events: stop after N), --socket PATH (default /run/flowgate/flowgate.sock)."})
+@Command(name = "ct",
+    customSynopsis = {
+        "flowgate ct list|get|delete|update|flush|count|stats|events [OPTIONS]",
+        "flowgate ct -L|-G|-D|-U|-F|-C|-S|-E [OPTIONS]"},
+    description = "The running flowgate's connection tracking table, with conntrack-tools' options and output.",
+    footer = {
+        "Filters: -p/--proto P  -f/--family ipv4|ipv6  -s/--src/--orig-src A[/N]",
+        "  -d/--dst/--orig-dst A[/N]  -r/--reply-src A[/N]  -q/--reply-dst A[/N]",
+        "  --sport/--orig-port-src N  --dport/--orig-port-dst N  --reply-port-src N",
+        "  --reply-port-dst N  --state STATE  -m/--mark V[/MASK]  -w/--zone N",
+        "  -u/--status ASSURED,SEEN_REPLY,UNREPLIED,...  --icmp-type N  --icmp-code N",
+        "  --icmp-id N (and the --icmpv6-* spellings)",
+        "Output: -o extended,id,timestamp,ktimestamp   Events: -e NEW,UPDATE,DESTROY",
+        "  --max-events N (stop after N events)",
+        "Socket: --socket PATH (default /run/flowgate/flowgate.sock)",
+        "See docs/conntrack-cli.md."})
 public final class CtCommand implements Callable<Integer>
 {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Unmatched
     List<String> args = new ArrayList<>();
 
