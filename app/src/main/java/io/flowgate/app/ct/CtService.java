@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code ct} service of the management socket: conntrack-tools' operations over a
@@ -24,6 +27,8 @@ import java.util.Map;
 public final class CtService implements ManagementServer.Handler
 {
     public static final String NAME = "ct";
+    /** Formatted events held per subscriber while its client reads (about 200 B each). */
+    static final int EVENT_QUEUE_LINES = 16384;
 
     private final ConntrackControl control;
 
@@ -160,29 +165,67 @@ public final class CtService implements ManagementServer.Handler
         return updated == 0 ? 1 : 0;
     }
 
+    /**
+     * Streams events until the client closes. The listener (the control plane's event thread, shared by
+     * every subscriber) only formats and queues; this handler's thread writes, so a client that stops
+     * reading loses its own events (counted, and told on stderr once the queue drains) instead of stalling
+     * the others. A small daemon thread waits for the client to close its end.
+     */
     private int events(final ManagementServer.Response response, final CtFilter filter, final int flags, final int mask)
         throws Exception
     {
+        final BlockingQueue<String> queue = new ArrayBlockingQueue<>(EVENT_QUEUE_LINES);
+        final AtomicLong lost = new AtomicLong();
+        final Thread writer = Thread.currentThread();
+        final Thread closeWatch = new Thread(() ->
+        {
+            response.awaitClientClose();
+            writer.interrupt();
+        }, "flowgate-mgmt-events-close");
+        closeWatch.setDaemon(true);
         try (AutoCloseable subscription = control.events(mask, event ->
         {
-            if ((event.type & mask) != 0 && filter.matches(event.entry) && !response.isBroken())
+            if ((event.type & mask) != 0 && filter.matches(event.entry) && !queue.offer(ConntrackFormat.event(event, flags)))
             {
-                try
-                {
-                    response.out(ConntrackFormat.event(event, flags));
-                    response.flush();
-                }
-                catch (final IOException ignored)
-                {
-                    // The client left; the handler's wait ends and the subscription closes.
-                }
+                lost.incrementAndGet();
             }
         }))
         {
+            closeWatch.start();
             // Tells a raw reader (and the tests) that events from now on reach it; the CLI skips notes.
             response.note("subscribed");
             response.flush();
-            response.awaitClientClose();
+            while (!response.isBroken())
+            {
+                final String line;
+                try
+                {
+                    line = queue.take();
+                }
+                catch (final InterruptedException ex)
+                {
+                    break;
+                }
+                response.out(line);
+                for (String more = queue.poll(); more != null; more = queue.poll())
+                {
+                    response.out(more);
+                }
+                final long missed = lost.getAndSet(0);
+                if (missed > 0)
+                {
+                    response.err(ConntrackFormat.PROGRAM + ": WARNING: " + missed + " events lost (the client read too slowly)");
+                }
+                response.flush();
+            }
+        }
+        catch (final IOException ignored)
+        {
+            // The client left mid-write: the stream is over.
+        }
+        finally
+        {
+            Thread.interrupted();
         }
         return 0;
     }

@@ -148,6 +148,43 @@ class ConntrackFormatGoldenTest
         compare(ns("conntrack", "-L", "-o", "extended"), ConntrackFormat.EXTENDED);
     }
 
+    /** Each filter selects, from the same entries, what {@code conntrack -L} with the same options selects. */
+    @Test
+    void shouldSelectTheEntriesConntrackSelects() throws Exception
+    {
+        final String[] filters = {
+            "-p tcp", "-p udp", "-p 50", "-f ipv6", "-f ipv4", "-u UNREPLIED", "-u ASSURED", "-u SEEN_REPLY", "-w 7", "-w 0",
+            "-m 5", "-m 4/4", "-m 0", "-s 10.0.0.1", "-d 10.0.0.2 -p tcp", "-r 10.0.0.9", "-q 10.0.0.1", "-p udp --sport 53",
+            "-p udp --reply-port-src 5353", "-p tcp --state ESTABLISHED", "-p icmp --icmp-type 8", "-s 10.0.0.0/24",
+            "-s 2001:db8::/32", "-p tcp --dport 80", "-s 2001:db8::1", "-p icmpv6 --icmpv6-id 5", "-d ::1",
+            "--orig-src 10.0.0.1 --orig-dst 10.0.0.2 -p tcp --orig-port-src 1234 --orig-port-dst 80"};
+        for (final String filter : filters)
+        {
+            final List<String> args = new ArrayList<>(List.of("conntrack", "-L"));
+            args.addAll(List.of(filter.split(" ")));
+            final List<String> real = ns(args.toArray(String[]::new));
+            final CtFilter ours = CtRequest.parse(args.subList(1, args.size())).filter;
+            final List<CtEntry> selected = new ArrayList<>();
+            for (final CtEntry entry : entries())
+            {
+                if (ours.matches(entry))
+                {
+                    selected.add(entry);
+                }
+            }
+            compare(real, selected, 0, filter);
+        }
+    }
+
+    @Test
+    void shouldPrintAGetAsConntrackDoes() throws Exception
+    {
+        final List<String> real = ns("conntrack", "-G", "-p", "tcp", "-s", "10.0.0.1", "-d", "10.0.0.2", "--sport", "1234", "--dport", "80");
+        assertEquals(1, real.size());
+        final String ours = ConntrackFormat.entry(entries().get(0), 0, 2);
+        assertEquals(ours, normalise(real.get(0), List.of(ours)));
+    }
+
     @Test
     void shouldPrintTheSummaryLineConntrackPrintsOnStderr() throws Exception
     {
@@ -193,12 +230,18 @@ class ConntrackFormatGoldenTest
 
     private static void compare(final List<String> real, final int flags)
     {
+        compare(real, entries(), flags, "");
+    }
+
+    private static void compare(final List<String> real, final List<CtEntry> entries, final int flags, final String filter)
+    {
         final List<String> ours = new ArrayList<>();
-        for (final CtEntry entry : entries())
+        for (final CtEntry entry : entries)
         {
             ours.add(ConntrackFormat.entry(entry, flags, 1));
         }
-        assertEquals(ours.size(), real.size(), "entries listed by conntrack:\n" + String.join("\n", real));
+        assertEquals(ours.size(), real.size(), "filter '" + filter + "': entries listed by conntrack:\n" + String.join("\n", real)
+            + "\nours:\n" + String.join("\n", ours));
         final List<String> normalisedReal = new ArrayList<>();
         for (final String line : real)
         {
@@ -207,7 +250,7 @@ class ConntrackFormatGoldenTest
         final List<String> sortedOurs = new ArrayList<>(ours);
         sortedOurs.sort(null);
         normalisedReal.sort(null);
-        assertEquals(String.join("\n", sortedOurs), String.join("\n", normalisedReal));
+        assertEquals(String.join("\n", sortedOurs), String.join("\n", normalisedReal), "filter '" + filter + "'");
     }
 
     /** Replaces the kernel's timeout by ours when they differ by at most a second (and only then). */
