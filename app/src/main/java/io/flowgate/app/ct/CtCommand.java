@@ -2,7 +2,9 @@ package io.flowgate.app.ct;
 
 import io.flowgate.app.mgmt.ManagementClient;
 import io.flowgate.app.mgmt.ManagementServer;
+import java.io.BufferedOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +49,8 @@ public final class CtCommand implements Callable<Integer>
     {
         final CtRequest request = CtRequest.parse(args);
         final Path socket = request.socket != null ? Path.of(request.socket) : ManagementServer.DEFAULT_PATH;
-        final PrintStream out = System.out;
+        // Buffered: a listing of a million entries is one write per 64 KiB, not one per line.
+        final PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
         final PrintStream err = System.err;
         final long[] events = new long[1];
         final boolean streaming = request.op == CtRequest.Op.EVENTS;
@@ -79,6 +82,7 @@ public final class CtCommand implements Callable<Integer>
                 @Override
                 public void err(final String line)
                 {
+                    out.flush();
                     err.println(line);
                 }
             });
@@ -92,6 +96,7 @@ public final class CtCommand implements Callable<Integer>
         }
         catch (final RuntimeException ex)
         {
+            out.flush();
             if (summary != null)
             {
                 try
