@@ -267,6 +267,7 @@ class CtCliTest
         assertTrue(Files.exists(stale));
         try (ManagementServer second = ManagementServer.start(stale, control))
         {
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(stale)));
             assertEquals(List.of("1 2", "= 0"), rawRequest(stale, "ct -C"));
         }
         assertFalse(Files.exists(stale));

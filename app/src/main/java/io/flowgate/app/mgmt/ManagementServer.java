@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,8 +87,8 @@ public final class ManagementServer implements AutoCloseable
     }
 
     /**
-     * Binds the socket and starts accepting. Creates the directory; removes a stale socket file left by a
-     * process that died; refuses (IllegalStateException) when a live process answers on the path.
+     * Binds the socket (mode 0600) and starts accepting. Creates the directory; removes a stale socket file
+     * left by a process that died; refuses (IllegalStateException) when a live process answers on the path.
      */
     public synchronized ManagementServer start() throws IOException
     {
@@ -117,6 +118,16 @@ public final class ManagementServer implements AutoCloseable
         {
             channel.close();
             throw new IOException("cannot bind the management socket " + path + ": " + ex.getMessage(), ex);
+        }
+        // The socket can flush the table: only the owner (root, as flowgate runs) may connect.
+        // NOTE: between bind and this chmod the umask's mode applies for an instant.
+        try
+        {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        }
+        catch (final UnsupportedOperationException ignored)
+        {
+            // Not a POSIX file system: keep what bind gave.
         }
         server = channel;
         acceptor = new Thread(this::acceptLoop, "flowgate-mgmt-accept");
