@@ -29,6 +29,8 @@ public final class CtService implements ManagementServer.Handler
     public static final String NAME = "ct";
     /** Formatted events held per subscriber while its client reads (about 200 B each). */
     static final int EVENT_QUEUE_LINES = 16384;
+    /** Listing text held in memory while forEach runs (16 Mi chars, 16 MiB: about 90k entries of about 180 characters). */
+    static final int LIST_HOLD_CHARS = 16 << 20;
 
     private final ConntrackControl control;
 
@@ -80,6 +82,10 @@ public final class CtService implements ManagementServer.Handler
     private int list(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
     {
         final long[] shown = new long[1];
+        // NOTE: forEach is an epoch read over the workers' tables; writing to a slow client inside it would
+        // hold back the reclamation of deleted records. Up to LIST_HOLD_CHARS (about 90k entries) the
+        // listing is held in memory and written after forEach returns; beyond it, writes may wait for the client.
+        response.holdUpTo(LIST_HOLD_CHARS);
         try
         {
             control.forEach(entry ->
@@ -94,6 +100,10 @@ public final class CtService implements ManagementServer.Handler
         catch (final UncheckedIOException ex)
         {
             throw ex.getCause();
+        }
+        finally
+        {
+            response.holdUpTo(0);
         }
         response.err(ConntrackFormat.summary(shown[0], "shown"));
         return 0;

@@ -342,6 +342,7 @@ public final class ManagementServer implements AutoCloseable
 
         private final SocketChannel channel;
         private final StringBuilder pending = new StringBuilder(FLUSH_BYTES + 1024);
+        private int flushChars = FLUSH_BYTES;
         private volatile boolean broken;
 
         Response(final SocketChannel channel)
@@ -379,7 +380,7 @@ public final class ManagementServer implements AutoCloseable
         private synchronized Response line(final char channelTag, final String text) throws IOException
         {
             pending.append(channelTag).append(' ').append(text).append('\n');
-            if (pending.length() >= FLUSH_BYTES)
+            if (pending.length() >= flushChars)
             {
                 flush();
             }
@@ -397,13 +398,17 @@ public final class ManagementServer implements AutoCloseable
                 pending.setLength(0);
                 throw new ClosedChannelException();
             }
-            final ByteBuffer bytes = ByteBuffer.wrap(pending.toString().getBytes(StandardCharsets.UTF_8));
-            pending.setLength(0);
             try
             {
-                while (bytes.hasRemaining())
+                // In slices, so a large held answer is not copied whole once more as bytes.
+                for (int start = 0; start < pending.length(); start += FLUSH_BYTES)
                 {
-                    channel.write(bytes);
+                    final String slice = pending.substring(start, Math.min(pending.length(), start + FLUSH_BYTES));
+                    final ByteBuffer bytes = ByteBuffer.wrap(slice.getBytes(StandardCharsets.UTF_8));
+                    while (bytes.hasRemaining())
+                    {
+                        channel.write(bytes);
+                    }
                 }
             }
             catch (final IOException ex)
@@ -411,6 +416,24 @@ public final class ManagementServer implements AutoCloseable
                 broken = true;
                 throw ex;
             }
+            finally
+            {
+                pending.setLength(0);
+                if (pending.capacity() > 4 * FLUSH_BYTES && flushChars == FLUSH_BYTES)
+                {
+                    pending.trimToSize();
+                }
+            }
+        }
+
+        /**
+         * Holds up to {@code chars} characters before writing (the default is 64 KiB): a handler that writes
+         * while a control read is open (inside {@code ConntrackControl.forEach}, an epoch read section) raises
+         * it so that a slow client does not keep the read open, and lowers it again afterwards.
+         */
+        public synchronized void holdUpTo(final int chars)
+        {
+            flushChars = Math.max(FLUSH_BYTES, chars);
         }
 
         /** True once a write failed: the client has gone. */
