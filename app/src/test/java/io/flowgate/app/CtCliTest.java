@@ -222,6 +222,44 @@ class CtCliTest
     }
 
     @Test
+    void shouldCountEventsASlowClientLosesWithoutStallingThePublisher() throws Exception
+    {
+        try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(socket)))
+        {
+            raw.write(ByteBuffer.wrap("ct events\n".getBytes(StandardCharsets.UTF_8)));
+            final BufferedReader reader = new BufferedReader(new InputStreamReader(Channels.newInputStream(raw), StandardCharsets.UTF_8));
+            assertEquals("# subscribed", reader.readLine());
+            final long start = System.nanoTime();
+            for (int i = 0; i < 100_000; i++)
+            {
+                publish(CtEvent.UPDATE, control.entries.get(i & 1));
+            }
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the publisher waited for the client");
+            long events = 0;
+            String warning = null;
+            while (warning == null)
+            {
+                final String line = reader.readLine();
+                if (line == null)
+                {
+                    break;
+                }
+                if (line.startsWith("1 "))
+                {
+                    events++;
+                }
+                else if (line.startsWith("2 "))
+                {
+                    warning = line;
+                }
+            }
+            assertTrue(warning != null && warning.matches("2 conntrack v1.4.7 \\(conntrack-tools\\): WARNING: \\d+ events lost .*"), warning);
+            assertTrue(events > 0 && events < 100_000, "events before the warning: " + events);
+        }
+        awaitUnsubscribed();
+    }
+
+    @Test
     void shouldAnswerABadRequestWithAnErrorLineAndStatus() throws Exception
     {
         assertEquals(List.of("! unknown protocol: bogus", "= 1"), rawRequest("ct -L -p bogus"));
