@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.conntrack.CtEntry;
+import io.flowgate.conntrack.CtEvent;
 import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStats;
 import io.flowgate.conntrack.CtStatus;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class ConntrackFormatGoldenTest
 {
     private static final String NS = "ctc" + ProcessHandle.current().pid();
-    private static final Pattern TIMEOUT = Pattern.compile("^((?:ipv[46] +\\d+ )?\\S+ +\\d+ )(\\d+) ");
+    private static final Pattern TIMEOUT = Pattern.compile("^((?: *\\[[A-Z]+\\] )?(?:ipv[46] +\\d+ )?\\S+ +\\d+ )(\\d+) ");
 
     @BeforeAll
     static void createNamespace() throws Exception
@@ -183,6 +184,101 @@ class ConntrackFormatGoldenTest
         assertEquals(1, real.size());
         final String ours = ConntrackFormat.entry(entries().get(0), 0, 2);
         assertEquals(ours, normalise(real.get(0), List.of(ours)));
+    }
+
+    /**
+     * Event lines against a live {@code conntrack -E}: entries created, re-marked and deleted by hand, each
+     * event compared with what the formatter prints for the same entry. The kernel marks these events as
+     * caused from user space ({@code [USERSPACE] portid=N progname=conntrack}, which flowgate's events never
+     * carry: stripped), and
+     * shows the mark of a user-space creation even when 0, so the entries here carry a mark.
+     */
+    @Test
+    void shouldPrintEventLinesAsConntrackEDoes() throws Exception
+    {
+        final Process events = new ProcessBuilder("ip", "netns", "exec", NS, "conntrack", "-E")
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        final Thread pump = new Thread(() ->
+        {
+            try (java.io.BufferedReader reader = events.inputReader(StandardCharsets.UTF_8))
+            {
+                for (String line = reader.readLine(); line != null; line = reader.readLine())
+                {
+                    lines.add(line.replaceFirst(" \\[USERSPACE\\] portid=\\d+( progname=\\S+)?$", ""));
+                }
+            }
+            catch (final IOException ignored)
+            {
+                // The process ended.
+            }
+        });
+        pump.setDaemon(true);
+        pump.start();
+        try
+        {
+            // conntrack -E has subscribed once it reports a probe entry created after it started.
+            String first = null;
+            for (int attempt = 0; attempt < 100 && first == null; attempt++)
+            {
+                insert("-p", "udp", "-s", "10.9.9.9", "-d", "10.9.9.8", "--sport", "1", "--dport", "2", "-t", "30");
+                first = lines.poll(100, TimeUnit.MILLISECONDS);
+                ns("conntrack", "-D", "-s", "10.9.9.9");
+            }
+            assertTrue(first != null, "conntrack -E reported nothing");
+            Thread.sleep(200);
+            lines.clear();
+
+            final CtEntry tcp = ipv4(6, "10.9.0.1", "10.9.0.2", 4000, 443);
+            tcp.tcpState = TcpState.ESTABLISHED;
+            tcp.status = CtStatus.SEEN_REPLY | CtStatus.ASSURED | CtStatus.CONFIRMED;
+            tcp.mark = 3;
+            final CtEntry udp = ipv4(17, "10.9.0.1", "10.9.0.3", 5000, 53);
+            udp.mark = 3;
+            insert("-p", "tcp", "-s", "10.9.0.1", "-d", "10.9.0.2", "--sport", "4000", "--dport", "443", "--state", "ESTABLISHED",
+                "-u", "ASSURED,SEEN_REPLY", "-t", "300", "-m", "3");
+            insert("-p", "udp", "-s", "10.9.0.1", "-d", "10.9.0.3", "--sport", "5000", "--dport", "53", "-t", "300", "-m", "3");
+            ns("conntrack", "-U", "-s", "10.9.0.1", "-m", "9");
+            ns("conntrack", "-D", "-s", "10.9.0.1");
+            final List<String> real = new ArrayList<>();
+            for (int i = 0; i < 6; i++)
+            {
+                final String line = lines.poll(5, TimeUnit.SECONDS);
+                assertTrue(line != null, "events so far:\n" + String.join("\n", real));
+                real.add(line);
+            }
+            final List<String> ours = new ArrayList<>();
+            for (final CtEntry entry : List.of(tcp, udp))
+            {
+                entry.timeoutSeconds = 300;
+                ours.add(ConntrackFormat.event(event(CtEvent.NEW, entry), 0));
+                entry.timeoutSeconds = 299;
+                entry.mark = 9;
+                ours.add(ConntrackFormat.event(event(CtEvent.UPDATE, entry), 0));
+                ours.add(ConntrackFormat.event(event(CtEvent.DESTROY, entry), 0));
+            }
+            final List<String> normalised = new ArrayList<>();
+            for (final String line : real)
+            {
+                normalised.add(normalise(line, ours));
+            }
+            ours.sort(null);
+            normalised.sort(null);
+            assertEquals(String.join("\n", ours), String.join("\n", normalised));
+        }
+        finally
+        {
+            events.destroy();
+            events.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static CtEvent event(final int type, final CtEntry entry)
+    {
+        final CtEvent event = new CtEvent();
+        event.type = type;
+        event.entry.copyFrom(entry);
+        return event;
     }
 
     @Test
