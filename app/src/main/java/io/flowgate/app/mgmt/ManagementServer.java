@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The management socket of a running flowgate: a Unix domain stream socket on which {@code flowgate ct ...}
@@ -163,6 +164,8 @@ public final class ManagementServer implements AutoCloseable
                 {
                     return;
                 }
+                // E.g. out of file descriptors: try again shortly rather than spin.
+                LockSupport.parkNanos(50_000_000L);
                 continue;
             }
             if (!slots.tryAcquire())
