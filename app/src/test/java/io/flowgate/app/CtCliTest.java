@@ -134,6 +134,10 @@ class CtCliTest
         final Result found = ct("get", "-p", "tcp", "-s", "10.0.0.1", "-d", "10.0.0.2", "--sport", "1234", "--dport", "80");
         assertEquals(0, found.exit);
         assertTrue(found.out.endsWith("[ASSURED] mark=0 use=2\n"), found.out);
+        final Result byReply = ct("-G", "-p", "tcp", "-s", "10.0.0.2", "-d", "10.0.0.1", "--sport", "80", "--dport", "1234");
+        assertEquals(1, byReply.exit);
+        assertEquals("", byReply.out);
+        assertEquals("conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.\n", byReply.err);
         final Result missing = ct("-G", "-p", "tcp", "-s", "10.0.0.1", "-d", "10.0.0.2", "--sport", "1", "--dport", "80");
         assertEquals(1, missing.exit);
         assertEquals("", missing.out);

@@ -112,9 +112,15 @@ public final class CtService implements ManagementServer.Handler
     private int get(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
     {
         final CtEntry entry = control.get(filter.originalKey(new CtKey()));
-        if (entry == null || !filter.matches(entry))
+        if (entry == null)
         {
             response.err(ConntrackFormat.noSuchEntry());
+            return 1;
+        }
+        if (!filter.matches(entry))
+        {
+            // Found by its reply tuple: conntrack -G then filters it out on the original tuple, as here.
+            response.err(ConntrackFormat.summary(0, "shown"));
             return 1;
         }
         // conntrack -G shows use=2: the kernel counts the reference its get holds.
@@ -168,7 +174,8 @@ public final class CtService implements ManagementServer.Handler
             for (final CtEntry entry : group.getValue())
             {
                 entry.mark = group.getKey();
-                response.out(ConntrackFormat.entry(entry, flags, 1));
+                // conntrack -U prints the entry it read back after the update, with the kernel's use=2.
+                response.out(ConntrackFormat.entry(entry, flags, 2));
             }
         }
         response.err(ConntrackFormat.summary(updated, "updated"));
