@@ -171,6 +171,30 @@ class CtCliTest
     }
 
     @Test
+    void shouldChangeManyEntriesInBatchesAndKeepUnmaskedMarkBits()
+    {
+        for (int i = 0; i < 10_000; i++)
+        {
+            final CtEntry entry = ipv4(17, "10.2.0.1", "10.3.0.1", 1024 + i, 53);
+            entry.mark = i & 1;
+            control.add(entry);
+        }
+        final Result marked = ct("-U", "-s", "10.2.0.1", "-m", "0x100/0xff00");
+        assertEquals(0, marked.exit, marked.err);
+        assertEquals(ConntrackFormat.summary(10_000, "updated") + "\n", marked.err);
+        assertEquals(10_000, marked.out.lines().filter(l -> l.contains(" mark=256 use=2") || l.contains(" mark=257 use=2")).count());
+        assertEquals(0x101, control.entries.get(3).mark);
+        assertEquals(0x100, control.entries.get(4).mark);
+        assertEquals(7, control.entries.get(1).mark, "entries outside the filter keep their mark");
+
+        final Result deleted = ct("-D", "-m", "0x100/0xff00");
+        assertEquals(0, deleted.exit, deleted.err);
+        assertEquals(ConntrackFormat.summary(10_000, "deleted") + "\n", deleted.err);
+        assertEquals(10_000, deleted.out.lines().count());
+        assertEquals(2, control.entries.size());
+    }
+
+    @Test
     void shouldCountAndPrintOneStatsLinePerWorker()
     {
         assertEquals("2\n", ct("count").out);

@@ -31,6 +31,8 @@ public final class CtService implements ManagementServer.Handler
     static final int EVENT_QUEUE_LINES = 16384;
     /** Listing text held in memory while forEach runs (16 Mi chars, 16 MiB: about 90k entries of about 180 characters). */
     static final int LIST_HOLD_CHARS = 16 << 20;
+    /** Entries per delete or mark message to the control (each waits for the workers' answer). */
+    static final int CHANGE_BATCH = 4096;
 
     private final ConntrackControl control;
 
@@ -129,57 +131,130 @@ public final class CtService implements ManagementServer.Handler
         return 0;
     }
 
-    private List<CtEntry> matching(final CtFilter filter)
+    /**
+     * Deletes or re-marks what {@code filter} selects. One forEach pass prints each selected entry (as it
+     * will be: with its new mark for an update) and notes its id (worker, slot, incarnation, new mark: 16 bytes, not a
+     * whole CtEntry, so deleting ten million entries costs 160 MB rather than gigabytes); then the changes
+     * go to the control in batches. An entry that vanished in between is printed but not counted.
+     */
+    private int change(final ManagementServer.Response response, final CtFilter filter, final int flags, final boolean delete,
+                       final long markValue, final long markMask) throws IOException
     {
-        final List<CtEntry> entries = new ArrayList<>();
-        control.forEach(entry ->
+        final Ids ids = new Ids();
+        final CtEntry shown = new CtEntry();
+        response.holdUpTo(LIST_HOLD_CHARS);
+        try
         {
-            if (filter.matches(entry))
+            control.forEach(entry ->
             {
-                entries.add(new CtEntry().copyFrom(entry));
+                if (filter.matches(entry))
+                {
+                    final int mark = delete ? entry.mark : (int)(entry.mark & ~markMask | markValue & markMask);
+                    ids.add(entry.worker, entry.index, entry.generation, mark);
+                    shown.copyFrom(entry).mark = mark;
+                    // conntrack -U prints the entry it read back after the update, with the kernel's use=2.
+                    writeOut(response, ConntrackFormat.entry(shown, flags, delete ? 1 : 2));
+                }
+            });
+        }
+        catch (final UncheckedIOException ex)
+        {
+            throw ex.getCause();
+        }
+        finally
+        {
+            response.holdUpTo(0);
+        }
+        int changed = 0;
+        if (delete)
+        {
+            final List<CtEntry> batch = new ArrayList<>(CHANGE_BATCH);
+            for (int i = 0; i < ids.size; i++)
+            {
+                batch.add(ids.entry(i));
+                if (batch.size() == CHANGE_BATCH || i == ids.size - 1)
+                {
+                    changed += control.delete(batch);
+                    batch.clear();
+                }
             }
-        });
-        return entries;
+        }
+        else
+        {
+            // Grouped by new mark (one group unless a mask keeps bits that differ between entries).
+            final Map<Integer, List<CtEntry>> byMark = new LinkedHashMap<>();
+            for (int i = 0; i < ids.size; i++)
+            {
+                final List<CtEntry> batch = byMark.computeIfAbsent(ids.mark[i], m -> new ArrayList<>());
+                batch.add(ids.entry(i));
+                if (batch.size() == CHANGE_BATCH)
+                {
+                    changed += control.mark(batch, ids.mark[i]);
+                    batch.clear();
+                }
+            }
+            for (final Map.Entry<Integer, List<CtEntry>> group : byMark.entrySet())
+            {
+                if (!group.getValue().isEmpty())
+                {
+                    changed += control.mark(group.getValue(), group.getKey());
+                }
+            }
+        }
+        response.err(ConntrackFormat.summary(changed, delete ? "deleted" : "updated"));
+        return changed == 0 ? 1 : 0;
     }
 
     private int delete(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
     {
-        final List<CtEntry> entries = matching(filter);
-        final int deleted = entries.isEmpty() ? 0 : control.delete(entries);
-        for (final CtEntry entry : entries)
-        {
-            response.out(ConntrackFormat.entry(entry, flags, 1));
-        }
-        response.err(ConntrackFormat.summary(deleted, "deleted"));
-        return deleted == 0 ? 1 : 0;
+        return change(response, filter, flags, true, 0, 0);
     }
 
     private int update(final ManagementServer.Response response, final CtFilter filter, final int flags) throws IOException
     {
-        // In conntrack -U, -m is the new mark (value, or value/mask: the bits of mask take value's bits).
+        // In conntrack -U, -m is the new mark (value, or value/mask: the bits of mask take value's bits), not a filter.
         final long value = filter.markValue;
         final long mask = filter.markMask;
         filter.markValue = -1;
-        final List<CtEntry> entries = matching(filter);
-        final Map<Integer, List<CtEntry>> byMark = new LinkedHashMap<>();
-        for (final CtEntry entry : entries)
+        filter.markMask = 0xFFFF_FFFFL;
+        return change(response, filter, flags, false, value, mask);
+    }
+
+    /** Ids of entries to change, in growable primitive arrays. */
+    private static final class Ids
+    {
+        int size;
+        int[] worker = new int[64];
+        int[] index = new int[64];
+        int[] generation = new int[64];
+        int[] mark = new int[64];
+
+        void add(final int w, final int i, final int g, final int m)
         {
-            final int mark = (int)(entry.mark & ~mask | value & mask);
-            byMark.computeIfAbsent(mark, m -> new ArrayList<>()).add(entry);
-        }
-        int updated = 0;
-        for (final Map.Entry<Integer, List<CtEntry>> group : byMark.entrySet())
-        {
-            updated += control.mark(group.getValue(), group.getKey());
-            for (final CtEntry entry : group.getValue())
+            if (size == worker.length)
             {
-                entry.mark = group.getKey();
-                // conntrack -U prints the entry it read back after the update, with the kernel's use=2.
-                response.out(ConntrackFormat.entry(entry, flags, 2));
+                final int capacity = size * 2;
+                worker = java.util.Arrays.copyOf(worker, capacity);
+                index = java.util.Arrays.copyOf(index, capacity);
+                generation = java.util.Arrays.copyOf(generation, capacity);
+                mark = java.util.Arrays.copyOf(mark, capacity);
             }
+            worker[size] = w;
+            index[size] = i;
+            generation[size] = g;
+            mark[size] = m;
+            size++;
         }
-        response.err(ConntrackFormat.summary(updated, "updated"));
-        return updated == 0 ? 1 : 0;
+
+        CtEntry entry(final int i)
+        {
+            final CtEntry entry = new CtEntry();
+            entry.worker = worker[i];
+            entry.index = index[i];
+            entry.generation = generation[i];
+            entry.mark = mark[i];
+            return entry;
+        }
     }
 
     /**
