@@ -232,6 +232,21 @@ class CtCliTest
     }
 
     @Test
+    void shouldEndTheEventStreamWithTheCountAndOneErrorLineWhenFlowgateStops() throws Exception
+    {
+        final CompletableFuture<Result> client = CompletableFuture.supplyAsync(() -> ct("-E"));
+        awaitSubscription();
+        server.close();
+        final Result result = client.get(10, TimeUnit.SECONDS);
+        assertEquals(Main.EXIT_FAILURE, result.exit);
+        assertEquals("", result.out);
+        final List<String> err = result.err.lines().toList();
+        assertEquals(2, err.size(), result.err);
+        assertEquals(ConntrackFormat.eventsSummary(0), err.get(0));
+        assertTrue(err.get(1).startsWith("flowgate: error: flowgate closed the management connection"), err.get(1));
+    }
+
+    @Test
     void shouldEndTheSubscriptionWhenARawClientCloses() throws Exception
     {
         try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(socket)))

@@ -101,7 +101,11 @@ public final class CtCommand implements Callable<Integer>
             {
                 try
                 {
-                    Runtime.getRuntime().removeShutdownHook(summary);
+                    // The stream broke (flowgate stopped): the count first, then the error line.
+                    if (Runtime.getRuntime().removeShutdownHook(summary))
+                    {
+                        err.println(ConntrackFormat.eventsSummary(events[0]));
+                    }
                 }
                 catch (final IllegalStateException ignored)
                 {
