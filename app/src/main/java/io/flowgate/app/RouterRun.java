@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.io.IOException;
 import io.flowgate.app.config.FlowgateConfig;
+import io.flowgate.app.mgmt.ManagementServer;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
@@ -53,6 +54,7 @@ final class RouterRun
     private final double durationSeconds;
     private final double warmupSeconds;
     private final double statsIntervalSeconds;
+    private Path socket = ManagementServer.DEFAULT_PATH;
     private Router.Instruments instruments = Router.Instruments.NONE;
     private Path latencyHistogram;
 
@@ -65,6 +67,13 @@ final class RouterRun
     }
 
     /** Benchmark instruments for the router, and where to write the latency histogram (null: nowhere). */
+    /** The management socket for {@code flowgate ct} (used when the configuration enables conntrack). */
+    RouterRun socket(final Path socket)
+    {
+        this.socket = socket;
+        return this;
+    }
+
     RouterRun instruments(final Router.Instruments instruments, final Path latencyHistogram)
     {
         this.instruments = instruments;
@@ -226,7 +235,23 @@ final class RouterRun
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
                 + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
                 : ", workers transmit on their own queues") : ", rss dispatch"));
-            report(router, stop);
+            final ManagementServer management = router.conntrack() == null ? null : ManagementServer.start(socket, router.conntrack());
+            if (management != null)
+            {
+                System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()
+                    + " per worker); flowgate ct talks to " + socket);
+            }
+            try
+            {
+                report(router, stop);
+            }
+            finally
+            {
+                if (management != null)
+                {
+                    management.close();
+                }
+            }
             router.close();
             for (final DpdkPort port : opened)
             {

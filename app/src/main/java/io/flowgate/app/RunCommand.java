@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.flowgate.app.mgmt.ManagementServer;
 import picocli.CommandLine.Option;
 
 /**
@@ -55,6 +56,10 @@ final class RunCommand implements Callable<Integer>
             + "load from a source that never runs dry); 0: no limit")
     long rxRate;
 
+    @Option(names = "--socket", paramLabel = "PATH",
+        description = "with --config and conntrack: the management socket that flowgate ct talks to (default /run/flowgate/flowgate.sock)")
+    Path socket;
+
     @Option(names = "--flows", defaultValue = "4096", description = "--embedded forward: flows in the generated traffic, default ${DEFAULT-VALUE}")
     int flows;
 
@@ -68,7 +73,8 @@ final class RunCommand implements Callable<Integer>
                 throw new IllegalArgumentException("--rx-rate must be 0 or more packets per second, not " + rxRate);
             }
             return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, warmupSeconds,
-                statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram).run();
+                statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram)
+                .socket(socket == null ? ManagementServer.DEFAULT_PATH : socket).run();
         }
         return switch (embedded)
         {
