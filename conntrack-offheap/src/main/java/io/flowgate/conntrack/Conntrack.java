@@ -162,8 +162,7 @@ public final class Conntrack implements ConntrackTable.Listener
                 final int created0 = table.allocate(p.key, reply, nowMs, unixSeconds);
                 if (created0 == ConntrackTable.NONE)
                 {
-                    stats.drop++; // "table full, dropping packet"
-                    stats.insertFailed++;
+                    stats.drop++; // "table full, dropping packet" (the table counted insert_failed)
                     drop = true;
                     return CtInfo.INVALID;
                 }

@@ -358,6 +358,13 @@ public final class ConntrackTable implements AutoCloseable
         CtRecord.endWrite(record);
     }
 
+    /** Address of an IPv6 record's address block (original src, dst, reply src, dst; 16 bytes each); 0 for IPv4. */
+    public long v6Block(final int index)
+    {
+        final long record = record(index);
+        return CtRecord.family(record) == CtRecord.FAMILY_IPV6 ? v6Addresses(OffHeap.getInt(record + CtRecord.ORIG_SRC_OFFSET), 0) : 0;
+    }
+
     /** Reads direction {@code dir}'s tuple of a record into {@code out}. */
     public CtKey tuple(final int index, final int dir, final CtKey out)
     {

@@ -118,8 +118,8 @@ class ConntrackTest
         assertEquals(3100 + 120_000, CtRecord.expires(record), "after two seconds: the stream timeout");
         assertTrue((CtRecord.status(record) & CtStatus.ASSURED) != 0);
 
-        assertEquals(3, CtRecord.packets(record, 0));
-        assertEquals(3 * 38, CtRecord.bytes(record, 0));
+        assertEquals(4, CtRecord.packets(record, 0));
+        assertEquals(4 * 38, CtRecord.bytes(record, 0));
         assertEquals(1, CtRecord.packets(record, 1));
         assertEquals(128, CtRecord.bytes(record, 1));
         assertEquals(1, ct.table().size());
