@@ -1,6 +1,8 @@
 package io.flowgate.pipeline.conntrack.diff;
 
+import io.flowgate.conntrack.CtStats;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +21,7 @@ public final class ConntrackDiff
     /** Wall time passes while a case runs and Linux prints whole seconds. */
     public static final long TIMEOUT_TOLERANCE_S = 3;
     /** conntrack -S counters whose deltas must agree; the others are printed only. */
-    public static final List<String> COMPARED_STATS = List.of("invalid", "insert_failed", "drop", "early_drop");
+    public static final List<String> COMPARED_STATS = List.of("invalid", "error", "insert_failed", "drop", "early_drop");
 
     /** What one case produced on one subject. */
     public record Run(List<Outcome> outcomes, List<CtRow> entries, Map<String, Long> stats)
@@ -79,6 +81,23 @@ public final class ConntrackDiff
 
     private ConntrackDiff()
     {
+    }
+
+    /** flowgate's statistics under the names {@code conntrack -S} prints, for {@link ConntrackSubject#stats()}. */
+    public static Map<String, Long> statsOf(final CtStats s)
+    {
+        final Map<String, Long> out = new LinkedHashMap<>();
+        out.put("found", s.found);
+        out.put("invalid", s.invalid);
+        out.put("insert", s.insert);
+        out.put("insert_failed", s.insertFailed);
+        out.put("drop", s.drop);
+        out.put("early_drop", s.earlyDrop);
+        out.put("error", s.error);
+        out.put("search_restart", s.searchRestart);
+        out.put("clash_resolve", s.clashResolve);
+        out.put("chaintoolong", s.chainTooLong);
+        return out;
     }
 
     /** Resets the subject, sends the case's packets one by one, and reads the table and statistics. */

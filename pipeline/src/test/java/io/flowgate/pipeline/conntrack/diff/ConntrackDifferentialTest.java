@@ -27,9 +27,10 @@ class ConntrackDifferentialTest
     static void start() throws Exception
     {
         flowgate = FlowgateSubjects.create();
-        Assumptions.assumeTrue(flowgate != null, "FlowgateSubjects.create() returns no flowgate conntrack subject yet: nothing to compare Linux with");
-        Assumptions.assumeTrue(LinuxConntrackSubject.available(), "needs root, ip, nft, conntrack and /usr/bin/python3 for the Linux side");
-        linux = LinuxConntrackSubject.start();
+        if (flowgate != null && LinuxConntrackSubject.available())
+        {
+            linux = LinuxConntrackSubject.start();
+        }
     }
 
     @AfterAll
@@ -49,6 +50,9 @@ class ConntrackDifferentialTest
     @MethodSource("cases")
     void shouldAgreeWithLinux(final CtCorpus.Case testCase) throws Exception
     {
+        Assumptions.assumeTrue(flowgate != null,
+            "FlowgateSubjects.create() returns no flowgate conntrack subject yet: nothing to compare Linux with");
+        Assumptions.assumeTrue(linux != null, "needs root, ip, nft, conntrack and /usr/bin/python3 for the Linux side");
         final ConntrackDiff.Result result = ConntrackDiff.compare(testCase, linux, flowgate);
         if (!result.agrees())
         {

@@ -233,16 +233,16 @@ public final class CtCorpus
 
     private static void tcpOpenAndClose(final Builder b)
     {
-        b.add("tcp-syn-only", "a SYN nobody answers: SYN_SENT, unreplied", b.tcp().c(SYN));
-        b.add("tcp-syn-synack", "SYN and SYN/ACK: SYN_RECV", b.tcp().c(SYN).s(SYN | ACK));
-        b.add("tcp-handshake", "three-way handshake: ESTABLISHED and ASSURED", b.tcp().handshake());
+        b.add("tcp-syn-only", "a SYN nobody answers", b.tcp().c(SYN));
+        b.add("tcp-syn-synack", "SYN and SYN/ACK, no final ACK", b.tcp().c(SYN).s(SYN | ACK));
+        b.add("tcp-handshake", "three-way handshake", b.tcp().handshake());
         b.add("tcp-handshake-data", "handshake and data both ways with ACKs",
             b.tcp().handshake().c(PSH | ACK, 100).s(ACK).s(PSH | ACK, 1000).c(ACK));
         b.add("tcp-handshake-noscale", "handshake without window scaling, data both ways",
             b.tcp().noScale().handshake().c(PSH | ACK, 200).s(PSH | ACK, 300).c(ACK));
-        b.add("tcp-close-client-first", "client closes first, four-way: TIME_WAIT",
+        b.add("tcp-close-client-first", "client closes first, four-way",
             b.tcp().handshake().c(FIN | ACK).s(ACK).s(FIN | ACK).c(ACK));
-        b.add("tcp-close-server-first", "server closes first, four-way: TIME_WAIT",
+        b.add("tcp-close-server-first", "server closes first, four-way",
             b.tcp().handshake().s(FIN | ACK).c(ACK).c(FIN | ACK).s(ACK));
         b.add("tcp-close-three-way", "FIN, FIN/ACK, ACK", b.tcp().handshake().c(FIN | ACK).s(FIN | ACK).c(ACK));
         {
@@ -257,10 +257,10 @@ public final class CtCorpus
             t.c(ACK).s(ACK);
             b.add("tcp-close-simultaneous", "both FINs cross, then both ACKs", t);
         }
-        b.add("tcp-half-close", "client FIN acknowledged, server keeps sending: CLOSE_WAIT",
+        b.add("tcp-half-close", "client FIN acknowledged, server keeps sending",
             b.tcp().handshake().c(FIN | ACK).s(ACK).s(PSH | ACK, 500).c(ACK));
-        b.add("tcp-fin-wait", "client FIN not yet acknowledged: FIN_WAIT", b.tcp().handshake().c(FIN | ACK));
-        b.add("tcp-last-ack", "server's FIN after the client's: LAST_ACK", b.tcp().handshake().c(FIN | ACK).s(ACK).s(FIN | ACK));
+        b.add("tcp-fin-wait", "client FIN not yet acknowledged", b.tcp().handshake().c(FIN | ACK));
+        b.add("tcp-last-ack", "server's FIN after the client's, last ACK missing", b.tcp().handshake().c(FIN | ACK).s(ACK).s(FIN | ACK));
         {
             final Tcp t = b.tcp();
             t.c(SYN);
@@ -271,7 +271,7 @@ public final class CtCorpus
             t.send(Side.CLIENT, t.fromClient(SYN | ACK).seq(clientIsnNext - 1));
             t.send(Side.SERVER, t.fromServer(SYN | ACK).seq(t.serverNext - 1));
             t.c(ACK).s(ACK);
-            b.add("tcp-simultaneous-open", "both sides send SYN (SYN_SENT2), then SYN/ACKs both ways", t);
+            b.add("tcp-simultaneous-open", "both sides send SYN, then SYN/ACKs both ways, then ACKs", t);
         }
         b.add("tcp-midstream-pickup", "an ACK with data and no entry (nf_conntrack_tcp_loose picks it up), then the reply",
             b.tcp().c(PSH | ACK, 100).s(ACK).c(PSH | ACK, 50));
@@ -280,27 +280,27 @@ public final class CtCorpus
 
     private static void tcpResets(final Builder b)
     {
-        b.add("tcp-refused", "SYN answered by RST/ACK: CLOSE", b.tcp().c(SYN).s(RST | ACK));
+        b.add("tcp-refused", "SYN answered by RST/ACK", b.tcp().c(SYN).s(RST | ACK));
         {
             final Tcp t = b.tcp().c(SYN);
             t.send(Side.SERVER, t.fromServer(RST | ACK).ack(t.clientNext + 5000));
-            b.add("tcp-refused-bad-ack", "RST/ACK to a SYN acknowledging the wrong sequence: invalid, SYN_SENT stays", t);
+            b.add("tcp-refused-bad-ack", "RST/ACK to a SYN acknowledging the wrong sequence", t);
         }
-        b.add("tcp-rst-client-in-window", "client resets an established connection at its exact sequence: CLOSE",
+        b.add("tcp-rst-client-in-window", "client resets an established connection at its next sequence",
             b.tcp().handshake().c(PSH | ACK, 100).s(ACK).c(RST));
-        b.add("tcp-rst-server-in-window", "server resets an established connection: CLOSE",
+        b.add("tcp-rst-server-in-window", "server resets an established connection with RST/ACK",
             b.tcp().handshake().c(PSH | ACK, 100).s(RST | ACK));
         {
             final Tcp t = b.tcp().handshake().c(PSH | ACK, 100).s(ACK);
             t.send(Side.CLIENT, t.fromClient(RST).seq(t.clientNext + 20_000_000));
             t.c(PSH | ACK, 10);
-            b.add("tcp-rst-out-of-window", "RST far outside the window: invalid, connection keeps ESTABLISHED", t);
+            b.add("tcp-rst-out-of-window", "RST 20 MB outside the window, then normal data", t);
         }
         {
             final Tcp t = b.tcp().handshake().c(PSH | ACK, 100).s(ACK);
             t.send(Side.CLIENT, t.fromClient(RST).seq(t.clientNext + 1000));
             t.c(PSH | ACK, 10);
-            b.add("tcp-rst-in-window-inexact", "RST inside the window but not at the next sequence", t);
+            b.add("tcp-rst-in-window-inexact", "RST inside the window but not at the next sequence, then normal data", t);
         }
         {
             final Tcp t = b.tcp().handshake();
@@ -316,7 +316,7 @@ public final class CtCorpus
             final Tcp t = b.tcp().c(SYN);
             t.clientNext--;
             t.pause(0).c(SYN);
-            b.add("tcp-retrans-syn", "the same SYN twice: both NEW", t);
+            b.add("tcp-retrans-syn", "the same SYN twice", t);
         }
         {
             final Tcp t = b.tcp().c(SYN).s(SYN | ACK);
@@ -344,20 +344,26 @@ public final class CtCorpus
         {
             final Tcp t = b.tcp().handshake();
             t.send(Side.CLIENT, t.fromClient(PSH | ACK).seq(t.clientNext + 100_000).payload(100));
-            b.add("tcp-wscale-in-window", "window scale 7: data 100000 bytes ahead still fits the scaled window", t);
+            b.add("tcp-wscale-in-window", "window scale 7 both ways: data 100000 bytes ahead of the next sequence", t);
         }
         {
             final Tcp t = b.tcp().noScale().handshake();
             t.send(Side.CLIENT, t.fromClient(PSH | ACK).seq(t.clientNext + 100_000).payload(100));
             t.c(PSH | ACK, 10);
-            b.add("tcp-noscale-beyond-window", "no window scaling: data 100000 bytes ahead is outside the window", t);
+            b.add("tcp-noscale-data-ahead", "no window scaling: data 100000 bytes ahead, then normal data", t);
         }
         {
             final Tcp t = b.tcp().handshake().c(PSH | ACK, 100).s(ACK);
             t.send(Side.CLIENT, t.fromClient(PSH | ACK).seq(t.clientNext + 1_500_000_000L).payload(100));
             t.send(Side.SERVER, t.fromServer(ACK).ack(t.clientNext + 1_500_000_000L));
             t.c(PSH | ACK, 10);
-            b.add("tcp-data-far-outside-window", "data and an ACK far outside the window: invalid", t);
+            b.add("tcp-data-far-outside-window", "data 1.5 GB ahead and an ACK for it, then normal data", t);
+        }
+        {
+            final Tcp t = b.tcp().noScale().handshake();
+            t.send(Side.CLIENT, t.fromClient(PSH | ACK).seq(t.clientNext + 300_000).payload(100));
+            t.c(PSH | ACK, 10);
+            b.add("tcp-noscale-data-300k-ahead", "no window scaling: data 300000 bytes ahead (beyond any 16-bit window), then normal data", t);
         }
         {
             final Tcp t = b.tcp().handshake().c(PSH | ACK, 1000).s(ACK);
@@ -371,10 +377,10 @@ public final class CtCorpus
             t.synWindow = 65535;
             t.clientWindow = 65535;
             t.serverWindow = 65535;
-            t.handshake();
+            t.handshake().s(ACK);
             t.send(Side.CLIENT, t.fromClient(PSH | ACK).seq(t.clientNext + 500_000_000L).payload(100));
             t.send(Side.SERVER, t.fromServer(ACK).ack(t.clientNext + 500_000_100L));
-            b.add("tcp-wscale14-huge-window", "window scale 14 and 64 KiB windows (1 GiB): data 500 MB ahead fits", t);
+            b.add("tcp-wscale14-huge-window", "window scale 14 and 64 KiB windows (1 GiB once scaled): data 500 MB ahead and its ACK", t);
         }
         {
             final Tcp t = b.tcp();
@@ -408,7 +414,7 @@ public final class CtCorpus
             t.clientNext += 100_000;
             t.serverNext += 50_000;
             t.c(SYN).s(SYN | ACK).c(ACK);
-            b.add("tcp-reopen-time-wait", "SYN with a higher ISN on a TIME_WAIT connection reopens it", t);
+            b.add("tcp-reopen-time-wait", "a SYN with a higher ISN on a TIME_WAIT connection, and a new handshake", t);
         }
         {
             final Tcp t = b.tcp().handshake().c(FIN | ACK).s(FIN | ACK).c(ACK);
@@ -423,10 +429,18 @@ public final class CtCorpus
             b.add("tcp-syn-time-wait-from-server", "the server sends a SYN on a TIME_WAIT connection", t);
         }
         {
+            final Tcp t = b.tcp().handshake().c(RST);
+            t.clientNext += 100_000;
+            t.serverNext += 70_000;
+            t.c(SYN).s(SYN | ACK).c(ACK);
+            b.add("tcp-syn-after-own-rst", "the client resets, then sends a new SYN and a new handshake follows", t);
+        }
+        {
             final Tcp t = b.tcp().handshake().s(RST);
             t.clientNext += 100_000;
+            t.serverNext += 70_000;
             t.c(SYN).s(SYN | ACK).c(ACK);
-            b.add("tcp-syn-after-rst", "a new SYN after a reset (CLOSE) opens a new connection", t);
+            b.add("tcp-syn-after-rst", "the server resets, then the client sends a new SYN and a new handshake follows", t);
         }
         {
             final Tcp t = b.tcp().handshake();
@@ -473,22 +487,22 @@ public final class CtCorpus
         final String c = CLIENT;
         final String s = SERVER;
         int p = b.port();
-        b.add("udp-one-way", "one UDP packet: UNREPLIED", List.of(client(PacketBuilder.udp(c, s, p, 53, 30))));
+        b.add("udp-one-way", "one UDP packet", List.of(client(PacketBuilder.udp(c, s, p, 53, 30))));
         p = b.port();
         b.add("udp-one-way-many", "five UDP packets one way", List.of(client(PacketBuilder.udp(c, s, p, 53, 30)),
             client(PacketBuilder.udp(c, s, p, 53, 31)), client(PacketBuilder.udp(c, s, p, 53, 32)),
             client(PacketBuilder.udp(c, s, p, 53, 33)), client(PacketBuilder.udp(c, s, p, 53, 34))));
         p = b.port();
-        b.add("udp-two-way", "request and reply within a second: replied, not yet a stream",
+        b.add("udp-two-way", "request, reply and request within a second (not yet a stream)",
             List.of(client(PacketBuilder.udp(c, s, p, 53, 40)), server(PacketBuilder.udp(s, c, 53, p, 120)),
                 client(PacketBuilder.udp(c, s, p, 53, 40))));
         p = b.port();
-        b.add("udp-stream", "two-way traffic still active after two seconds: ASSURED stream",
+        b.add("udp-stream", "two-way traffic still active after two seconds (a stream)",
             List.of(client(PacketBuilder.udp(c, s, p, 5000, 100)), server(PacketBuilder.udp(s, c, 5000, p, 100)),
                 new CorpusPacket(Side.CLIENT, PacketBuilder.udp(c, s, p, 5000, 100), 2100),
                 server(PacketBuilder.udp(s, c, 5000, p, 100))));
         p = b.port();
-        b.add("udp-server-first", "the first packet comes from the server side: it is the original direction",
+        b.add("udp-server-first", "the first packet comes from the server side (so the server is the original direction)",
             List.of(server(PacketBuilder.udp(s, c, 53, p, 20)), client(PacketBuilder.udp(c, s, p, 53, 20))));
         p = b.port();
         final byte[] badSum = PacketBuilder.udp(c, s, p, 53, 30);
@@ -513,7 +527,7 @@ public final class CtCorpus
         final String c = CLIENT;
         final String s = SERVER;
         int id = b.port();
-        b.add("icmp-echo-request", "an echo request alone: icmp entry, UNREPLIED", List.of(client(PacketBuilder.icmpEcho(c, s, id, 1, 56))));
+        b.add("icmp-echo-request", "an echo request alone", List.of(client(PacketBuilder.icmpEcho(c, s, id, 1, 56))));
         id = b.port();
         b.add("icmp-echo", "echo request and reply, then a second request and reply with the same id",
             List.of(client(PacketBuilder.icmpEcho(c, s, id, 1, 56)), server(PacketBuilder.icmpEchoReply(s, c, id, 1, 56)),
@@ -530,7 +544,7 @@ public final class CtCorpus
             final Tcp t = b.tcp().handshake().c(PSH | ACK, 1400);
             t.raw(Side.SERVER, PacketBuilder.icmpError(HOP, CLIENT, 3, 4, t.last(), 28 + 20));
             t.c(PSH | ACK, 500).s(ACK);
-            b.add("icmp-error-tcp", "fragmentation needed for the client's data, from a hop on the server side: RELATED", t);
+            b.add("icmp-error-tcp", "fragmentation needed for the client's data, from a hop on the server side, then more data", t);
         }
         {
             final Tcp t = b.tcp().c(SYN);
@@ -544,7 +558,7 @@ public final class CtCorpus
         }
         int p = b.port();
         final byte[] query = PacketBuilder.udp(c, s, p, 53, 30);
-        b.add("icmp-error-udp", "port unreachable for a UDP request: RELATED",
+        b.add("icmp-error-udp", "port unreachable for a UDP request",
             List.of(client(query), server(PacketBuilder.icmpError(s, c, 3, 3, query, 576))));
         p = b.port();
         final byte[] query2 = PacketBuilder.udp(c, s, p, 53, 30);
@@ -564,7 +578,7 @@ public final class CtCorpus
             List.of(server(PacketBuilder.icmpError(s, c, 3, 3, stranger, 576))));
         id = b.port();
         final byte[] echo = PacketBuilder.icmpEcho(c, s, id, 1, 56);
-        b.add("icmp-error-for-echo", "host unreachable quoting an echo request: RELATED to the echo entry",
+        b.add("icmp-error-for-echo", "host unreachable from a hop quoting an echo request",
             List.of(client(echo), server(PacketBuilder.icmpError(HOP, c, 3, 1, echo, 576))));
         p = b.port();
         final byte[] query5 = PacketBuilder.udp(c, s, p, 53, 30);
@@ -583,7 +597,7 @@ public final class CtCorpus
     {
         final String c = CLIENT;
         final String s = SERVER;
-        b.add("unknown-proto-one-way", "IP protocol 253 one way: generic entry, UNREPLIED",
+        b.add("unknown-proto-one-way", "IP protocol 253 one way",
             List.of(client(PacketBuilder.rawIp(c, s, 253, 40)), client(PacketBuilder.rawIp(c, s, 253, 60))));
         b.add("unknown-proto-two-way", "IP protocol 254 both ways",
             List.of(client(PacketBuilder.rawIp(c, s, 254, 40)), server(PacketBuilder.rawIp(s, c, 254, 80)),

@@ -48,6 +48,7 @@ public final class LinuxConntrackSubject implements ConntrackSubject
         Outcome.UNTRACKED};
     private static final Pattern NFT_RULE_COUNTER = Pattern.compile("\"counter\":\\s*\\{\"packets\":\\s*(\\d+)");
 
+    private final String name;
     private final String prefix;
     private final Path workDir;
     private final Process sender;
@@ -57,8 +58,9 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     private final Map<String, Long> statsBaseline = new LinkedHashMap<>();
     private boolean closed;
 
-    private LinuxConntrackSubject(final String prefix, final Path workDir, final Process sender)
+    private LinuxConntrackSubject(final String name, final String prefix, final Path workDir, final Process sender)
     {
+        this.name = name;
         this.prefix = prefix;
         this.workDir = workDir;
         this.sender = sender;
@@ -83,6 +85,12 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     /** Builds the namespaces and starts the sender; {@link #close()} removes everything. */
     public static LinuxConntrackSubject start() throws IOException
     {
+        return start("linux");
+    }
+
+    /** As {@link #start()}, named {@code name} in reports (a second Linux instance checks the harness against itself). */
+    public static LinuxConntrackSubject start(final String name) throws IOException
+    {
         final String prefix = "ctd" + ProcessHandle.current().pid() % 100000 + INSTANCES.incrementAndGet();
         final Path workDir = Files.createTempDirectory("ctd-");
         final Path netns = resource(workDir, "netns.sh");
@@ -95,7 +103,7 @@ public final class LinuxConntrackSubject implements ConntrackSubject
             sender = new ProcessBuilder("ip", "netns", "exec", prefix + "H", "/usr/bin/python3", senderPy.toString(), prefix + "ha",
                 prefix + "hb", "02:77:01:00:00:01", "02:77:02:00:00:01", "02:77:01:00:00:02", "02:77:02:00:00:02")
                 .redirectError(workDir.resolve("sender.err").toFile()).start();
-            final LinuxConntrackSubject subject = new LinuxConntrackSubject(prefix, workDir, sender);
+            final LinuxConntrackSubject subject = new LinuxConntrackSubject(name, prefix, workDir, sender);
             final String ready = subject.fromSender.readLine();
             if (!"ready".equals(ready))
             {
@@ -117,7 +125,7 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     @Override
     public String name()
     {
-        return "linux";
+        return name;
     }
 
     public String routerNamespace()
