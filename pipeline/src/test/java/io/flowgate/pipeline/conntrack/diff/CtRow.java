@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * @param l4             {@code tcp}, {@code udp}, {@code icmp}, ... and {@code unknown} for protocols without a tracker
  * @param l4Number       IP protocol number
  * @param tcpState       TCP state name ({@link TcpState#name}), null for other protocols
- * @param flags          the bracketed flags conntrack prints: ASSURED, UNREPLIED (SEEN_REPLY clear), OFFLOAD, HW_OFFLOAD
+ * @param flags          the bracketed flags conntrack prints: ASSURED, UNREPLIED (SEEN_REPLY clear), OFFLOAD, HW_OFFLOAD;
+ *                       and the status bits it only filters by: EXPECTED, FIXED_TIMEOUT
  * @param timeoutSeconds seconds left, as conntrack prints it
  */
 public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple original, Tuple reply, String tcpState,
@@ -171,6 +172,14 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
         if ((e.status & CtStatus.ASSURED) != 0)
         {
             flags.add("ASSURED");
+        }
+        if ((e.status & CtStatus.EXPECTED) != 0)
+        {
+            flags.add("EXPECTED");
+        }
+        if ((e.status & CtStatus.FIXED_TIMEOUT) != 0)
+        {
+            flags.add("FIXED_TIMEOUT");
         }
         if ((e.status & CtStatus.OFFLOAD) != 0)
         {

@@ -110,6 +110,8 @@ class HarnessSelfTest
         generic.packets[0] = 2;
         generic.bytes[0] = 140;
         assertEquals(CtRow.parse(GENERIC_LINE), CtRow.of(generic));
+        generic.status |= CtStatus.FIXED_TIMEOUT | CtStatus.SEEN_REPLY;
+        assertEquals(Set.of("FIXED_TIMEOUT"), CtRow.of(generic).flags());
     }
 
     @Test

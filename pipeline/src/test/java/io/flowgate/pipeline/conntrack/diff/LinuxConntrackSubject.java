@@ -12,9 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -35,6 +38,8 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final String[] STAT_NAMES = {
         "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "error", "search_restart", "clash_resolve", "chaintoolong"};
+    /** Status bits conntrack -L can filter by (-u) but does not print. */
+    private static final List<String> FILTERED_STATUS_BITS = List.of("EXPECTED", "FIXED_TIMEOUT");
     /** DSCP code written by the ruleset (netns.sh) -> outcome; index = DSCP. */
     private static final Outcome[] BY_DSCP = {
         null,
@@ -186,11 +191,49 @@ public final class LinuxConntrackSubject implements ConntrackSubject
         return outcome;
     }
 
+    /**
+     * {@code conntrack -L -o extended} shows SEEN_REPLY (as UNREPLIED when clear), ASSURED and OFFLOAD; the status
+     * bits it does not print but can filter by ({@code -u}) are added from one more listing each.
+     */
     @Override
     public List<CtRow> entries() throws IOException
     {
+        final List<CtRow> rows = list();
+        if (rows.isEmpty())
+        {
+            return rows;
+        }
+        final List<CtRow> out = new ArrayList<>(rows.size());
+        final Map<String, Set<String>> extra = new HashMap<>();
+        for (final String bit : FILTERED_STATUS_BITS)
+        {
+            for (final CtRow row : list("-u", bit))
+            {
+                extra.computeIfAbsent(row.key(), k -> new TreeSet<>()).add(bit);
+            }
+        }
+        for (final CtRow row : rows)
+        {
+            final Set<String> bits = extra.get(row.key());
+            if (bits == null)
+            {
+                out.add(row);
+                continue;
+            }
+            final Set<String> flags = new TreeSet<>(row.flags());
+            flags.addAll(bits);
+            out.add(new CtRow(row.l3(), row.l3Number(), row.l4(), row.l4Number(), row.original(), row.reply(), row.tcpState(), flags,
+                row.timeoutSeconds(), row.origPackets(), row.origBytes(), row.replyPackets(), row.replyBytes(), row.mark(), row.zone()));
+        }
+        return out;
+    }
+
+    private List<CtRow> list(final String... filter) throws IOException
+    {
+        final List<String> command = new ArrayList<>(List.of("conntrack", "-L", "-o", "extended"));
+        command.addAll(List.of(filter));
         final List<CtRow> rows = new ArrayList<>();
-        for (final String line : inRouter("conntrack", "-L", "-o", "extended").split("\n"))
+        for (final String line : inRouter(command.toArray(String[]::new)).split("\n"))
         {
             if (line.startsWith("ipv4") || line.startsWith("ipv6"))
             {
