@@ -144,13 +144,9 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             int ref = table.lookup(p.key, nowMs);
             boolean created = false;
-            if (ref == ConntrackTable.NONE)
+            if (ref == ConntrackTable.NONE) // (a hit is counted by the table as found)
             {
                 ref = pendingLookup(p.key);
-            }
-            else
-            {
-                stats.found++;
             }
             if (ref == ConntrackTable.NONE)
             {
