@@ -55,6 +55,10 @@ final class RunCommand implements Callable<Integer>
             + "load from a source that never runs dry); 0: no limit")
     long rxRate;
 
+    @Option(names = "--mbufs", defaultValue = "" + RouterRun.DEFAULT_MBUFS,
+        description = "with --config: mbufs in the pool (net_pcap with infinite_rx holds one per pcap frame), default ${DEFAULT-VALUE}")
+    int mbufs;
+
     @Option(names = "--flows", defaultValue = "4096", description = "--embedded forward: flows in the generated traffic, default ${DEFAULT-VALUE}")
     int flows;
 
@@ -67,8 +71,13 @@ final class RunCommand implements Callable<Integer>
             {
                 throw new IllegalArgumentException("--rx-rate must be 0 or more packets per second, not " + rxRate);
             }
+            if (mbufs < 1024)
+            {
+                throw new IllegalArgumentException("--mbufs must be at least 1024, not " + mbufs);
+            }
             return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, warmupSeconds,
-                statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram).run();
+                statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram)
+                .mbufs(mbufs).run();
         }
         return switch (embedded)
         {
