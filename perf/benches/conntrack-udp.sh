@@ -313,7 +313,7 @@ ctu_ovs_cps() {
     ctu_ovs_start "$dir" "$prefix" "net_pcap0,rx_pcap=$pcap" "$log"
     : >"$s"
     # Sample every ~0.1 s (plus the call) until all frames are out or the count has not
-    # moved for ~1 s (the few packets lost while the first upcall installs the megaflow
+    # moved for ~1 s (the few hundred packets lost while the first upcall installs the megaflow
     # never arrive); at most ~60 s.
     for ((i = 0; i < 600; i++)); do
         c=$(ctu_ovs_counters) || break
@@ -324,7 +324,7 @@ ctu_ovs_cps() {
         last=${c[3]}
         sleep 0.1
     done
-    # read at once: OVS expires unreplied UDP connections after 30 s
+    # read at once: OVS expires unreplied UDP connections after its udp_first timeout
     n=$(ctu_ovs_conns) || n=0
     echo "# port 1 transmitted ${c[3]:-?} of $CTU_CPS_FLOWS; conntrack connections at the end: $n" >>"$log"
     ctu_ovs_stop "$log"
