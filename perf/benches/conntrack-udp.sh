@@ -37,6 +37,8 @@
 #
 # The last line:
 #   conntrack-udp ratio=R flowgate=X reference=Y unit=Mpps reference_name=ovs-dpdk-ct-commit
+# BENCH_REFERENCE_ONLY=1 (l3-route's switch) runs only the OVS rounds and prints their median
+# (not a contract line).
 
 # shellcheck source=perf/benches/l3-route.sh
 source "$BENCHES_DIR/l3-route.sh"
@@ -231,6 +233,7 @@ ctu_ovs_rate() {
     ctu_ovs_stop "$log"
     grep -q 'actions:ct(commit)' "$log" || bench_die "OVS's datapath flow does not run ct(commit) (see $log)"
     ctu_check_conns OVS "$n"
+    bench_log "OVS: datapath flow $(grep -o 'actions:ct(commit)[^ ]*' "$log" | head -1), $n conntrack entries"
     read -r -a a <<<"$a"; read -r -a b <<<"$b"
     local v
     v=$(awk -v t0="${a[0]}" -v t1="${b[0]}" -v rx="$((b[1] - a[1]))" -v tx0="$((b[2] - a[2]))" -v tx1="$((b[3] - a[3]))" 'BEGIN {
@@ -358,6 +361,18 @@ ctu_flowgate_cps() {
     echo "# cps: $BENCH_RATE new connections/s (slope of port 1 tx between 10% and 90%, $s)" >>"$log"
 }
 
+# ctu_check_flowgate_config PCAP: `flowgate config check` must accept the file the rounds
+# will use (a loader that does not know the conntrack section refuses it).
+ctu_check_flowgate_config() {
+    local file=$BENCH_DIR/flowgate-check.yaml
+    bench_eal_args "$(bench_prefix check)" "$BENCH_MAIN_CORE"
+    ctu_write_flowgate_config "$file" "net_pcap0,rx_pcap=$1,infinite_rx=1" "$CTU_CT_CAPACITY" "${BENCH_EAL[@]}"
+    if ! (cd "$BENCH_ROOT" && timeout -k 5 120 "$FLOWGATE" config check "$file") >"$BENCH_DIR/flowgate-config-check.log" 2>&1; then
+        cat "$BENCH_DIR/flowgate-config-check.log" >&2
+        bench_die "flowgate refuses its configuration (CTU_FLOWGATE_CONNTRACK=0 runs without the conntrack section)"
+    fi
+}
+
 # ---------------------------------------------------------------- main
 ctu_gen_pcap() {
     local out=$1 flows=$2
@@ -386,13 +401,7 @@ bench_main() {
     fi
 
     # Before any round: a loader without the conntrack section refuses the file.
-    bench_eal_args "$(bench_prefix check)" "$BENCH_MAIN_CORE"
-    ctu_write_flowgate_config "$BENCH_DIR/flowgate-check.yaml" "net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
-        "$CTU_CT_CAPACITY" "${BENCH_EAL[@]}"
-    (cd "$BENCH_ROOT" && timeout -k 5 120 "$FLOWGATE" config check "$BENCH_DIR/flowgate-check.yaml") \
-        >"$BENCH_DIR/flowgate-config-check.log" 2>&1 || {
-        cat "$BENCH_DIR/flowgate-config-check.log" >&2
-        bench_die "flowgate refuses its configuration (CTU_FLOWGATE_CONNTRACK=0 runs without the conntrack section)"; }
+    [[ $BENCH_REFERENCE_ONLY == 1 ]] || ctu_check_flowgate_config "$pcap"
 
     local ref=() fg=() ref_cps=() fg_cps=() r mpps log
     for ((r = 1; r <= BENCH_ROUNDS; r++)); do
@@ -402,6 +411,14 @@ bench_main() {
         mpps=$(bench_pps_to_mpps "$BENCH_RATE"); ref+=("$mpps")
         echo "conntrack-udp round=$r tool=$CTU_REFERENCE_NAME mpps=$mpps"
 
+        if [[ $BENCH_REFERENCE_ONLY == 1 ]]; then
+            [[ $CTU_CPS == 1 ]] || continue
+            bench_log "round $r/$BENCH_ROUNDS: OVS new connections per second ($CTU_CPS_FLOWS new flows)"
+            ctu_ovs_cps "$BENCH_DIR/ovs-cps-$r.log" "$(bench_prefix "ovs-cps-$r")" "$cps_pcap"
+            mpps=$(bench_pps_to_mpps "$BENCH_RATE"); ref_cps+=("$mpps")
+            echo "conntrack-udp-cps round=$r tool=$CTU_REFERENCE_NAME mcps=$mpps"
+            continue
+        fi
         bench_eal_args "$(bench_prefix "flowgate-$r")" "$BENCH_MAIN_CORE"
         bench_log "round $r/$BENCH_ROUNDS: flowgate run --config, conntrack=$CTU_FLOWGATE_CONNTRACK (${BENCH_WARMUP}s warm-up + ${BENCH_WINDOW}s window)"
         ctu_write_flowgate_config "$BENCH_DIR/flowgate-$r.yaml" "net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
@@ -429,8 +446,14 @@ bench_main() {
 
     local x y
     y=$(bench_median "${ref[@]}")
-    x=$(bench_median "${fg[@]}")
     echo "conntrack-udp $CTU_REFERENCE_NAME runs: ${ref[*]} (Mpps)"
+    if [[ $BENCH_REFERENCE_ONLY == 1 ]]; then
+        [[ $CTU_CPS == 1 ]] && echo "conntrack-udp-cps reference-only $CTU_REFERENCE_NAME median=$(bench_median "${ref_cps[@]}") unit=Mcps"
+        echo "conntrack-udp reference-only $CTU_REFERENCE_NAME median=$y unit=Mpps (no flowgate runs, not a result line)" \
+            | tee "$BENCH_DIR/reference-only.txt"
+        return 0
+    fi
+    x=$(bench_median "${fg[@]}")
     echo "conntrack-udp flowgate runs: ${fg[*]} (Mpps, conntrack=$CTU_FLOWGATE_CONNTRACK)"
     if [[ $CTU_CPS == 1 ]]; then
         local xc yc
