@@ -57,6 +57,10 @@ final class RouterRun
     private Path socket = ManagementServer.DEFAULT_PATH;
     private Router.Instruments instruments = Router.Instruments.NONE;
     private Path latencyHistogram;
+    private int mbufs = DEFAULT_MBUFS;
+
+    /** mbufs in the router's pool unless {@code flowgate run --mbufs} says otherwise. */
+    static final int DEFAULT_MBUFS = 16383;
 
     RouterRun(final FlowgateConfig config, final double durationSeconds, final double warmupSeconds, final double statsIntervalSeconds)
     {
@@ -78,6 +82,16 @@ final class RouterRun
     {
         this.instruments = instruments;
         this.latencyHistogram = latencyHistogram;
+        return this;
+    }
+
+    /**
+     * mbufs in the router's pool. {@code net_pcap} with {@code infinite_rx} keeps one per pcap frame for the whole run, so a
+     * benchmark replaying 100k flows needs more than the default.
+     */
+    RouterRun mbufs(final int mbufs)
+    {
+        this.mbufs = mbufs;
         return this;
     }
 
@@ -144,7 +158,7 @@ final class RouterRun
         // port has enough, else one, the dispatcher's, and the workers hand their packets back (docs/pipeline-dispatch.md).
         final int queues = software ? 1 : workers;
         final int txQueues = software ? Router.softwareDispatchTxQueues(maxTxQueues(), workers) : workers;
-        final Mempool pool = Mempool.createPktmbufPool("router-pool", 16383, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
+        final Mempool pool = Mempool.createPktmbufPool("router-pool", mbufs, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
         final int baseline = pool.inUse();
         final List<DpdkPort> opened = new ArrayList<>();
         try (RouteTable routes = new RouteTable(new Ipv4Lpm(1024), new Ipv6Lpm(1024), new NextHopTable(4096, 1024)))

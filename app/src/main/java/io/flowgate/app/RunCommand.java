@@ -60,6 +60,10 @@ final class RunCommand implements Callable<Integer>
         description = "with --config and conntrack: the management socket that flowgate ct talks to (default /run/flowgate/flowgate.sock)")
     Path socket;
 
+    @Option(names = "--mbufs", defaultValue = "" + RouterRun.DEFAULT_MBUFS,
+        description = "with --config: mbufs in the pool (net_pcap with infinite_rx holds one per pcap frame), default ${DEFAULT-VALUE}")
+    int mbufs;
+
     @Option(names = "--flows", defaultValue = "4096", description = "--embedded forward: flows in the generated traffic, default ${DEFAULT-VALUE}")
     int flows;
 
@@ -72,9 +76,13 @@ final class RunCommand implements Callable<Integer>
             {
                 throw new IllegalArgumentException("--rx-rate must be 0 or more packets per second, not " + rxRate);
             }
+            if (mbufs < 1024)
+            {
+                throw new IllegalArgumentException("--mbufs must be at least 1024, not " + mbufs);
+            }
             return new RouterRun(ConfigLoader.load(config), durationSeconds == null ? 0 : durationSeconds, warmupSeconds,
                 statsIntervalSeconds).instruments(new Router.Instruments(latency || latencyHistogram != null, rxRate), latencyHistogram)
-                .socket(socket == null ? ManagementServer.DEFAULT_PATH : socket).run();
+                .socket(socket == null ? ManagementServer.DEFAULT_PATH : socket).mbufs(mbufs).run();
         }
         return switch (embedded)
         {

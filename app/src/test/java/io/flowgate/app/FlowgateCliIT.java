@@ -184,6 +184,48 @@ class FlowgateCliIT
         assertTrue(cli.lastErrorLine().contains("port 0 (net_pcap0)"), cli.lastErrorLine());
     }
 
+    /** A router on net_pcap (infinite_rx) into net_null, as perf/bench conntrack-udp runs it. */
+    private static Path pcapRouterConfig(final Path dir, final int flows) throws Exception
+    {
+        final Path pcap = dir.resolve("flows.pcap");
+        assertEquals(0, FlowgateCli.run(TIMEOUT_S, List.of("gen-pcap", "--out", pcap.toString(), "--flows", Integer.toString(flows)))
+            .process.exitValue());
+        final int worker = Runtime.getRuntime().availableProcessors() - 1;
+        final Path config = dir.resolve("router.yaml");
+        Files.writeString(config, String.join("\n",
+            "eal: [\"-l\", \"0," + worker + "\", \"--no-huge\", \"-m\", \"512\", \"--no-pci\", \"--file-prefix=fg-it-"
+                + ProcessHandle.current().pid() + "-mbufs-" + flows + "\"]",
+            "workers: [" + worker + "]",
+            "ports:",
+            "  - {name: p0, device: \"net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1\", addresses: [198.18.255.254/16]}",
+            "  - {name: p1, device: \"net_null0,no-rx=1\", addresses: [198.19.255.254/16]}",
+            "neighbours:",
+            "  - {port: p1, address: 198.19.0.1, mac: \"02:00:00:00:00:02\"}",
+            ""));
+        return config;
+    }
+
+    @Test
+    void shouldRouteAPcapLargerThanTheDefaultPoolWithMoreMbufs(@TempDir final Path dir) throws Exception
+    {
+        // 20000 frames held by net_pcap do not fit the default pool of 16383 mbufs
+        final Path config = pcapRouterConfig(dir, 20_000);
+        final FlowgateCli cli = FlowgateCli.run(TIMEOUT_S, List.of("run", "--config", config.toString(), "--duration", "1",
+            "--stats-interval", "0", "--mbufs", "32767"));
+        assertEquals(0, cli.process.exitValue(), cli.toString());
+        assertTrue(field(cli.line("route summary "), "tx_pps") > 10_000, cli.toString());
+        assertTrue(cli.line("mbufs in use:").endsWith("0 after shutdown (baseline 0)"), cli.toString());
+    }
+
+    @Test
+    void shouldRefuseTooFewMbufsForTheRouter(@TempDir final Path dir) throws Exception
+    {
+        final Path config = pcapRouterConfig(dir, 16);
+        final FlowgateCli cli = assertOneLineError(List.of("run", "--config", config.toString(), "--duration", "1", "--mbufs", "100"),
+            "--mbufs must be at least 1024");
+        assertEquals(Main.EXIT_USAGE, cli.process.exitValue());
+    }
+
     @Test
     void shouldRefuseAMempoolThatCannotBeCreated() throws Exception
     {
