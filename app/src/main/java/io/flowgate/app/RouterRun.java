@@ -249,7 +249,16 @@ final class RouterRun
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
                 + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
                 : ", workers transmit on their own queues") : ", rss dispatch"));
-            final ManagementServer management = router.conntrack() == null ? null : ManagementServer.start(socket, router.conntrack());
+            final ManagementServer management;
+            try
+            {
+                management = router.conntrack() == null ? null : ManagementServer.start(socket, router.conntrack());
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                router.close();
+                throw new IllegalStateException("management socket " + socket + ": " + ex.getMessage(), ex);
+            }
             if (management != null)
             {
                 System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()

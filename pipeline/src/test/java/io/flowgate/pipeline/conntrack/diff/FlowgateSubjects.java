@@ -10,13 +10,13 @@ public final class FlowgateSubjects
     /** Set to {@code linux} to compare Linux with a second Linux instance: a check of the harness itself (must agree). */
     public static final String SELF_CHECK_PROPERTY = "conntrack.diff.subject";
 
-    /** A fresh flowgate conntrack subject, or null while flowgate has none (the differential test is then skipped). */
+    /** A fresh flowgate conntrack subject: the real tracker and parser, driven as the router's hooks drive them. */
     public static ConntrackSubject create() throws Exception
     {
         if ("linux".equals(System.getProperty(SELF_CHECK_PROPERTY)))
         {
             return LinuxConntrackSubject.start("linux-again");
         }
-        return null;
+        return new FlowgateConntrackSubject();
     }
 }
