@@ -130,9 +130,12 @@ public final class Conntrack implements ConntrackTable.Listener
             }
             if (icmp || p.status == CtPacket.BAD_INNER)
             {
-                stats.error++; // nf_conntrack_handle_icmp: an error from the ICMP error handler counts both
+                stats.error++; // nf_conntrack_handle_icmp: what the ICMP error handler refuses counts as error, not invalid
             }
-            stats.invalid++;
+            else
+            {
+                stats.invalid++;
+            }
             return CtInfo.INVALID;
         }
         if (p.icmpError)
@@ -460,14 +463,12 @@ public final class Conntrack implements ConntrackTable.Listener
         if (!invert(p.inner, scratch))
         {
             stats.error++;
-            stats.invalid++;
             return CtInfo.INVALID;
         }
         final int ref = table.lookup(scratch, nowMs);
         if (ref == ConntrackTable.NONE)
         {
             stats.error++;
-            stats.invalid++;
             return CtInfo.INVALID;
         }
         final int idx = ref >>> 1;
@@ -476,7 +477,6 @@ public final class Conntrack implements ConntrackTable.Listener
         if (reply.dstHi != p.outerDstHi || reply.dstLo != p.outerDstLo)
         {
             stats.error++; // "outer daddr != inner"
-            stats.invalid++;
             return CtInfo.INVALID;
         }
         stats.icmpError++;
