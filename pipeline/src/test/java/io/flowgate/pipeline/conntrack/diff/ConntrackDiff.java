@@ -1,6 +1,7 @@
 package io.flowgate.pipeline.conntrack.diff;
 
 import io.flowgate.conntrack.CtStats;
+import io.flowgate.conntrack.CtStatus;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,10 @@ import java.util.TreeSet;
  */
 public final class ConntrackDiff
 {
+    /** Status bits compared when both sides know the status word: all but DYING, TEMPLATE, NAT_CLASH, HELPER. */
+    public static final int COMPARED_STATUS = CtStatus.EXPECTED | CtStatus.SEEN_REPLY | CtStatus.ASSURED | CtStatus.CONFIRMED |
+        CtStatus.SRC_NAT | CtStatus.DST_NAT | CtStatus.SEQ_ADJUST | CtStatus.SRC_NAT_DONE | CtStatus.DST_NAT_DONE |
+        CtStatus.FIXED_TIMEOUT | CtStatus.OFFLOAD | CtStatus.HW_OFFLOAD;
     /** Wall time passes while a case runs and Linux prints whole seconds. */
     public static final long TIMEOUT_TOLERANCE_S = 3;
     /** conntrack -S counters whose deltas must agree; the others are printed only. */
@@ -182,6 +187,10 @@ public final class ConntrackDiff
         if (!new TreeSet<>(a.flags()).equals(new TreeSet<>(b.flags())))
         {
             out.add("flags");
+        }
+        if (a.status() >= 0 && b.status() >= 0 && ((a.status() ^ b.status()) & COMPARED_STATUS) != 0)
+        {
+            out.add("status");
         }
         if (Math.abs(a.timeoutSeconds() - b.timeoutSeconds()) > TIMEOUT_TOLERANCE_S)
         {

@@ -24,11 +24,28 @@ import java.util.TreeSet;
  * @param flags          the bracketed flags conntrack prints: ASSURED, UNREPLIED (SEEN_REPLY clear), OFFLOAD, HW_OFFLOAD;
  *                       and the status bits it only filters by: EXPECTED, FIXED_TIMEOUT
  * @param timeoutSeconds seconds left, as conntrack prints it
+ * @param status         the whole status word ({@link CtStatus} bits, Linux's values; Linux's from ctnetlink), -1 when unknown
  */
 public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple original, Tuple reply, String tcpState,
                     Set<String> flags, long timeoutSeconds, long origPackets, long origBytes, long replyPackets, long replyBytes,
-                    long mark, int zone)
+                    long mark, int zone, int status)
 {
+    /** The same entry with the status word (and the flags it implies that conntrack -L does not print) known. */
+    public CtRow withStatus(final int status)
+    {
+        final Set<String> more = new TreeSet<>(flags);
+        if ((status & CtStatus.EXPECTED) != 0)
+        {
+            more.add("EXPECTED");
+        }
+        if ((status & CtStatus.FIXED_TIMEOUT) != 0)
+        {
+            more.add("FIXED_TIMEOUT");
+        }
+        return new CtRow(l3, l3Number, l4, l4Number, original, reply, tcpState, more, timeoutSeconds, origPackets, origBytes, replyPackets,
+            replyBytes, mark, zone, status);
+    }
+
     /** A tuple; fields a protocol does not have are -1 (ports for ICMP, type/code/id for TCP, all for generic). */
     public record Tuple(String src, String dst, int sport, int dport, int type, int code, int id)
     {
@@ -79,6 +96,10 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
             }
         }
         out.append("mark=").append(mark).append(" zone=").append(zone);
+        if (status >= 0)
+        {
+            out.append(" status=").append(CtStatus.names(status));
+        }
         return out.toString();
     }
 
@@ -102,6 +123,7 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
         final List<String[]> tuples = new ArrayList<>();
         long mark = 0;
         int zone = 0;
+        int status = -1;
         String[] current = null;
         for (; at < tokens.length; at++)
         {
@@ -141,6 +163,7 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
                 case "bytes" -> counters[tuples.size() - 1][1] = Long.parseLong(value);
                 case "mark" -> mark = Long.parseLong(value);
                 case "zone" -> zone = Integer.parseInt(value);
+                case "status" -> status = statusOf(value);
                 default ->
                 {
                 }
@@ -151,7 +174,35 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
             throw new IllegalArgumentException("not a conntrack entry line: " + line);
         }
         return new CtRow(l3, l3Number, l4, l4Number, tuple(tuples.get(0)), tuple(tuples.get(1)), tcpState, flags, timeout,
-            counters[0][0], counters[0][1], counters[1][0], counters[1][1], mark, zone);
+            counters[0][0], counters[0][1], counters[1][0], counters[1][1], mark, zone, status);
+    }
+
+    private static int statusOf(final String names)
+    {
+        int status = 0;
+        for (int bit = 0; bit < 16; bit++)
+        {
+            for (final String name : names.split(","))
+            {
+                if (!name.isEmpty() && name.equals(CtStatus.names(1 << bit)))
+                {
+                    status |= 1 << bit;
+                }
+            }
+        }
+        return status;
+    }
+
+    /** The tuple of a protocol from raw fields (-1 where absent), as conntrack and ctnetlink give them. */
+    static Tuple tupleOf(final int protocol, final String src, final String dst, final int sport, final int dport, final int type,
+                         final int code, final int id)
+    {
+        return switch (protocol)
+        {
+            case 6, 17, 33, 132, 136 -> new Tuple(src, dst, sport, dport, -1, -1, -1);
+            case 1, 58 -> new Tuple(src, dst, -1, -1, type, code, id);
+            default -> new Tuple(src, dst, -1, -1, -1, -1, -1);
+        };
     }
 
     private static Tuple tuple(final String[] f)
@@ -191,19 +242,14 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
         }
         return new CtRow(v4 ? "ipv4" : "ipv6", v4 ? 2 : 10, l4Name(e.protocol), e.protocol, tupleOf(e, 0, v4), tupleOf(e, 1, v4),
             e.protocol == 6 ? TcpState.name(e.tcpState) : null, flags, e.timeoutSeconds, e.packets[0], e.bytes[0], e.packets[1],
-            e.bytes[1], e.mark & 0xFFFF_FFFFL, e.zone);
+            e.bytes[1], e.mark & 0xFFFF_FFFFL, e.zone, e.status);
     }
 
     private static Tuple tupleOf(final CtEntry e, final int dir, final boolean v4)
     {
-        final String src = address(e.srcHi[dir], e.srcLo[dir], v4);
-        final String dst = address(e.dstHi[dir], e.dstLo[dir], v4);
-        return switch (e.protocol)
-        {
-            case 6, 17, 33, 132, 136 -> new Tuple(src, dst, e.srcPort[dir], e.dstPort[dir], -1, -1, -1);
-            case 1, 58 -> new Tuple(src, dst, -1, -1, e.dstPort[dir] >>> 8 & 0xFF, e.dstPort[dir] & 0xFF, e.srcPort[dir]);
-            default -> new Tuple(src, dst, -1, -1, -1, -1, -1);
-        };
+        final int dport = e.dstPort[dir];
+        return tupleOf(e.protocol, address(e.srcHi[dir], e.srcLo[dir], v4), address(e.dstHi[dir], e.dstLo[dir], v4), e.srcPort[dir],
+            dport, dport >>> 8 & 0xFF, dport & 0xFF, e.srcPort[dir]);
     }
 
     /** The protocol names conntrack-tools print (protocols without a Linux tracker print as {@code unknown}). */

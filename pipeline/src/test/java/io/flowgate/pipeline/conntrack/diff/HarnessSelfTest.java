@@ -93,7 +93,7 @@ class HarnessSelfTest
         tcp.bytes[0] = 92;
         tcp.packets[1] = 1;
         tcp.bytes[1] = 52;
-        assertEquals(CtRow.parse(TCP_LINE), CtRow.of(tcp));
+        assertEquals(CtRow.parse(TCP_LINE).withStatus(tcp.status), CtRow.of(tcp));
 
         final CtEntry icmp = entry(1, 40061, 8 << 8, 40061, 0);
         icmp.status = CtStatus.CONFIRMED;
@@ -102,16 +102,18 @@ class HarnessSelfTest
         icmp.bytes[0] = 84;
         icmp.mark = 7;
         icmp.zone = 3;
-        assertEquals(CtRow.parse(ICMP_LINE), CtRow.of(icmp));
+        assertEquals(CtRow.parse(ICMP_LINE).withStatus(icmp.status), CtRow.of(icmp));
 
         final CtEntry generic = entry(253, 0, 0, 0, 0);
         generic.status = CtStatus.CONFIRMED;
         generic.timeoutSeconds = 599;
         generic.packets[0] = 2;
         generic.bytes[0] = 140;
-        assertEquals(CtRow.parse(GENERIC_LINE), CtRow.of(generic));
+        assertEquals(CtRow.parse(GENERIC_LINE).withStatus(generic.status), CtRow.of(generic));
         generic.status |= CtStatus.FIXED_TIMEOUT | CtStatus.SEEN_REPLY;
-        assertEquals(Set.of("FIXED_TIMEOUT"), CtRow.of(generic).flags());
+        final CtRow fixed = CtRow.of(generic);
+        assertEquals(Set.of("FIXED_TIMEOUT"), fixed.flags());
+        assertEquals(fixed, CtRow.parse(fixed.toString()));
     }
 
     @Test
@@ -140,6 +142,11 @@ class HarnessSelfTest
         assertTrue(report.contains("linux: " + row), report);
         assertTrue(report.contains("flowgate: " + synRecv), report);
         assertTrue(report.contains("3!="), report);
+
+        final CtRow confirmed = row.withStatus(CtStatus.CONFIRMED | CtStatus.SEEN_REPLY | CtStatus.ASSURED);
+        final CtRow unconfirmed = row.withStatus(CtStatus.SEEN_REPLY | CtStatus.ASSURED | CtStatus.DYING);
+        assertEquals(List.of("status"), ConntrackDiff.differences(confirmed, unconfirmed));
+        assertEquals(List.of(), ConntrackDiff.differences(confirmed, confirmed.withStatus(confirmed.status() | CtStatus.DYING)));
 
         final ConntrackDiff.Run missing = new ConntrackDiff.Run(List.of(newOrig, estReply, estOrig), List.of(), Map.of());
         assertTrue(ConntrackDiff.compare(handshake, "linux", linux, "flowgate", missing).disagreements().get(0).contains("only on linux"));

@@ -16,8 +16,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -38,8 +36,6 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static final String[] STAT_NAMES = {
         "found", "invalid", "insert", "insert_failed", "drop", "early_drop", "error", "search_restart", "clash_resolve", "chaintoolong"};
-    /** Status bits conntrack -L can filter by (-u) but does not print. */
-    private static final List<String> FILTERED_STATUS_BITS = List.of("EXPECTED", "FIXED_TIMEOUT");
     /** DSCP code written by the ruleset (netns.sh) -> outcome; index = DSCP. */
     private static final Outcome[] BY_DSCP = {
         null,
@@ -96,10 +92,11 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     /** As {@link #start()}, named {@code name} in reports (a second Linux instance checks the harness against itself). */
     public static LinuxConntrackSubject start(final String name) throws IOException
     {
-        final String prefix = "ctd" + ProcessHandle.current().pid() % 100000 + INSTANCES.incrementAndGet();
+        final String prefix = "ctd" + ProcessHandle.current().pid() % 100000 + "n" + INSTANCES.incrementAndGet();
         final Path workDir = Files.createTempDirectory("ctd-");
         final Path netns = resource(workDir, "netns.sh");
         final Path senderPy = resource(workDir, "sender.py");
+        resource(workDir, "ctdump.py");
         Process sender = null;
         try
         {
@@ -192,8 +189,8 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     }
 
     /**
-     * {@code conntrack -L -o extended} shows SEEN_REPLY (as UNREPLIED when clear), ASSURED and OFFLOAD; the status
-     * bits it does not print but can filter by ({@code -u}) are added from one more listing each.
+     * Entries as {@code conntrack -L -o extended} prints them, with the whole status word (which it prints only as
+     * UNREPLIED and ASSURED) added from a ctnetlink dump ({@code ctdump.py}).
      */
     @Override
     public List<CtRow> entries() throws IOException
@@ -203,27 +200,24 @@ public final class LinuxConntrackSubject implements ConntrackSubject
         {
             return rows;
         }
-        final List<CtRow> out = new ArrayList<>(rows.size());
-        final Map<String, Set<String>> extra = new HashMap<>();
-        for (final String bit : FILTERED_STATUS_BITS)
+        final Map<String, Integer> statusByKey = new HashMap<>();
+        for (final String line : inRouter("/usr/bin/python3", workDir.resolve("ctdump.py").toString()).split("\n"))
         {
-            for (final CtRow row : list("-u", bit))
+            final String[] f = line.trim().split(" ");
+            if (f.length != 10)
             {
-                extra.computeIfAbsent(row.key(), k -> new TreeSet<>()).add(bit);
-            }
-        }
-        for (final CtRow row : rows)
-        {
-            final Set<String> bits = extra.get(row.key());
-            if (bits == null)
-            {
-                out.add(row);
                 continue;
             }
-            final Set<String> flags = new TreeSet<>(row.flags());
-            flags.addAll(bits);
-            out.add(new CtRow(row.l3(), row.l3Number(), row.l4(), row.l4Number(), row.original(), row.reply(), row.tcpState(), flags,
-                row.timeoutSeconds(), row.origPackets(), row.origBytes(), row.replyPackets(), row.replyBytes(), row.mark(), row.zone()));
+            final int protocol = Integer.parseInt(f[0]);
+            final CtRow.Tuple tuple = CtRow.tupleOf(protocol, f[1], f[2], Integer.parseInt(f[3]), Integer.parseInt(f[4]),
+                Integer.parseInt(f[5]), Integer.parseInt(f[6]), Integer.parseInt(f[7]));
+            statusByKey.put("ipv4 " + protocol + " zone=" + f[8] + " " + tuple, Integer.parseInt(f[9]));
+        }
+        final List<CtRow> out = new ArrayList<>(rows.size());
+        for (final CtRow row : rows)
+        {
+            final Integer status = statusByKey.get(row.key());
+            out.add(status == null ? row : row.withStatus(status));
         }
         return out;
     }
