@@ -105,6 +105,12 @@ public final class Conntrack implements ConntrackTable.Listener
         return drop;
     }
 
+    /** The table clock of the last call (in, confirm, poll): confirmation in the same burst uses the clock its PREROUTING saw. */
+    public int clockMs()
+    {
+        return clockMs;
+    }
+
     /** The wall clock for new entries' start time, set once per poll by the caller. */
     public void unixSeconds(final long unixSeconds)
     {

@@ -358,6 +358,12 @@ public final class ConntrackTable implements AutoCloseable
         CtRecord.endWrite(record);
     }
 
+    /** The incarnation of record slot {@code index}: it changes each time the slot is reused for a new connection. */
+    public int generation(final int index)
+    {
+        return generations[index];
+    }
+
     /** Address of an IPv6 record's address block (original src, dst, reply src, dst; 16 bytes each); 0 for IPv4. */
     public long v6Block(final int index)
     {

@@ -48,7 +48,6 @@ public final class CtMailbox
     // The worker's progress and the result, published by responseSeq (W2/R2).
     private int cursor;
     private int result;
-    private final CtKey scratch = new CtKey();
 
     /**
      * Runs one request on the owning worker and waits for its result: the number of entries deleted or
@@ -114,7 +113,7 @@ public final class CtMailbox
                     continue;
                 }
                 final long record = table.record(e.index);
-                if (!isLive(record) || !sameOriginal(table.tuple(e.index, 0, scratch), e))
+                if (!isLive(record) || table.generation(e.index) != e.generation)
                 {
                     continue; // gone or reused since the control plane listed it
                 }
@@ -144,12 +143,5 @@ public final class CtMailbox
     private static boolean isLive(final long record)
     {
         return (CtRecord.status(record) & (CtStatus.CONFIRMED | CtStatus.DYING)) == CtStatus.CONFIRMED;
-    }
-
-    private static boolean sameOriginal(final CtKey key, final CtEntry e)
-    {
-        return key.family == e.family && key.protocol == e.protocol && key.zone == e.zone && key.srcHi == e.srcHi[0] &&
-            key.srcLo == e.srcLo[0] && key.dstHi == e.dstHi[0] && key.dstLo == e.dstLo[0] && key.srcPort == e.srcPort[0] &&
-            key.dstPort == e.dstPort[0];
     }
 }

@@ -86,7 +86,7 @@ public class RouterConntrackBenchmark
             tracker = new Conntrack(0, ConntrackConfig.defaults(Math.max(1024, flows * 2)), new HugePageTableMemory(), new CtEventRing(1 << 16),
                 new CtMailbox(), BURST, 2, 1);
             chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(tracker, true, clock, 0));
-            final ConfirmHook confirm = new ConfirmHook(tracker, clock);
+            final ConfirmHook confirm = new ConfirmHook(tracker);
             chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             worker.conntrack(tracker, clock);

@@ -19,12 +19,9 @@ import io.flowgate.pipeline.hook.Verdict;
 public final class ConfirmHook implements HookHandler
 {
     private final Conntrack conntrack;
-    private final CtClock clock;
-
-    public ConfirmHook(final Conntrack conntrack, final CtClock clock)
+    public ConfirmHook(final Conntrack conntrack)
     {
         this.conntrack = conntrack;
-        this.clock = clock;
     }
 
     @Override
@@ -32,7 +29,7 @@ public final class ConfirmHook implements HookHandler
     {
         final Conntrack ct = conntrack;
         final int[] entry = burst.ct;
-        final int nowMs = clock.nowMs();
+        final int nowMs = ct.clockMs(); // the burst's PREROUTING time: a new entry's timeout counts from there, as Linux's from confirmation
         for (int k = 0; k < count; k++)
         {
             final int i = packets[k];

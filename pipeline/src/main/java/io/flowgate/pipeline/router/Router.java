@@ -252,7 +252,7 @@ public final class Router implements AutoCloseable
                     CONNTRACK_READERS, seeds.nextLong());
                 chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, conntrackConfig.checksum(),
                     ctClock, 0));
-                final ConfirmHook confirm = new ConfirmHook(conntrack, ctClock);
+                final ConfirmHook confirm = new ConfirmHook(conntrack);
                 chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
                 chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
                 worker.conntrack(conntrack, ctClock);

@@ -117,7 +117,7 @@ class RouterConntrackTest
         final Conntrack conntrack = new Conntrack(0, config, memory, new CtEventRing(1 << 16), new CtMailbox(), 32, 2, 1);
         final CtClock clock = new CtClock();
         chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, true, clock, 0));
-        final ConfirmHook confirm = new ConfirmHook(conntrack, clock);
+        final ConfirmHook confirm = new ConfirmHook(conntrack);
         chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
         chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
         if (forward != null)
