@@ -145,6 +145,9 @@ public final class ConntrackTable implements AutoCloseable
     private long kHash;
     private int foundSlot;
     private boolean closed;
+    private final long[] burstHash = new long[MAX_BURST];
+    private final long[] burstTags = new long[MAX_BURST];
+    private final int[] burstEntry = new int[MAX_BURST];
 
     public ConntrackTable(final Config config, final Memory memory, final Listener listener, final CtStats stats)
     {
@@ -226,6 +229,76 @@ public final class ConntrackTable implements AutoCloseable
         }
         stats.found++;
         return entry;
+    }
+
+    /** Largest burst {@link #lookupBurst} takes. */
+    public static final int MAX_BURST = 64;
+
+    /**
+     * {@link #lookup} of {@code n} keys (at most {@link #MAX_BURST}), results in {@code results[0..n)}, done in
+     * stages over the whole burst so that the cache misses of different keys overlap: hash every key and load
+     * its group's tags, then load the record of every first tag match, then compare; a key whose first
+     * candidate is not a live match (a miss, a tag collision, a longer probe, an expired entry, a migration in
+     * progress) takes the one-key path.
+     */
+    public void lookupBurst(final CtKey[] keys, final int n, final int nowMs, final int[] results)
+    {
+        final long base = curBase;
+        final int groups = curGroups;
+        final long seed = this.seed;
+        final long[] hashes = burstHash;
+        final long[] tags = burstTags;
+        final int[] entries = burstEntry;
+        for (int i = 0; i < n; i++)
+        {
+            final CtKey key = keys[i];
+            final long hash = hashOf(seed, key);
+            hashes[i] = hash;
+            tags[i] = OffHeap.getLong(base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final long hash = hashes[i];
+            final long m = CtIndex.matches(tags[i], CtIndex.tag(hash));
+            if (m == 0)
+            {
+                entries[i] = NONE;
+                continue;
+            }
+            final long group = base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE;
+            final int entry = OffHeap.getInt(group + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
+            entries[i] = entry;
+            // touch the record now; the compare below finds it in the cache
+            tags[i] = OffHeap.getLong(record(entry >>> 1) + CtRecord.EXPIRES_OFFSET);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int entry = entries[i];
+            if (entry != NONE)
+            {
+                final CtKey key = keys[i];
+                final long record = record(entry >>> 1);
+                final boolean v6 = key.family == CtRecord.FAMILY_IPV6;
+                if (CtIndex.matchesRecord(record, entry & 1, v6Slab, capacity6, CtIndex.fpz(key.family, key.protocol, key.zone),
+                    CtIndex.ports(key.srcPort, key.dstPort), v6 ? 0 : CtIndex.addresses4(key.srcLo, key.dstLo),
+                    v6 ? key.srcHi : 0, v6 ? key.srcLo : 0, v6 ? key.dstHi : 0, v6 ? key.dstLo : 0) &&
+                    !CtRecord.isExpired(record, nowMs))
+                {
+                    stats.found++;
+                    results[i] = entry;
+                    continue;
+                }
+            }
+            results[i] = lookup(keys[i], nowMs);
+        }
+    }
+
+    static long hashOf(final long seed, final CtKey key)
+    {
+        final int fpz = CtIndex.fpz(key.family, key.protocol, key.zone);
+        final int ports = CtIndex.ports(key.srcPort, key.dstPort);
+        return key.family == CtRecord.FAMILY_IPV6 ? CtIndex.hash6(seed, fpz, ports, key.srcHi, key.srcLo, key.dstHi, key.dstLo) :
+            CtIndex.hash4(seed, fpz, ports, CtIndex.addresses4(key.srcLo, key.dstLo));
     }
 
     /**
