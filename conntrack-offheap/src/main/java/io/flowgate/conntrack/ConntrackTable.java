@@ -147,6 +147,7 @@ public final class ConntrackTable implements AutoCloseable
     private boolean closed;
     private final long[] burstHash = new long[MAX_BURST];
     private final long[] burstTags = new long[MAX_BURST];
+    private final long[] burstGroup = new long[MAX_BURST];
     private final int[] burstEntry = new int[MAX_BURST];
 
     public ConntrackTable(final Config config, final Memory memory, final Listener listener, final CtStats stats)
@@ -247,29 +248,32 @@ public final class ConntrackTable implements AutoCloseable
         final int groups = curGroups;
         final long seed = this.seed;
         final long[] hashes = burstHash;
+        final long[] groupAt = burstGroup;
         final long[] tags = burstTags;
         final int[] entries = burstEntry;
+        // The loops that load are kept tiny so that many iterations, and so many cache misses, are in flight at
+        // once (a loop body as long as the hash left room for only about four).
         for (int i = 0; i < n; i++)
         {
-            final CtKey key = keys[i];
-            final long hash = hashOf(seed, key);
+            final long hash = hashOf(seed, keys[i]);
             hashes[i] = hash;
-            tags[i] = OffHeap.getLong(base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE);
+            groupAt[i] = base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE;
         }
         for (int i = 0; i < n; i++)
         {
-            final long hash = hashes[i];
-            final long m = CtIndex.matches(tags[i], CtIndex.tag(hash));
-            if (m == 0)
-            {
-                entries[i] = NONE;
-                continue;
-            }
-            final long group = base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE;
-            final int entry = OffHeap.getInt(group + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
-            entries[i] = entry;
+            final long group = groupAt[i];
+            tags[i] = OffHeap.getLong(group);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final long m = CtIndex.matches(tags[i], CtIndex.tag(hashes[i]));
+            entries[i] = m == 0 ? NONE : OffHeap.getInt(groupAt[i] + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int entry = entries[i];
             // touch the record now; the compare below finds it in the cache
-            tags[i] = OffHeap.getLong(record(entry >>> 1) + CtRecord.EXPIRES_OFFSET);
+            tags[i] = entry == NONE ? 0 : OffHeap.getLong(record(entry >>> 1) + CtRecord.EXPIRES_OFFSET);
         }
         for (int i = 0; i < n; i++)
         {
