@@ -144,6 +144,8 @@ public final class ConntrackTable implements AutoCloseable
     private long kDl;
     private long kHash;
     private int foundSlot;
+    /** Sink of {@link #touchGroup}'s loads (kept so the JIT cannot drop them). */
+    private long touchSink;
     private boolean closed;
     private final long[] burstHash = new long[MAX_BURST];
     private final long[] burstTags = new long[MAX_BURST];
@@ -385,6 +387,8 @@ public final class ConntrackTable implements AutoCloseable
             stats.insertFailed++;
             return false;
         }
+        loadRecordKey(record, 1);
+        touchGroup(kHash); // the reply tuple's group loads while the original's is probed
         loadRecordKey(record, 0);
         final long hashOriginal = kHash;
         if (contains())
@@ -777,6 +781,15 @@ public final class ConntrackTable implements AutoCloseable
         }
     }
 
+    /**
+     * Starts the load of a hash's group in the current index without waiting for it, so that the two tuples'
+     * cache misses of a confirm or a delete overlap (measured at 1M live connections: see docs/conntrack-table.md).
+     */
+    private void touchGroup(final long hash)
+    {
+        touchSink ^= OffHeap.getLong(curBase + (long)CtIndex.group(hash, curGroups) * CtIndex.GROUP_SIZE);
+    }
+
     /** DYING, unlinked from both tuples, listener told, retired. */
     private void remove(final int index, final int reason)
     {
@@ -784,6 +797,8 @@ public final class ConntrackTable implements AutoCloseable
         CtRecord.beginWrite(record);
         CtRecord.status(record, CtRecord.status(record) | CtStatus.DYING);
         CtRecord.endWrite(record);
+        loadRecordKey(record, 1);
+        touchGroup(kHash); // the reply tuple's group loads while the original's is unlinked
         unlink(record, index, 0);
         unlink(record, index, 1);
         size--;
