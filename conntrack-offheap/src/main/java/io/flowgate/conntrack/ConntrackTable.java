@@ -312,7 +312,7 @@ public final class ConntrackTable implements AutoCloseable
      * start time ({@code unixSeconds}) written, status 0, counters and protocol area zero, deadline {@code nowMs}.
      * When the table holds more than 95% of its capacity, first evicts one unassured entry near the new tuple's
      * hash (Linux's early_drop; counted). Returns the record index or {@link #NONE} when there is still no room
-     * (the caller counts insert_failed and drop).
+     * (counted here in insert_failed; the caller counts drop).
      */
     public int allocate(final CtKey original, final CtKey reply, final int nowMs, final long unixSeconds)
     {
@@ -375,8 +375,8 @@ public final class ConntrackTable implements AutoCloseable
     }
 
     /**
-     * Inserts an unconfirmed record under both its tuples and sets CONFIRMED. Returns false, changing nothing,
-     * when either tuple is already in the index (a clash: the caller decides).
+     * Inserts an unconfirmed record under both its tuples and sets CONFIRMED. Returns false, changing nothing
+     * but the insert_failed count, when either tuple is already in the index (a clash: the caller decides).
      */
     public boolean confirm(final int index)
     {
