@@ -359,4 +359,46 @@ class ConntrackTableTest
         final double bytes = table.bytesPerConnection();
         assertTrue(bytes > 128 && bytes < 150, "bytes per connection " + bytes);
     }
+
+    @Test
+    void shouldAnswerABurstAsOneLookupPerKey()
+    {
+        table(4096, 64, 4096);
+        final CtKey[] keys = new CtKey[ConntrackTable.MAX_BURST];
+        final int[] expected = new int[keys.length];
+        for (int i = 0; i < keys.length; i++)
+        {
+            keys[i] = new CtKey();
+        }
+        for (int i = 0; i < 1000; i++)
+        {
+            add(0, i, 9, 1, 2, NOW + (i % 10 == 0 ? 5 : LONG_MS));
+        }
+        original.ipv6(0, TCP, 1, 2, 3, 4, 5, 6);
+        reply.ipv6(0, TCP, 3, 4, 1, 2, 6, 5);
+        final int v6 = table.allocate(original, reply, NOW, 0);
+        CtRecord.expires(table.record(v6), NOW + LONG_MS);
+        assertTrue(table.confirm(v6));
+        for (int i = 0; i < keys.length; i++)
+        {
+            if (i == 7)
+            {
+                keys[i].copyFrom(reply);
+            }
+            else
+            {
+                keys[i].ipv4(0, UDP, i * 37 % 1200, 9, 1, 2); // hits, misses and expired entries
+            }
+        }
+        final int[] results = new int[keys.length];
+        table.lookupBurst(keys, keys.length, NOW + 10, results);
+        assertEquals(v6 << 1 | 1, results[7]);
+        for (int i = 0; i < keys.length; i++)
+        {
+            final int src = i * 37 % 1200;
+            expected[i] = i == 7 ? v6 << 1 | 1 : src < 1000 && src % 10 != 0 ? src << 1 : ConntrackTable.NONE;
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, results);
+        assertTrue(stats.expired > 0);
+    }
 }
