@@ -33,6 +33,9 @@ public final class Conntrack implements ConntrackTable.Listener
     private static final int UDP_STREAM_TS_OFFSET = CtRecord.PROTO_OFFSET;
     private static final int UDP_STREAM_DELAY_MS = 2_000;
 
+    /** For {@link #in(CtPacket, int, int)}: the packet has not been looked up yet. */
+    public static final int LOOKUP = -2;
+
     private static final int ACCEPT = 0;
     private static final int INVALID = 1;
     private static final int REPEAT = 2;
@@ -123,6 +126,12 @@ public final class Conntrack implements ConntrackTable.Listener
      */
     public int in(final CtPacket p, final int nowMs)
     {
+        return in(p, nowMs, LOOKUP);
+    }
+
+    /** {@link #in} with the packet's index lookup already done ({@link ConntrackTable#lookupBurst}): {@code ref} is its result. */
+    public int in(final CtPacket p, final int nowMs, final int lookedUp)
+    {
         index = ConntrackTable.NONE;
         drop = false;
         clockMs = nowMs;
@@ -149,9 +158,16 @@ public final class Conntrack implements ConntrackTable.Listener
             return related(p, nowMs);
         }
         boolean repeated = false;
+        int looked = lookedUp;
         while (true)
         {
-            int ref = table.lookup(p.key, nowMs);
+            int ref0 = looked;
+            looked = LOOKUP;
+            if (ref0 == LOOKUP || (ref0 != ConntrackTable.NONE && (CtRecord.status(table.record(ref0 >>> 1)) & CtStatus.DYING) != 0))
+            {
+                ref0 = table.lookup(p.key, nowMs); // not looked up yet, or killed by an earlier packet of this burst
+            }
+            int ref = ref0;
             boolean created = false;
             if (ref == ConntrackTable.NONE) // (a hit is counted by the table as found)
             {
@@ -261,6 +277,12 @@ public final class Conntrack implements ConntrackTable.Listener
         stats.insertFailed--; // the table counted the clash; Linux counts a resolved one only as clash_resolve
         stats.clashResolve++;
         return winner >>> 1;
+    }
+
+    /** New entries of this burst not confirmed yet: none means confirmation has nothing to do. */
+    public int pendingCount()
+    {
+        return pendingCount;
     }
 
     /** Frees the entries created in this burst whose packets never reached confirmation. */

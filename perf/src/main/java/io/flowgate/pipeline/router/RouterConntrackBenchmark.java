@@ -85,11 +85,11 @@ public class RouterConntrackBenchmark
             final CtClock clock = new CtClock();
             tracker = new Conntrack(0, ConntrackConfig.defaults(Math.max(1024, flows * 2)), new HugePageTableMemory(), new CtEventRing(1 << 16),
                 new CtMailbox(), BURST, 2, 1);
-            chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(tracker, true, clock, 0));
+            chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(tracker, true, clock, 0, BURST));
             final ConfirmHook confirm = new ConfirmHook(tracker);
             chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
-            worker.conntrack(tracker, clock);
+            worker.conntrack(tracker, clock, confirm);
         }
         generator = new UdpFlowGenerator(new UdpFlowGenerator.Config(flows, 64, 0x02_00_00_00_00_0AL, 0x02_00_00_00_01_01L, HOST_A, HOST_B,
             1024, 80));

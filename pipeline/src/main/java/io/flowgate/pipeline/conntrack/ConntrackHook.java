@@ -1,6 +1,8 @@
 package io.flowgate.pipeline.conntrack;
 
 import io.flowgate.conntrack.Conntrack;
+import io.flowgate.conntrack.ConntrackTable;
+import io.flowgate.conntrack.CtKey;
 import io.flowgate.conntrack.CtInfo;
 import io.flowgate.conntrack.CtPacket;
 import io.flowgate.pipeline.burst.PacketBurst;
@@ -26,15 +28,33 @@ public final class ConntrackHook implements HookHandler
     private final Conntrack conntrack;
     private final CtPacketParser parser;
     private final CtClock clock;
-    private final CtPacket packet = new CtPacket();
     private final int zone;
+    // Per-burst scratch, sized once for the burst (a hook run never sees more packets than its burst holds).
+    private final CtPacket[] facts;
+    private final CtKey[] keys;
+    private final int[] refs;
+    private final int[] tracked;
+    private final CtKey[] lookupKeys;
+    private final int[] lookupOf;
+    private final int[] lookupRefs;
 
-    public ConntrackHook(final Conntrack conntrack, final boolean checksum, final CtClock clock, final int zone)
+    public ConntrackHook(final Conntrack conntrack, final boolean checksum, final CtClock clock, final int zone, final int burstSize)
     {
         this.conntrack = conntrack;
         this.parser = new CtPacketParser(checksum);
         this.clock = clock;
         this.zone = zone;
+        this.facts = new CtPacket[burstSize];
+        this.keys = new CtKey[burstSize];
+        this.refs = new int[burstSize];
+        this.tracked = new int[burstSize];
+        this.lookupKeys = new CtKey[burstSize];
+        this.lookupOf = new int[burstSize];
+        this.lookupRefs = new int[ConntrackTable.MAX_BURST];
+        for (int k = 0; k < facts.length; k++)
+        {
+            facts[k] = new CtPacket();
+        }
     }
 
     public Conntrack conntrack()
@@ -48,23 +68,23 @@ public final class ConntrackHook implements HookHandler
         final Conntrack ct = conntrack;
         ct.endBurst(); // every packet of the previous run has left the hooks by now
         final int nowMs = clock.nowMs();
-        final CtPacket p = packet;
         final long[] l3 = burst.l3;
         final long[] frame = burst.frame;
         final int[] length = burst.length;
         final int[] etherType = burst.etherType;
-        final int[] ctOut = burst.ct;
-        final int[] ctinfoOut = burst.ctinfo;
+        final CtPacket[] facts = this.facts;
+        final CtKey[] keys = this.keys;
+        final int[] refs = this.refs;
+        // Stage 1: every packet's facts and tuple.
+        int m = 0;
         for (int k = 0; k < count; k++)
         {
             final int i = packets[k];
             final long ip = l3[i];
             final int type = etherType[i];
-            int ctinfo = CtInfo.UNTRACKED;
-            int index = -1;
-            int verdict = Verdict.ACCEPT;
             if (ip != 0 && (type == EthernetFlyweight.ETHER_TYPE_IPV4 || type == EthernetFlyweight.ETHER_TYPE_IPV6))
             {
+                final CtPacket p = facts[m];
                 final int segmentBytes = length[i] - (int)(ip - frame[i]);
                 if (type == EthernetFlyweight.ETHER_TYPE_IPV4)
                 {
@@ -74,16 +94,59 @@ public final class ConntrackHook implements HookHandler
                 {
                     parser.ipv6(ip, segmentBytes, zone, p);
                 }
-                ctinfo = ct.in(p, nowMs);
-                index = ct.index();
-                if (ct.drop())
+                tracked[m] = i;
+                if (p.status == CtPacket.OK && !p.icmpError)
                 {
-                    verdict = Verdict.DROP;
+                    keys[m] = p.key;
+                    refs[m] = 0;
                 }
+                else
+                {
+                    keys[m] = null;
+                    refs[m] = Conntrack.LOOKUP;
+                }
+                m++;
             }
-            ctOut[i] = index;
+            else
+            {
+                burst.ct[i] = -1;
+                burst.ctinfo[i] = CtInfo.UNTRACKED;
+                verdicts[i] = Verdict.ACCEPT;
+            }
+        }
+        // Stage 2: the index lookups of the whole burst at once, so that their cache misses overlap.
+        int looked = 0;
+        for (int j = 0; j < m; j++)
+        {
+            if (keys[j] != null)
+            {
+                lookupKeys[looked] = keys[j];
+                lookupOf[looked++] = j;
+            }
+        }
+        for (int from = 0; from < looked; from += ConntrackTable.MAX_BURST)
+        {
+            final int n = Math.min(ConntrackTable.MAX_BURST, looked - from);
+            if (from > 0)
+            {
+                System.arraycopy(lookupKeys, from, lookupKeys, 0, n); // later chunks (bursts above MAX_BURST): to the front
+            }
+            ct.table().lookupBurst(lookupKeys, n, nowMs, lookupRefs);
+            for (int l = 0; l < n; l++)
+            {
+                refs[lookupOf[from + l]] = lookupRefs[l];
+            }
+        }
+        // Stage 3: the trackers, in packet order.
+        final int[] ctOut = burst.ct;
+        final int[] ctinfoOut = burst.ctinfo;
+        for (int j = 0; j < m; j++)
+        {
+            final int i = tracked[j];
+            final int ctinfo = ct.in(facts[j], nowMs, refs[j]);
+            ctOut[i] = ct.index();
             ctinfoOut[i] = ctinfo;
-            verdicts[i] = verdict;
+            verdicts[i] = ct.drop() ? Verdict.DROP : Verdict.ACCEPT;
         }
     }
 }

@@ -251,11 +251,11 @@ public final class Router implements AutoCloseable
                 final Conntrack conntrack = new Conntrack(w, conntrackConfig, tableMemory, events, mailbox, burstSize * MAX_BURSTS_PER_POLL,
                     CONNTRACK_READERS, seeds.nextLong());
                 chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, conntrackConfig.checksum(),
-                    ctClock, 0));
+                    ctClock, 0, burstSize));
                 final ConfirmHook confirm = new ConfirmHook(conntrack);
                 chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
                 chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
-                worker.conntrack(conntrack, ctClock);
+                worker.conntrack(conntrack, ctClock, confirm);
                 conntracks.add(conntrack);
                 ctEvents.add(events);
                 ctMailboxes.add(mailbox);

@@ -14,6 +14,7 @@ import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.conntrack.Conntrack;
 import io.flowgate.pipeline.conntrack.CtClock;
 import io.flowgate.pipeline.hook.HookChain;
+import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.ip.IpDropReason;
 import io.flowgate.pipeline.ip.IpForward;
@@ -143,6 +144,7 @@ public final class RouterWorker implements Agent
     private Ipv4DefragHook defrag;
     private Conntrack conntrack;
     private CtClock ctClock;
+    private HookHandler ctConfirm;
     /** Polls until the next read of the wall clock for new entries' start time. */
     private int wallClockCountdown;
     /** {@link #resolve}'s cache, for one burst: the last route id that is a single next hop, and that hop's fields. */
@@ -276,11 +278,16 @@ public final class RouterWorker implements Agent
         this.defrag = defrag;
     }
 
-    /** Gives the worker its connection tracker: it runs the tracker's housekeeping once per poll. */
-    public void conntrack(final Conntrack conntrack, final CtClock clock)
+    /**
+     * Gives the worker its connection tracker: it runs the tracker's housekeeping once per poll, and takes the
+     * fused forwarding pass when {@code confirm} is the only handler after routing and the burst created no
+     * entry (confirmation then has nothing to do).
+     */
+    public void conntrack(final Conntrack conntrack, final CtClock clock, final HookHandler confirm)
     {
         this.conntrack = conntrack;
         this.ctClock = clock;
+        this.ctConfirm = confirm;
     }
 
     public Conntrack conntrack()
@@ -390,6 +397,18 @@ public final class RouterWorker implements Agent
         return work;
     }
 
+    /** Whether no hook after routing has anything to do for this burst: none registered, or only conntrack's confirmation with no new entry to confirm. */
+    private boolean nothingAfterRouting()
+    {
+        if (hooks.isEmpty(Hook.INPUT) && hooks.isEmpty(Hook.FORWARD) && hooks.isEmpty(Hook.POSTROUTING))
+        {
+            return true;
+        }
+        final HookHandler confirm = ctConfirm;
+        return confirm != null && conntrack.pendingCount() == 0 && hooks.isEmpty(Hook.FORWARD) && hooks.isOnly(Hook.INPUT, confirm)
+            && hooks.isOnly(Hook.POSTROUTING, confirm);
+    }
+
     private int conntrackHousekeeping()
     {
         final Conntrack ct = conntrack;
@@ -469,8 +488,7 @@ public final class RouterWorker implements Agent
             }
         }
         lookupStage(b, n);
-        if (hooks.isEmpty(Hook.INPUT) && hooks.isEmpty(Hook.FORWARD) && hooks.isEmpty(Hook.POSTROUTING)
-            && (defrag == null || defrag.marks() == 0)) // a reassembled datagram takes the stages (refragmentation)
+        if (nothingAfterRouting() && (defrag == null || defrag.marks() == 0)) // a reassembled datagram takes the stages (refragmentation)
         {
             forwardFused(b, n); // the IPv6 packets, set aside, pass through it untouched
             if (ipv6Count > 0)

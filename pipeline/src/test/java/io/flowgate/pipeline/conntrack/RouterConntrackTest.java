@@ -116,7 +116,7 @@ class RouterConntrackTest
         final HugePageTableMemory memory = new HugePageTableMemory();
         final Conntrack conntrack = new Conntrack(0, config, memory, new CtEventRing(1 << 16), new CtMailbox(), 32, 2, 1);
         final CtClock clock = new CtClock();
-        chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, true, clock, 0));
+        chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, true, clock, 0, 32));
         final ConfirmHook confirm = new ConfirmHook(conntrack);
         chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
         chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
@@ -126,7 +126,7 @@ class RouterConntrackTest
         }
         final RouterWorker worker = new RouterWorker("test", 0, ports, local, routes.ipv4(), routes.nextHops(), neighbours, chain, slow, null,
             32);
-        worker.conntrack(conntrack, clock);
+        worker.conntrack(conntrack, clock, confirm);
         return new Bed(in, out, routes, neighbours, worker, conntrack, memory);
     }
 
