@@ -52,6 +52,7 @@ public final class Conntrack implements ConntrackTable.Listener
     private final CtKey reply = new CtKey();
     private final CtKey scratch = new CtKey();
     private final int[] pending;
+    private final int[] pendingHashes;
     private int pendingCount;
     private int index = ConntrackTable.NONE;
     private boolean drop;
@@ -75,6 +76,7 @@ public final class Conntrack implements ConntrackTable.Listener
         this.events = events;
         this.mailbox = mailbox;
         this.pending = new int[maxPendingPerBurst];
+        this.pendingHashes = new int[maxPendingPerBurst];
         this.unixSeconds = System.currentTimeMillis() / 1000;
         // NOTE: the table keeps `this` as its listener; it calls back only from the owner's later calls.
         this.table = new ConntrackTable(new ConntrackTable.Config(config.capacity(), config.capacity6(), config.initialCapacity(), maxReaders,
@@ -190,6 +192,7 @@ public final class Conntrack implements ConntrackTable.Listener
                 stats.created++;
                 if (pendingCount < pending.length)
                 {
+                    pendingHashes[pendingCount] = pendingHash(p.key);
                     pending[pendingCount++] = created0;
                 }
                 ref = created0 << 1;
@@ -553,15 +556,32 @@ public final class Conntrack implements ConntrackTable.Listener
 
     private int pendingLookup(final CtKey key)
     {
-        for (int k = 0; k < pendingCount; k++)
+        final int count = pendingCount;
+        if (count == 0)
         {
-            final int idx = pending[k];
-            if (table.tuple(idx, 0, scratch) != null && sameTuple(key, scratch))
+            return ConntrackTable.NONE;
+        }
+        final int hash = pendingHash(key);
+        for (int k = 0; k < count; k++)
+        {
+            if (pendingHashes[k] == hash)
             {
-                return idx << 1;
+                final int idx = pending[k];
+                if (sameTuple(key, table.tuple(idx, 0, scratch)))
+                {
+                    return idx << 1;
+                }
             }
         }
         return ConntrackTable.NONE;
+    }
+
+    /** A cheap mix of a tuple, to skip most pending entries without reading their records. */
+    private static int pendingHash(final CtKey key)
+    {
+        final long h = (key.srcLo * 0x9E3779B97F4A7C15L) ^ (key.dstLo * 0xC2B2AE3D27D4EB4FL) ^ key.srcHi ^ (key.dstHi << 1)
+            ^ ((long)key.srcPort << 16 | key.dstPort) ^ ((long)key.protocol << 40);
+        return (int)(h ^ (h >>> 32));
     }
 
     private void releasePending(final int idx)
@@ -576,7 +596,9 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             if (pending[k] == idx)
             {
-                pending[k] = pending[--pendingCount];
+                final int last = --pendingCount;
+                pending[k] = pending[last];
+                pendingHashes[k] = pendingHashes[last];
                 return;
             }
         }
