@@ -81,6 +81,8 @@ final class RouterDemo
                 checkNotStopped(stop);
                 iperfUdp(bed);
                 checkNotStopped(stop);
+                conntrack(bed);
+                checkNotStopped(stop);
                 System.out.println("stopping the router");
                 final String summary = stopRouter();
                 cleanUp();
@@ -171,7 +173,7 @@ final class RouterDemo
         Files.writeString(file, config(bed, "flowgate-run-" + ProcessHandle.current().pid(), cpus - 1));
         final List<String> command = bed.flowgateInFw(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-            "run", "--config", file.toString(), "--stats-interval", "0"));
+            "run", "--config", file.toString(), "--stats-interval", "0", "--socket", socket().toString()));
         final ChildProcess child = new ChildProcess(command, true);
         synchronized (lock)
         {
@@ -258,6 +260,44 @@ final class RouterDemo
                     System.err.println("flowgate: cannot delete " + configFile + ": " + ex.getMessage());
                 }
             }
+        }
+    }
+
+    /** The management socket of this run's router (flowgate ct talks to it). */
+    private static Path socket()
+    {
+        return Path.of("/tmp/flowgate-run-" + ProcessHandle.current().pid() + ".sock");
+    }
+
+    /**
+     * What the router's connection tracker saw, as {@code flowgate ct list} (conntrack -L's format) prints it over
+     * the management socket: the pings, the traceroute's probes, iperf3's control and data connections. The
+     * iperf3 TCP data connection must be there, assured, closed or established.
+     */
+    private static void conntrack(final Testbed bed) throws IOException, InterruptedException
+    {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Testbed.Result r = Testbed.exec(String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), Main.class.getName(), "ct", "list", "--socket", socket().toString()), STEP_TIMEOUT_S);
+        final List<String> lines = new ArrayList<>();
+        for (final String line : r.output().split("\n"))
+        {
+            if (line.startsWith("tcp ") || line.startsWith("udp ") || line.startsWith("icmp ") || line.startsWith("conntrack v"))
+            {
+                lines.add(line);
+            }
+        }
+        final boolean iperfTcp = lines.stream().anyMatch(l -> l.startsWith("tcp ") && l.contains(" dport=" + IPERF_PORT + " ")
+            && l.contains("[ASSURED]"));
+        if (r.exit() != 0 || !iperfTcp)
+        {
+            throw new IllegalStateException("flowgate ct list: no assured iperf3 TCP connection to port " + IPERF_PORT + " in: "
+                + (lines.isEmpty() ? lastLine(r.output()) : String.join(" | ", lines)));
+        }
+        System.out.println("flowgate ct list (conntrack -L format, over " + socket() + "):");
+        for (final String line : lines)
+        {
+            System.out.println("  " + line);
         }
     }
 

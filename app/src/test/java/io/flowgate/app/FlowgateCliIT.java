@@ -85,12 +85,17 @@ class FlowgateCliIT
         assertEquals(0, cli.process.exitValue(), cli.toString());
         final String id = demoId(cli);
         for (final String step : List.of("ping a -> b: ", "ping b -> a: ", "traceroute a -> b: 1 10.1.0.1 (flowgate) ",
-            "iperf3 tcp a -> b, ", "iperf3 udp b -> a, ", "port 0 net_af_packet0: rx ", "port 1 net_af_packet1: rx ", "flowgate run: done in "))
+            "iperf3 tcp a -> b, ", "iperf3 udp b -> a, ", "flowgate ct list (conntrack -L format", "conntrack summary entries=",
+            "port 0 net_af_packet0: rx ", "port 1 net_af_packet1: rx ", "flowgate run: done in "))
         {
             assertNotNull(cli.line(step), "prints '" + step + "...':\n" + cli);
         }
         assertTrue(cli.line("traceroute a -> b: ").contains(", 2 10.2.0.2 "), cli.toString());
         assertTrue(cli.line("iperf3 tcp a -> b, ").contains("bits/sec"), cli.toString());
+        assertTrue(cli.stdout.stream().anyMatch(l -> l.startsWith("  icmp     1 ") && l.contains(" type=8 code=0 ") && !l.contains("[UNREPLIED]")),
+            "the ping a -> b is a replied icmp entry:\n" + cli);
+        assertTrue(cli.stdout.stream().anyMatch(l -> l.startsWith("  tcp      6 ") && l.contains(" dport=5201 ") && l.contains("[ASSURED]")),
+            "iperf3's TCP connections are assured entries:\n" + cli);
         final String summary = cli.line("route summary ");
         assertNotNull(summary, cli.toString());
         assertTrue(field(summary, "tx") > 10_000, "the router forwarded the iperf3 runs: " + summary);
