@@ -36,7 +36,7 @@ class RealHostsConntrackIT
         socket = Path.of("/tmp/fg-ct-" + ProcessHandle.current().pid() + ".sock");
         final int worker = Runtime.getRuntime().availableProcessors() - 1;
         Files.writeString(config, RouterDemo.config(testbed, "fg-it-ct-" + ProcessHandle.current().pid(), worker)
-            + "\nconntrack:\n  capacity: 4096\n");
+);
         flowgate = FlowgateCli.startWithPrefix(testbed.flowgateInFw(List.of()),
             List.of("run", "--config", config.toString(), "--socket", socket.toString(), "--stats-interval", "0.5"));
         assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);
