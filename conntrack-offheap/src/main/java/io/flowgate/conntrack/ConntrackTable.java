@@ -151,6 +151,8 @@ public final class ConntrackTable implements AutoCloseable
     private final long[] burstTags = new long[MAX_BURST];
     private final long[] burstGroup = new long[MAX_BURST];
     private final int[] burstEntry = new int[MAX_BURST];
+    private final long[] burstTried = new long[MAX_BURST];
+    private final int[] burstPending = new int[MAX_BURST];
 
     public ConntrackTable(final Config config, final Memory memory, final Listener listener, final CtStats stats)
     {
@@ -237,22 +239,35 @@ public final class ConntrackTable implements AutoCloseable
     /** Largest burst {@link #lookupBurst} takes. */
     public static final int MAX_BURST = 64;
 
+    /** Staged rounds {@link #lookupBurst} runs before the keys still unresolved take the one-key path. */
+    static final int BURST_ROUNDS = 4;
+
     /**
      * {@link #lookup} of {@code n} keys (at most {@link #MAX_BURST}), results in {@code results[0..n)}, done in
-     * stages over the whole burst so that the cache misses of different keys overlap: hash every key and load
-     * its group's tags, then load the record of every first tag match, then compare; a key whose first
-     * candidate is not a live match (a miss, a tag collision, a longer probe, an expired entry, a migration in
-     * progress) takes the one-key path.
+     * stages over the whole burst so that the cache misses of different keys overlap. First every key is hashed;
+     * then rounds run over the keys still unresolved, each round in stages: load the tags of each key's current
+     * group; pick its next untried tag match and read the entry; touch every candidate record; compare. A key
+     * whose candidate matches is found; one with no untried match left in a group holding an empty slot is a
+     * miss; otherwise it stays for the next round (the next candidate of the same group, or the next group of its
+     * probe). So tag collisions and overflowed groups, about one key in six at 1M entries, overlap their misses
+     * too instead of each paying two serial ones on the one-key path. What is left after {@link #BURST_ROUNDS}
+     * rounds, a candidate that matches but has expired (the one-key path removes it) and any miss while a
+     * migration runs (the old index must be searched too) take the one-key path.
      */
     public void lookupBurst(final CtKey[] keys, final int n, final int nowMs, final int[] results)
     {
         final long base = curBase;
         final int groups = curGroups;
+        final long end = base + (long)groups * CtIndex.GROUP_SIZE;
         final long seed = this.seed;
+        final long slab = this.slab;
+        final boolean migrating = oldBase != 0;
         final long[] hashes = burstHash;
         final long[] groupAt = burstGroup;
         final long[] tags = burstTags;
+        final long[] tried = burstTried;
         final int[] entries = burstEntry;
+        final int[] pending = burstPending;
         // The loops that load are kept tiny so that many iterations, and so many cache misses, are in flight at
         // once (a loop body as long as the hash left room for only about four).
         for (int i = 0; i < n; i++)
@@ -260,41 +275,81 @@ public final class ConntrackTable implements AutoCloseable
             final long hash = hashOf(seed, keys[i]);
             hashes[i] = hash;
             groupAt[i] = base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE;
+            tried[i] = 0;
+            pending[i] = i;
         }
-        for (int i = 0; i < n; i++)
+        int left = n;
+        int found = 0;
+        for (int round = 0; round < BURST_ROUNDS && left > 0; round++)
         {
-            final long group = groupAt[i];
-            tags[i] = OffHeap.getLong(group);
-        }
-        for (int i = 0; i < n; i++)
-        {
-            final long m = CtIndex.matches(tags[i], CtIndex.tag(hashes[i]));
-            entries[i] = m == 0 ? NONE : OffHeap.getInt(groupAt[i] + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
-        }
-        for (int i = 0; i < n; i++)
-        {
-            final int entry = entries[i];
-            // touch the record now; the compare below finds it in the cache
-            tags[i] = entry == NONE ? 0 : OffHeap.getLong(record(entry >>> 1) + CtRecord.EXPIRES_OFFSET);
-        }
-        for (int i = 0; i < n; i++)
-        {
-            final int entry = entries[i];
-            if (entry != NONE)
+            for (int k = 0; k < left; k++)
             {
-                final CtKey key = keys[i];
-                final long record = record(entry >>> 1);
-                final boolean v6 = key.family == CtRecord.FAMILY_IPV6;
-                if (CtIndex.matchesRecord(record, entry & 1, v6Slab, capacity6, CtIndex.fpz(key.family, key.protocol, key.zone),
-                    CtIndex.ports(key.srcPort, key.dstPort), v6 ? 0 : CtIndex.addresses4(key.srcLo, key.dstLo),
-                    v6 ? key.srcHi : 0, v6 ? key.srcLo : 0, v6 ? key.dstHi : 0, v6 ? key.dstLo : 0) &&
-                    !CtRecord.isExpired(record, nowMs))
+                final int i = pending[k];
+                tags[i] = OffHeap.getLong(groupAt[i]);
+            }
+            for (int k = 0; k < left; k++)
+            {
+                final int i = pending[k];
+                final long m = CtIndex.matches(tags[i], CtIndex.tag(hashes[i])) & ~tried[i];
+                final long first = m & -m;
+                tried[i] |= first;
+                entries[i] = first == 0 ? NONE : OffHeap.getInt(groupAt[i] + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(first) << 2));
+            }
+            long sink = 0;
+            for (int k = 0; k < left; k++)
+            {
+                final int entry = entries[pending[k]];
+                // touch the record now; the compare below finds it in the cache
+                sink += entry == NONE ? 0 : OffHeap.getLong(slab + ((long)(entry >>> 1) << CtRecord.SHIFT) + CtRecord.EXPIRES_OFFSET);
+            }
+            touchSink ^= sink;
+            int still = 0;
+            for (int k = 0; k < left; k++)
+            {
+                final int i = pending[k];
+                final int entry = entries[i];
+                if (entry != NONE)
                 {
-                    stats.found++;
-                    results[i] = entry;
-                    continue;
+                    final CtKey key = keys[i];
+                    final long record = slab + ((long)(entry >>> 1) << CtRecord.SHIFT);
+                    final boolean v6 = key.family == CtRecord.FAMILY_IPV6;
+                    if (CtIndex.matchesRecord(record, entry & 1, v6Slab, capacity6, CtIndex.fpz(key.family, key.protocol, key.zone),
+                        CtIndex.ports(key.srcPort, key.dstPort), v6 ? 0 : CtIndex.addresses4(key.srcLo, key.dstLo),
+                        v6 ? key.srcHi : 0, v6 ? key.srcLo : 0, v6 ? key.dstHi : 0, v6 ? key.dstLo : 0))
+                    {
+                        if (CtRecord.isExpired(record, nowMs) || (CtRecord.status(record) & CtStatus.DYING) != 0)
+                        {
+                            // the one-key path removes an expired entry; DYING: removed earlier in this burst (a
+                            // duplicate key whose entry had expired), so the index no longer holds it
+                            results[i] = lookup(key, nowMs);
+                        }
+                        else
+                        {
+                            found++;
+                            results[i] = entry;
+                        }
+                        continue;
+                    }
+                    pending[still++] = i; // a tag collision: the next match of the same group
+                }
+                else if (CtIndex.empties(tags[i]) != 0)
+                {
+                    results[i] = migrating ? lookup(keys[i], nowMs) : NONE;
+                }
+                else
+                {
+                    final long next = groupAt[i] + CtIndex.GROUP_SIZE;
+                    groupAt[i] = next == end ? base : next;
+                    tried[i] = 0;
+                    pending[still++] = i;
                 }
             }
+            left = still;
+        }
+        stats.found += found;
+        for (int k = 0; k < left; k++)
+        {
+            final int i = pending[k];
             results[i] = lookup(keys[i], nowMs);
         }
     }
@@ -371,6 +426,7 @@ public final class ConntrackTable implements AutoCloseable
         generations[index]++;
         CtRecord.endWrite(record);
         inUse++;
+        touchNextFree();
         return index;
     }
 
@@ -388,7 +444,8 @@ public final class ConntrackTable implements AutoCloseable
             return false;
         }
         loadRecordKey(record, 1);
-        touchGroup(kHash); // the reply tuple's group loads while the original's is probed
+        final long hashReply = kHash;
+        touchGroup(hashReply); // the reply tuple's group loads while the original's is probed
         loadRecordKey(record, 0);
         final long hashOriginal = kHash;
         if (contains())
@@ -396,8 +453,8 @@ public final class ConntrackTable implements AutoCloseable
             stats.insertFailed++;
             return false;
         }
-        loadRecordKey(record, 1);
-        final long hashReply = kHash;
+        loadRecordFields(record, 1);
+        kHash = hashReply; // each tuple is hashed once per confirm
         if (contains())
         {
             stats.insertFailed++;
@@ -599,6 +656,14 @@ public final class ConntrackTable implements AutoCloseable
 
     private void loadRecordKey(final long record, final int dir)
     {
+        loadRecordFields(record, dir);
+        kHash = (kFpz & 0xFF) == CtRecord.FAMILY_IPV6 ? CtIndex.hash6(seed, kFpz, kPorts, kSh, kSl, kDh, kDl) :
+            CtIndex.hash4(seed, kFpz, kPorts, kA);
+    }
+
+    /** The key fields of direction {@code dir}'s tuple, without hashing them (kHash is left as it was). */
+    private void loadRecordFields(final long record, final int dir)
+    {
         final long tuple = CtRecord.tuple(record, dir);
         final int fpz = OffHeap.getInt(record + CtRecord.FAMILY_OFFSET);
         final int ports = OffHeap.getInt(tuple + 8);
@@ -612,12 +677,14 @@ public final class ConntrackTable implements AutoCloseable
             kSl = OffHeap.getLong(a + 8);
             kDh = OffHeap.getLong(a + 16);
             kDl = OffHeap.getLong(a + 24);
-            kHash = CtIndex.hash6(seed, fpz, ports, kSh, kSl, kDh, kDl);
         }
         else
         {
             kA = OffHeap.getLong(tuple);
-            kHash = CtIndex.hash4(seed, fpz, ports, kA);
+            kSh = 0;
+            kSl = 0;
+            kDh = 0;
+            kDl = 0;
         }
     }
 
@@ -767,11 +834,11 @@ public final class ConntrackTable implements AutoCloseable
         return tombstone;
     }
 
-    private void unlink(final long record, final int index, final int dir)
+    /** Removes entry {@code index << 1 | dir} (tuple hash {@code hash}) from both indexes; compares entries, not keys. */
+    private void unlink(final int index, final int dir, final long hash)
     {
-        loadRecordKey(record, dir);
         final int entry = index << 1 | dir;
-        final int g = findEntry(curBase, curGroups, kHash, entry);
+        final int g = findEntry(curBase, curGroups, hash, entry);
         if (g >= 0)
         {
             curUsed--;
@@ -782,7 +849,7 @@ public final class ConntrackTable implements AutoCloseable
         }
         if (oldBase != 0)
         {
-            final int og = findEntry(oldBase, oldGroups, kHash, entry);
+            final int og = findEntry(oldBase, oldGroups, hash, entry);
             if (og >= 0)
             {
                 clearSlot(oldBase + (long)og * CtIndex.GROUP_SIZE, foundSlot);
@@ -800,7 +867,22 @@ public final class ConntrackTable implements AutoCloseable
      */
     private void touchGroup(final long hash)
     {
-        touchSink ^= OffHeap.getLong(curBase + (long)CtIndex.group(hash, curGroups) * CtIndex.GROUP_SIZE);
+        final long group = curBase + (long)CtIndex.group(hash, curGroups) * CtIndex.GROUP_SIZE;
+        touchSink ^= OffHeap.getLong(group) + OffHeap.getLong(group + CtIndex.GROUP_SIZE - 8); // both lines of a straddling group
+    }
+
+    /**
+     * Starts the loads of both cache lines of the record that the next {@link #takeRecord} will hand out (the
+     * free list's head), so that the next allocate finds its link and writes its 128 bytes without waiting.
+     */
+    private void touchNextFree()
+    {
+        final int next = freeHead;
+        if (next != NONE)
+        {
+            final long record = record(next);
+            touchSink ^= OffHeap.getLong(record + CtRecord.MARK_OFFSET) + OffHeap.getLong(record + 64);
+        }
     }
 
     /** DYING, unlinked from both tuples, listener told, retired. */
@@ -811,9 +893,11 @@ public final class ConntrackTable implements AutoCloseable
         CtRecord.status(record, CtRecord.status(record) | CtStatus.DYING);
         CtRecord.endWrite(record);
         loadRecordKey(record, 1);
-        touchGroup(kHash); // the reply tuple's group loads while the original's is unlinked
-        unlink(record, index, 0);
-        unlink(record, index, 1);
+        final long hashReply = kHash;
+        touchGroup(hashReply); // the reply tuple's group loads while the original's is unlinked
+        loadRecordKey(record, 0);
+        unlink(index, 0, kHash);
+        unlink(index, 1, hashReply);
         size--;
         stats.delete++;
         listener.removed(index, record, reason);

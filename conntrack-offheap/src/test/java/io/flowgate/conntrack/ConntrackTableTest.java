@@ -401,4 +401,79 @@ class ConntrackTableTest
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, results);
         assertTrue(stats.expired > 0);
     }
+
+    @Test
+    void shouldAnswerABurstLikeOneLookupPerKeyInACrowdedIndexAndWhileGrowing()
+    {
+        // Index sized for the final count (load near 7/8 at the end): tag collisions and overflowed groups
+        // take the burst's later rounds. Then a second table grows from 64 while it is probed.
+        for (final int initial : new int[] {20_000, 64})
+        {
+            if (table != null)
+            {
+                table.close();
+            }
+            table(20_000, 0, initial);
+            final SplittableRandom random = new SplittableRandom(initial);
+            final int n = 19_000;
+            final int[] src = new int[n];
+            final CtKey[] keys = new CtKey[ConntrackTable.MAX_BURST];
+            for (int i = 0; i < keys.length; i++)
+            {
+                keys[i] = new CtKey();
+            }
+            final int[] results = new int[keys.length];
+            int checked = 0;
+            for (int i = 0; i < n; i++)
+            {
+                src[i] = random.nextInt();
+                assertNotEquals(ConntrackTable.NONE, add(0, src[i], i, 7, 8, NOW + LONG_MS));
+                if (i % 500 == 499 || i == n - 1)
+                {
+                    table.poll(NOW);
+                    for (int k = 0; k < keys.length; k++)
+                    {
+                        final int j = random.nextInt(i + 1 + i / 4); // some keys never added: misses
+                        if (j > i)
+                        {
+                            keys[k].ipv4(0, UDP, random.nextInt(), j, 7, 8);
+                        }
+                        else if ((k & 1) == 0)
+                        {
+                            keys[k].ipv4(0, UDP, src[j], j, 7, 8);
+                        }
+                        else
+                        {
+                            keys[k].ipv4(0, UDP, j, src[j], 8, 7);
+                        }
+                    }
+                    table.lookupBurst(keys, keys.length, NOW, results);
+                    for (int k = 0; k < keys.length; k++)
+                    {
+                        assertEquals(table.lookup(keys[k], NOW), results[k], "key " + k + " after " + i);
+                        checked += results[k] == ConntrackTable.NONE ? 0 : 1;
+                    }
+                }
+            }
+            assertTrue(checked > 1000, "hits checked " + checked);
+        }
+    }
+
+    @Test
+    void shouldRemoveAnExpiredEntryOnceWhenABurstHoldsItsKeyTwice()
+    {
+        table(1024, 0, 1024);
+        final int expired = add(0, 1, 2, 3, 4, NOW + 5);
+        final int live = add(0, 5, 6, 7, 8, NOW + LONG_MS);
+        final CtKey[] keys = {new CtKey().ipv4(0, UDP, 1, 2, 3, 4), new CtKey().ipv4(0, UDP, 2, 1, 4, 3),
+            new CtKey().ipv4(0, UDP, 5, 6, 7, 8), new CtKey().ipv4(0, UDP, 1, 2, 3, 4)};
+        final int[] results = new int[keys.length];
+        table.lookupBurst(keys, keys.length, NOW + 10, results);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            new int[] {ConntrackTable.NONE, ConntrackTable.NONE, live << 1, ConntrackTable.NONE}, results);
+        assertEquals(1, stats.expired);
+        assertEquals(1, table.size());
+        assertEquals(1, removed.size());
+        assertEquals(expired, removed.get(0)[0]);
+    }
 }
