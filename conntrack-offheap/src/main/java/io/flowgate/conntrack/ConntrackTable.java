@@ -49,6 +49,8 @@ public final class ConntrackTable implements AutoCloseable
 
     /** Old-index groups moved per {@link #poll} while the index grows: 64 groups = 512 slots, tens of microseconds. */
     static final int MIGRATE_GROUPS_PER_POLL = 64;
+    /** Old groups whose entries one staged migration batch moves (at most 64 entries). */
+    static final int MIGRATE_BATCH_GROUPS = 8;
     /** Groups searched for an unassured victim (Linux's NF_CT_EVICTION_RANGE is 8 buckets). */
     static final int EARLY_DROP_GROUPS = 8;
     /** A probe longer than this many groups counts as chaintoolong (it still succeeds). */
@@ -152,6 +154,8 @@ public final class ConntrackTable implements AutoCloseable
     private final long[] burstGroup = new long[MAX_BURST];
     private final int[] burstEntry = new int[MAX_BURST];
     private final long[] burstTried = new long[MAX_BURST];
+    private final int[] migrateEntry = new int[MIGRATE_BATCH_GROUPS * CtIndex.SLOTS];
+    private final long[] migrateHash = new long[MIGRATE_BATCH_GROUPS * CtIndex.SLOTS];
     private final int[] burstPending = new int[MAX_BURST];
 
     public ConntrackTable(final Config config, final Memory memory, final Listener listener, final CtStats stats)
@@ -967,20 +971,45 @@ public final class ConntrackTable implements AutoCloseable
         final long base = oldBase;
         final int end = (int)Math.min(oldGroups, (long)migrateCursor + maxGroups);
         final int steps = end - migrateCursor;
+        final int[] moving = migrateEntry;
+        final long[] hashes = migrateHash;
         int moved = 0;
         beginIndexWrite();
-        for (int g = migrateCursor; g < end; g++)
+        // In batches of MIGRATE_BATCH_GROUPS old groups, in stages, so that the cache misses of the batch overlap:
+        // collect the entries, touch every record, hash every tuple and touch its new group, insert. One entry
+        // at a time paid a record miss and a group miss in series: growing from 0.5M to 1M connections in the
+        // router (perf/bench conntrack-udp, CPS part) took ~0.2 s at a quarter of the insert rate.
+        for (int g0 = migrateCursor; g0 < end; g0 += MIGRATE_BATCH_GROUPS)
         {
-            final long group = base + (long)g * CtIndex.GROUP_SIZE;
-            final long tags = OffHeap.getLong(group);
-            for (long m = CtIndex.full(tags); m != 0; m &= m - 1)
+            final int g1 = Math.min(end, g0 + MIGRATE_BATCH_GROUPS);
+            int n = 0;
+            for (int g = g0; g < g1; g++)
             {
-                final int entry = OffHeap.getInt(group + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
-                loadRecordKey(record(entry >>> 1), entry & 1);
-                insert(kHash, entry);
-                oldPending--;
-                moved++;
+                final long group = base + (long)g * CtIndex.GROUP_SIZE;
+                for (long m = CtIndex.full(OffHeap.getLong(group)); m != 0; m &= m - 1)
+                {
+                    moving[n++] = OffHeap.getInt(group + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
+                }
             }
+            long sink = 0;
+            for (int k = 0; k < n; k++)
+            {
+                sink += OffHeap.getLong(record(moving[k] >>> 1) + CtRecord.FAMILY_OFFSET);
+            }
+            touchSink ^= sink;
+            for (int k = 0; k < n; k++)
+            {
+                final int entry = moving[k];
+                loadRecordKey(record(entry >>> 1), entry & 1);
+                hashes[k] = kHash;
+                touchGroup(kHash);
+            }
+            for (int k = 0; k < n; k++)
+            {
+                insert(hashes[k], moving[k]);
+            }
+            oldPending -= n;
+            moved += n;
         }
         migrateCursor = end;
         if (end == oldGroups)
