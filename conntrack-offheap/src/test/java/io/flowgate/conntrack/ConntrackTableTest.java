@@ -476,4 +476,14 @@ class ConntrackTableTest
         assertEquals(1, removed.size());
         assertEquals(expired, removed.get(0)[0]);
     }
+
+    @Test
+    void shouldWorkAlikeAfterPrefault()
+    {
+        table(10_000, 100, 64);
+        assertEquals(10_000L * CtRecord.SIZE + 100L * CtRecord.V6_BLOCK_SIZE, table.prefault());
+        final int index = add(0, 1, 2, 3, 4, NOW + LONG_MS);
+        assertEquals(index << 1, table.lookup(probe.ipv4(0, UDP, 1, 2, 3, 4), NOW));
+        assertEquals(index << 1 | 1, table.lookup(probe.ipv4(0, UDP, 2, 1, 4, 3), NOW));
+    }
 }

@@ -44,6 +44,10 @@ public class ConntrackNewFlowsBenchmark
     @Param({"65536"})
     public int initialCapacity;
 
+    /** Whether the table's slabs are made resident before the flows arrive ({@link ConntrackTable#prefault}). */
+    @Param({"false", "true"})
+    public boolean prefault;
+
     private ConntrackTableRig rig;
     private ConntrackTable table;
     private final CtStats stats = new CtStats();
@@ -58,6 +62,10 @@ public class ConntrackNewFlowsBenchmark
     {
         rig = new ConntrackTableRig();
         table = new ConntrackTable(new ConntrackTable.Config(capacity, 1024, initialCapacity, 2, 0x1234_5678_9ABCL), rig, null, stats);
+        if (prefault)
+        {
+            table.prefault();
+        }
         for (int i = 0; i < BURST; i++)
         {
             keys[i] = new CtKey();
