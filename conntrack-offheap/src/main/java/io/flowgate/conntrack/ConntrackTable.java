@@ -442,24 +442,32 @@ public final class ConntrackTable implements AutoCloseable
     public boolean confirm(final int index)
     {
         final long record = record(index);
+        loadRecordKey(record, 1);
+        final long hashReply = kHash;
+        touchGroup(hashReply); // the reply tuple's group loads while the original's is probed
+        loadRecordKey(record, 0);
+        return confirm(index, kHash, hashReply);
+    }
+
+    /** {@link #confirm} with both tuples' hashes known (each tuple is hashed once per confirm). */
+    private boolean confirm(final int index, final long hashOriginal, final long hashReply)
+    {
+        final long record = record(index);
         final int status = CtRecord.status(record);
         if ((status & CtStatus.CONFIRMED) != 0 || !ensureRoom())
         {
             stats.insertFailed++;
             return false;
         }
-        loadRecordKey(record, 1);
-        final long hashReply = kHash;
-        touchGroup(hashReply); // the reply tuple's group loads while the original's is probed
-        loadRecordKey(record, 0);
-        final long hashOriginal = kHash;
+        loadRecordFields(record, 0);
+        kHash = hashOriginal;
         if (contains())
         {
             stats.insertFailed++;
             return false;
         }
         loadRecordFields(record, 1);
-        kHash = hashReply; // each tuple is hashed once per confirm
+        kHash = hashReply;
         if (contains())
         {
             stats.insertFailed++;
@@ -473,6 +481,67 @@ public final class ConntrackTable implements AutoCloseable
         size++;
         stats.insert++;
         return true;
+    }
+
+    /**
+     * {@link #confirm} of {@code n} records (at most {@link #MAX_BURST}), in order, {@code ok[i]} its answer. Done
+     * in stages so that the index misses of the whole burst overlap: hash both tuples of every record and touch
+     * their groups first, then confirm each (a later record of the burst that clashes with an earlier one is
+     * refused, as it would be one at a time).
+     */
+    public void confirmBurst(final int[] indexes, final int n, final boolean[] ok)
+    {
+        final long[] hashes = burstHash;
+        final long[] replyHashes = burstTags;
+        for (int i = 0; i < n; i++)
+        {
+            final long record = record(indexes[i]);
+            loadRecordKey(record, 1);
+            replyHashes[i] = kHash;
+            touchGroup(kHash);
+            loadRecordKey(record, 0);
+            hashes[i] = kHash;
+            touchGroup(kHash);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            ok[i] = confirm(indexes[i], hashes[i], replyHashes[i]);
+        }
+    }
+
+    /**
+     * {@link #delete} of {@code n} records (at most {@link #MAX_BURST}) in stages: touch every record, then hash
+     * both tuples of each and touch their groups, then unlink and retire each.
+     */
+    public void deleteBurst(final int[] indexes, final int n)
+    {
+        long sink = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sink += OffHeap.getLong(record(indexes[i]) + CtRecord.FAMILY_OFFSET);
+        }
+        touchSink ^= sink;
+        final long[] hashes = burstHash;
+        final long[] replyHashes = burstTags;
+        for (int i = 0; i < n; i++)
+        {
+            final long record = record(indexes[i]);
+            loadRecordKey(record, 1);
+            replyHashes[i] = kHash;
+            touchGroup(kHash);
+            loadRecordKey(record, 0);
+            hashes[i] = kHash;
+            touchGroup(kHash);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int index = indexes[i];
+            final int status = CtRecord.status(record(index));
+            if ((status & (CtStatus.CONFIRMED | CtStatus.DYING)) == CtStatus.CONFIRMED)
+            {
+                remove(index, REMOVED_DELETED, hashes[i], replyHashes[i]);
+            }
+        }
     }
 
     /** Frees an unconfirmed record at once (no reader can have seen it). */
@@ -918,14 +987,20 @@ public final class ConntrackTable implements AutoCloseable
     private void remove(final int index, final int reason)
     {
         final long record = record(index);
-        CtRecord.beginWrite(record);
-        CtRecord.status(record, CtRecord.status(record) | CtStatus.DYING);
-        CtRecord.endWrite(record);
         loadRecordKey(record, 1);
         final long hashReply = kHash;
         touchGroup(hashReply); // the reply tuple's group loads while the original's is unlinked
         loadRecordKey(record, 0);
-        unlink(index, 0, kHash);
+        remove(index, reason, kHash, hashReply);
+    }
+
+    private void remove(final int index, final int reason, final long hashOriginal, final long hashReply)
+    {
+        final long record = record(index);
+        CtRecord.beginWrite(record);
+        CtRecord.status(record, CtRecord.status(record) | CtStatus.DYING);
+        CtRecord.endWrite(record);
+        unlink(index, 0, hashOriginal);
         unlink(index, 1, hashReply);
         size--;
         stats.delete++;

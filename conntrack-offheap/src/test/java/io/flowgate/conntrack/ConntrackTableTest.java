@@ -486,4 +486,47 @@ class ConntrackTableTest
         assertEquals(index << 1, table.lookup(probe.ipv4(0, UDP, 1, 2, 3, 4), NOW));
         assertEquals(index << 1 | 1, table.lookup(probe.ipv4(0, UDP, 2, 1, 4, 3), NOW));
     }
+
+    @Test
+    void shouldConfirmAndDeleteInBurstsLikeOneAtATime()
+    {
+        table(4096, 0, 64); // small first index: the burst makes it grow
+        final int n = ConntrackTable.MAX_BURST;
+        final int[] indexes = new int[n];
+        final boolean[] ok = new boolean[n];
+        for (int i = 0; i < n; i++)
+        {
+            final int src = i == n - 1 ? 0 : i; // the last one clashes with the first
+            original.ipv4(0, UDP, src, 9, 1, 2);
+            reply.ipv4(0, UDP, 9, src, 2, 1);
+            indexes[i] = table.allocate(original, reply, NOW, 0);
+            CtRecord.expires(table.record(indexes[i]), NOW + LONG_MS);
+        }
+        table.confirmBurst(indexes, n, ok);
+        for (int i = 0; i < n - 1; i++)
+        {
+            assertTrue(ok[i], "confirmed " + i);
+            assertEquals(indexes[i] << 1, table.lookup(probe.ipv4(0, UDP, i, 9, 1, 2), NOW));
+            assertEquals(indexes[i] << 1 | 1, table.lookup(probe.ipv4(0, UDP, 9, i, 2, 1), NOW));
+        }
+        assertFalse(ok[n - 1], "a clash inside the burst is refused");
+        assertEquals(1, stats.insertFailed);
+        table.release(indexes[n - 1]);
+        assertEquals(n - 1, table.size());
+        final int[] victims = new int[n / 2];
+        for (int i = 0; i < victims.length; i++)
+        {
+            victims[i] = indexes[2 * i];
+        }
+        victims[victims.length - 1] = victims[0]; // twice in one burst: deleted once
+        table.deleteBurst(victims, victims.length);
+        assertEquals(n - 1 - (victims.length - 1), table.size());
+        assertEquals(victims.length - 1, stats.delete);
+        for (int i = 0; i < n - 1; i++)
+        {
+            final boolean deleted = (i & 1) == 0 && i < 2 * (victims.length - 1);
+            assertEquals(deleted ? ConntrackTable.NONE : indexes[i] << 1, table.lookup(probe.ipv4(0, UDP, i, 9, 1, 2), NOW), "key " + i);
+            assertEquals(deleted ? ConntrackTable.NONE : indexes[i] << 1 | 1, table.lookup(probe.ipv4(0, UDP, 9, i, 2, 1), NOW));
+        }
+    }
 }
