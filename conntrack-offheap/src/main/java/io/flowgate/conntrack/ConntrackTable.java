@@ -154,10 +154,8 @@ public final class ConntrackTable implements AutoCloseable
     private final long[] burstTags = new long[MAX_BURST];
     private final long[] burstGroup = new long[MAX_BURST];
     private final int[] burstEntry = new int[MAX_BURST];
-    private final long[] burstTried = new long[MAX_BURST];
     private final int[] migrateEntry = new int[MIGRATE_BATCH_GROUPS * CtIndex.SLOTS];
     private final long[] migrateHash = new long[MIGRATE_BATCH_GROUPS * CtIndex.SLOTS];
-    private final int[] burstPending = new int[MAX_BURST];
 
     public ConntrackTable(final Config config, final Memory memory, final Listener listener, final CtStats stats)
     {
@@ -244,35 +242,22 @@ public final class ConntrackTable implements AutoCloseable
     /** Largest burst {@link #lookupBurst} takes. */
     public static final int MAX_BURST = 64;
 
-    /** Staged rounds {@link #lookupBurst} runs before the keys still unresolved take the one-key path. */
-    static final int BURST_ROUNDS = 4;
-
     /**
      * {@link #lookup} of {@code n} keys (at most {@link #MAX_BURST}), results in {@code results[0..n)}, done in
-     * stages over the whole burst so that the cache misses of different keys overlap. First every key is hashed;
-     * then rounds run over the keys still unresolved, each round in stages: load the tags of each key's current
-     * group; pick its next untried tag match and read the entry; touch every candidate record; compare. A key
-     * whose candidate matches is found; one with no untried match left in a group holding an empty slot is a
-     * miss; otherwise it stays for the next round (the next candidate of the same group, or the next group of its
-     * probe). So tag collisions and overflowed groups, about one key in six at 1M entries, overlap their misses
-     * too instead of each paying two serial ones on the one-key path. What is left after {@link #BURST_ROUNDS}
-     * rounds, a candidate that matches but has expired (the one-key path removes it) and any miss while a
-     * migration runs (the old index must be searched too) take the one-key path.
+     * stages over the whole burst so that the cache misses of different keys overlap: hash every key and load
+     * its group's tags, then load the record of every first tag match, then compare; a key whose first
+     * candidate is not a live match (a miss, a tag collision, a longer probe, an expired entry, a migration in
+     * progress) takes the one-key path.
      */
     public void lookupBurst(final CtKey[] keys, final int n, final int nowMs, final int[] results)
     {
         final long base = curBase;
         final int groups = curGroups;
-        final long end = base + (long)groups * CtIndex.GROUP_SIZE;
         final long seed = this.seed;
-        final long slab = this.slab;
-        final boolean migrating = oldBase != 0;
         final long[] hashes = burstHash;
         final long[] groupAt = burstGroup;
         final long[] tags = burstTags;
-        final long[] tried = burstTried;
         final int[] entries = burstEntry;
-        final int[] pending = burstPending;
         // The loops that load are kept tiny so that many iterations, and so many cache misses, are in flight at
         // once (a loop body as long as the hash left room for only about four).
         for (int i = 0; i < n; i++)
@@ -280,81 +265,44 @@ public final class ConntrackTable implements AutoCloseable
             final long hash = hashOf(seed, keys[i]);
             hashes[i] = hash;
             groupAt[i] = base + (long)CtIndex.group(hash, groups) * CtIndex.GROUP_SIZE;
-            tried[i] = 0;
-            pending[i] = i;
         }
-        int left = n;
-        int found = 0;
-        for (int round = 0; round < BURST_ROUNDS && left > 0; round++)
+        for (int i = 0; i < n; i++)
         {
-            for (int k = 0; k < left; k++)
-            {
-                final int i = pending[k];
-                tags[i] = OffHeap.getLong(groupAt[i]);
-            }
-            for (int k = 0; k < left; k++)
-            {
-                final int i = pending[k];
-                final long m = CtIndex.matches(tags[i], CtIndex.tag(hashes[i])) & ~tried[i];
-                final long first = m & -m;
-                tried[i] |= first;
-                entries[i] = first == 0 ? NONE : OffHeap.getInt(groupAt[i] + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(first) << 2));
-            }
-            long sink = 0;
-            for (int k = 0; k < left; k++)
-            {
-                final int entry = entries[pending[k]];
-                // touch the record now; the compare below finds it in the cache
-                sink += entry == NONE ? 0 : OffHeap.getLong(slab + ((long)(entry >>> 1) << CtRecord.SHIFT) + CtRecord.EXPIRES_OFFSET);
-            }
-            touchSink ^= sink;
-            int still = 0;
-            for (int k = 0; k < left; k++)
-            {
-                final int i = pending[k];
-                final int entry = entries[i];
-                if (entry != NONE)
-                {
-                    final CtKey key = keys[i];
-                    final long record = slab + ((long)(entry >>> 1) << CtRecord.SHIFT);
-                    final boolean v6 = key.family == CtRecord.FAMILY_IPV6;
-                    if (CtIndex.matchesRecord(record, entry & 1, v6Slab, capacity6, CtIndex.fpz(key.family, key.protocol, key.zone),
-                        CtIndex.ports(key.srcPort, key.dstPort), v6 ? 0 : CtIndex.addresses4(key.srcLo, key.dstLo),
-                        v6 ? key.srcHi : 0, v6 ? key.srcLo : 0, v6 ? key.dstHi : 0, v6 ? key.dstLo : 0))
-                    {
-                        if (CtRecord.isExpired(record, nowMs) || (CtRecord.status(record) & CtStatus.DYING) != 0)
-                        {
-                            // the one-key path removes an expired entry; DYING: removed earlier in this burst (a
-                            // duplicate key whose entry had expired), so the index no longer holds it
-                            results[i] = lookup(key, nowMs);
-                        }
-                        else
-                        {
-                            found++;
-                            results[i] = entry;
-                        }
-                        continue;
-                    }
-                    pending[still++] = i; // a tag collision: the next match of the same group
-                }
-                else if (CtIndex.empties(tags[i]) != 0)
-                {
-                    results[i] = migrating ? lookup(keys[i], nowMs) : NONE;
-                }
-                else
-                {
-                    final long next = groupAt[i] + CtIndex.GROUP_SIZE;
-                    groupAt[i] = next == end ? base : next;
-                    tried[i] = 0;
-                    pending[still++] = i;
-                }
-            }
-            left = still;
+            final long group = groupAt[i];
+            tags[i] = OffHeap.getLong(group);
         }
-        stats.found += found;
-        for (int k = 0; k < left; k++)
+        for (int i = 0; i < n; i++)
         {
-            final int i = pending[k];
+            final long m = CtIndex.matches(tags[i], CtIndex.tag(hashes[i]));
+            entries[i] = m == 0 ? NONE : OffHeap.getInt(groupAt[i] + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int entry = entries[i];
+            // touch the record now; the compare below finds it in the cache
+            tags[i] = entry == NONE ? 0 : OffHeap.getLong(record(entry >>> 1) + CtRecord.EXPIRES_OFFSET);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int entry = entries[i];
+            if (entry != NONE)
+            {
+                final CtKey key = keys[i];
+                final long record = record(entry >>> 1);
+                final boolean v6 = key.family == CtRecord.FAMILY_IPV6;
+                if (CtIndex.matchesRecord(record, entry & 1, v6Slab, capacity6, CtIndex.fpz(key.family, key.protocol, key.zone),
+                    CtIndex.ports(key.srcPort, key.dstPort), v6 ? 0 : CtIndex.addresses4(key.srcLo, key.dstLo),
+                    v6 ? key.srcHi : 0, v6 ? key.srcLo : 0, v6 ? key.dstHi : 0, v6 ? key.dstLo : 0) &&
+                    !CtRecord.isExpired(record, nowMs) &&
+                    // DYING: removed earlier in this burst (the same key twice, its entry expired): the index no
+                    // longer holds it, and its expires word may by now be the retire list's link
+                    (CtRecord.status(record) & CtStatus.DYING) == 0)
+                {
+                    stats.found++;
+                    results[i] = entry;
+                    continue;
+                }
+            }
             results[i] = lookup(keys[i], nowMs);
         }
     }
