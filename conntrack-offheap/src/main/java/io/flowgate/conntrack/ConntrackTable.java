@@ -575,8 +575,9 @@ public final class ConntrackTable implements AutoCloseable
      * Without it the slabs are touched where the bump allocation first writes, which keeps a sparse table small
      * but costs a fault per 32 records while the table fills: in {@code perf/bench conntrack-udp}'s CPS part
      * (2M new flows, capacity 4M, 4 KiB pages here since THP gives none) about 16% of the worker's time was the
-     * kernel clearing pages, and calling this at start raised the router from about 0.9-1.2 to 1.4-1.46 Mcps
-     * (docs/conntrack-table.md). The cost moves to start: {@code capacity} × 128 bytes made resident.
+     * kernel clearing pages (profile); whether calling this at start raises the rate was not settled on this
+     * noisy machine (1.40 and 1.46 Mcps with it, 0.96-1.46 without: docs/conntrack-table.md). The cost moves
+     * to start: {@code capacity} × 128 bytes made resident.
      */
     public long prefault()
     {
