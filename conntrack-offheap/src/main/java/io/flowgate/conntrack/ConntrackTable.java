@@ -49,6 +49,8 @@ public final class ConntrackTable implements AutoCloseable
 
     /** Old-index groups moved per {@link #poll} while the index grows: 64 groups = 512 slots, tens of microseconds. */
     static final int MIGRATE_GROUPS_PER_POLL = 64;
+    /** Old groups whose entries one staged migration batch moves (at most 64 entries). */
+    static final int MIGRATE_BATCH_GROUPS = 8;
     /** Groups searched for an unassured victim (Linux's NF_CT_EVICTION_RANGE is 8 buckets). */
     static final int EARLY_DROP_GROUPS = 8;
     /** A probe longer than this many groups counts as chaintoolong (it still succeeds). */
@@ -56,6 +58,7 @@ public final class ConntrackTable implements AutoCloseable
     static final int GC_MIN_BUDGET = 64;
     static final int GC_MAX_BUDGET = 8192;
     private static final int RETIRED_INDEXES = 64;
+    private static final long PAGE_BYTES = 4096;
 
     private static final VarHandle LIMIT;
     private static final VarHandle INDEX_SEQ;
@@ -151,6 +154,8 @@ public final class ConntrackTable implements AutoCloseable
     private final long[] burstTags = new long[MAX_BURST];
     private final long[] burstGroup = new long[MAX_BURST];
     private final int[] burstEntry = new int[MAX_BURST];
+    private final int[] migrateEntry = new int[MIGRATE_BATCH_GROUPS * CtIndex.SLOTS];
+    private final long[] migrateHash = new long[MIGRATE_BATCH_GROUPS * CtIndex.SLOTS];
 
     public ConntrackTable(final Config config, final Memory memory, final Listener listener, final CtStats stats)
     {
@@ -288,7 +293,10 @@ public final class ConntrackTable implements AutoCloseable
                 if (CtIndex.matchesRecord(record, entry & 1, v6Slab, capacity6, CtIndex.fpz(key.family, key.protocol, key.zone),
                     CtIndex.ports(key.srcPort, key.dstPort), v6 ? 0 : CtIndex.addresses4(key.srcLo, key.dstLo),
                     v6 ? key.srcHi : 0, v6 ? key.srcLo : 0, v6 ? key.dstHi : 0, v6 ? key.dstLo : 0) &&
-                    !CtRecord.isExpired(record, nowMs))
+                    !CtRecord.isExpired(record, nowMs) &&
+                    // DYING: removed earlier in this burst (the same key twice, its entry expired): the index no
+                    // longer holds it, and its expires word may by now be the retire list's link
+                    (CtRecord.status(record) & CtStatus.DYING) == 0)
                 {
                     stats.found++;
                     results[i] = entry;
@@ -371,6 +379,7 @@ public final class ConntrackTable implements AutoCloseable
         generations[index]++;
         CtRecord.endWrite(record);
         inUse++;
+        touchNextFree();
         return index;
     }
 
@@ -381,23 +390,32 @@ public final class ConntrackTable implements AutoCloseable
     public boolean confirm(final int index)
     {
         final long record = record(index);
+        loadRecordKey(record, 1);
+        final long hashReply = kHash;
+        touchGroup(hashReply); // the reply tuple's group loads while the original's is probed
+        loadRecordKey(record, 0);
+        return confirm(index, kHash, hashReply);
+    }
+
+    /** {@link #confirm} with both tuples' hashes known (each tuple is hashed once per confirm). */
+    private boolean confirm(final int index, final long hashOriginal, final long hashReply)
+    {
+        final long record = record(index);
         final int status = CtRecord.status(record);
         if ((status & CtStatus.CONFIRMED) != 0 || !ensureRoom())
         {
             stats.insertFailed++;
             return false;
         }
-        loadRecordKey(record, 1);
-        touchGroup(kHash); // the reply tuple's group loads while the original's is probed
-        loadRecordKey(record, 0);
-        final long hashOriginal = kHash;
+        loadRecordFields(record, 0);
+        kHash = hashOriginal;
         if (contains())
         {
             stats.insertFailed++;
             return false;
         }
-        loadRecordKey(record, 1);
-        final long hashReply = kHash;
+        loadRecordFields(record, 1);
+        kHash = hashReply;
         if (contains())
         {
             stats.insertFailed++;
@@ -411,6 +429,67 @@ public final class ConntrackTable implements AutoCloseable
         size++;
         stats.insert++;
         return true;
+    }
+
+    /**
+     * {@link #confirm} of {@code n} records (at most {@link #MAX_BURST}), in order, {@code ok[i]} its answer. Done
+     * in stages so that the index misses of the whole burst overlap: hash both tuples of every record and touch
+     * their groups first, then confirm each (a later record of the burst that clashes with an earlier one is
+     * refused, as it would be one at a time).
+     */
+    public void confirmBurst(final int[] indexes, final int n, final boolean[] ok)
+    {
+        final long[] hashes = burstHash;
+        final long[] replyHashes = burstTags;
+        for (int i = 0; i < n; i++)
+        {
+            final long record = record(indexes[i]);
+            loadRecordKey(record, 1);
+            replyHashes[i] = kHash;
+            touchGroup(kHash);
+            loadRecordKey(record, 0);
+            hashes[i] = kHash;
+            touchGroup(kHash);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            ok[i] = confirm(indexes[i], hashes[i], replyHashes[i]);
+        }
+    }
+
+    /**
+     * {@link #delete} of {@code n} records (at most {@link #MAX_BURST}) in stages: touch every record, then hash
+     * both tuples of each and touch their groups, then unlink and retire each.
+     */
+    public void deleteBurst(final int[] indexes, final int n)
+    {
+        long sink = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sink += OffHeap.getLong(record(indexes[i]) + CtRecord.FAMILY_OFFSET);
+        }
+        touchSink ^= sink;
+        final long[] hashes = burstHash;
+        final long[] replyHashes = burstTags;
+        for (int i = 0; i < n; i++)
+        {
+            final long record = record(indexes[i]);
+            loadRecordKey(record, 1);
+            replyHashes[i] = kHash;
+            touchGroup(kHash);
+            loadRecordKey(record, 0);
+            hashes[i] = kHash;
+            touchGroup(kHash);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final int index = indexes[i];
+            final int status = CtRecord.status(record(index));
+            if ((status & (CtStatus.CONFIRMED | CtStatus.DYING)) == CtStatus.CONFIRMED)
+            {
+                remove(index, REMOVED_DELETED, hashes[i], replyHashes[i]);
+            }
+        }
     }
 
     /** Frees an unconfirmed record at once (no reader can have seen it). */
@@ -486,6 +565,31 @@ public final class ConntrackTable implements AutoCloseable
         work += sweep(nowMs);
         stats.searchRestart = readerRestarts.getAcquire();
         return work;
+    }
+
+    /**
+     * Makes the record and IPv6 address slabs resident now: writes a zero into every 4 KiB page (the memory is
+     * zeroed already), so that handing out a record never takes a page fault on the data path. Owner thread,
+     * before traffic (or any thread before the table is published to the owner). Returns the bytes touched.
+     * <p>
+     * Without it the slabs are touched where the bump allocation first writes, which keeps a sparse table small
+     * but costs a fault per 32 records while the table fills: in {@code perf/bench conntrack-udp}'s CPS part
+     * (2M new flows, capacity 4M, 4 KiB pages here since THP gives none) about 16% of the worker's time was the
+     * kernel clearing pages (profile); whether calling this at start raises the rate was not settled on this
+     * noisy machine (1.40 and 1.46 Mcps with it, 0.96-1.46 without: docs/conntrack-table.md). The cost moves
+     * to start: {@code capacity} × 128 bytes made resident.
+     */
+    public long prefault()
+    {
+        for (long page = 0; page < slabBytes; page += PAGE_BYTES)
+        {
+            OffHeap.putByte(slab + page, 0);
+        }
+        for (long page = 0; page < v6SlabBytes; page += PAGE_BYTES)
+        {
+            OffHeap.putByte(v6Slab + page, 0);
+        }
+        return slabBytes + v6SlabBytes;
     }
 
     /** Confirmed entries in the table. */
@@ -599,6 +703,14 @@ public final class ConntrackTable implements AutoCloseable
 
     private void loadRecordKey(final long record, final int dir)
     {
+        loadRecordFields(record, dir);
+        kHash = (kFpz & 0xFF) == CtRecord.FAMILY_IPV6 ? CtIndex.hash6(seed, kFpz, kPorts, kSh, kSl, kDh, kDl) :
+            CtIndex.hash4(seed, kFpz, kPorts, kA);
+    }
+
+    /** The key fields of direction {@code dir}'s tuple, without hashing them (kHash is left as it was). */
+    private void loadRecordFields(final long record, final int dir)
+    {
         final long tuple = CtRecord.tuple(record, dir);
         final int fpz = OffHeap.getInt(record + CtRecord.FAMILY_OFFSET);
         final int ports = OffHeap.getInt(tuple + 8);
@@ -612,12 +724,14 @@ public final class ConntrackTable implements AutoCloseable
             kSl = OffHeap.getLong(a + 8);
             kDh = OffHeap.getLong(a + 16);
             kDl = OffHeap.getLong(a + 24);
-            kHash = CtIndex.hash6(seed, fpz, ports, kSh, kSl, kDh, kDl);
         }
         else
         {
             kA = OffHeap.getLong(tuple);
-            kHash = CtIndex.hash4(seed, fpz, ports, kA);
+            kSh = 0;
+            kSl = 0;
+            kDh = 0;
+            kDl = 0;
         }
     }
 
@@ -767,11 +881,11 @@ public final class ConntrackTable implements AutoCloseable
         return tombstone;
     }
 
-    private void unlink(final long record, final int index, final int dir)
+    /** Removes entry {@code index << 1 | dir} (tuple hash {@code hash}) from both indexes; compares entries, not keys. */
+    private void unlink(final int index, final int dir, final long hash)
     {
-        loadRecordKey(record, dir);
         final int entry = index << 1 | dir;
-        final int g = findEntry(curBase, curGroups, kHash, entry);
+        final int g = findEntry(curBase, curGroups, hash, entry);
         if (g >= 0)
         {
             curUsed--;
@@ -782,7 +896,7 @@ public final class ConntrackTable implements AutoCloseable
         }
         if (oldBase != 0)
         {
-            final int og = findEntry(oldBase, oldGroups, kHash, entry);
+            final int og = findEntry(oldBase, oldGroups, hash, entry);
             if (og >= 0)
             {
                 clearSlot(oldBase + (long)og * CtIndex.GROUP_SIZE, foundSlot);
@@ -800,20 +914,43 @@ public final class ConntrackTable implements AutoCloseable
      */
     private void touchGroup(final long hash)
     {
-        touchSink ^= OffHeap.getLong(curBase + (long)CtIndex.group(hash, curGroups) * CtIndex.GROUP_SIZE);
+        final long group = curBase + (long)CtIndex.group(hash, curGroups) * CtIndex.GROUP_SIZE;
+        touchSink ^= OffHeap.getLong(group) + OffHeap.getLong(group + CtIndex.GROUP_SIZE - 8); // both lines of a straddling group
+    }
+
+    /**
+     * Starts the loads of both cache lines of the record that the next {@link #takeRecord} will hand out (the
+     * free list's head), so that the next allocate finds its link and writes its 128 bytes without waiting.
+     */
+    private void touchNextFree()
+    {
+        final int next = freeHead;
+        if (next != NONE)
+        {
+            final long record = record(next);
+            touchSink ^= OffHeap.getLong(record + CtRecord.MARK_OFFSET) + OffHeap.getLong(record + 64);
+        }
     }
 
     /** DYING, unlinked from both tuples, listener told, retired. */
     private void remove(final int index, final int reason)
     {
         final long record = record(index);
+        loadRecordKey(record, 1);
+        final long hashReply = kHash;
+        touchGroup(hashReply); // the reply tuple's group loads while the original's is unlinked
+        loadRecordKey(record, 0);
+        remove(index, reason, kHash, hashReply);
+    }
+
+    private void remove(final int index, final int reason, final long hashOriginal, final long hashReply)
+    {
+        final long record = record(index);
         CtRecord.beginWrite(record);
         CtRecord.status(record, CtRecord.status(record) | CtStatus.DYING);
         CtRecord.endWrite(record);
-        loadRecordKey(record, 1);
-        touchGroup(kHash); // the reply tuple's group loads while the original's is unlinked
-        unlink(record, index, 0);
-        unlink(record, index, 1);
+        unlink(index, 0, hashOriginal);
+        unlink(index, 1, hashReply);
         size--;
         stats.delete++;
         listener.removed(index, record, reason);
@@ -883,20 +1020,45 @@ public final class ConntrackTable implements AutoCloseable
         final long base = oldBase;
         final int end = (int)Math.min(oldGroups, (long)migrateCursor + maxGroups);
         final int steps = end - migrateCursor;
+        final int[] moving = migrateEntry;
+        final long[] hashes = migrateHash;
         int moved = 0;
         beginIndexWrite();
-        for (int g = migrateCursor; g < end; g++)
+        // In batches of MIGRATE_BATCH_GROUPS old groups, in stages, so that the cache misses of the batch overlap:
+        // collect the entries, touch every record, hash every tuple and touch its new group, insert. One entry
+        // at a time paid a record miss and a group miss in series: growing from 0.5M to 1M connections in the
+        // router (perf/bench conntrack-udp, CPS part) took ~0.2 s at a quarter of the insert rate.
+        for (int g0 = migrateCursor; g0 < end; g0 += MIGRATE_BATCH_GROUPS)
         {
-            final long group = base + (long)g * CtIndex.GROUP_SIZE;
-            final long tags = OffHeap.getLong(group);
-            for (long m = CtIndex.full(tags); m != 0; m &= m - 1)
+            final int g1 = Math.min(end, g0 + MIGRATE_BATCH_GROUPS);
+            int n = 0;
+            for (int g = g0; g < g1; g++)
             {
-                final int entry = OffHeap.getInt(group + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
-                loadRecordKey(record(entry >>> 1), entry & 1);
-                insert(kHash, entry);
-                oldPending--;
-                moved++;
+                final long group = base + (long)g * CtIndex.GROUP_SIZE;
+                for (long m = CtIndex.full(OffHeap.getLong(group)); m != 0; m &= m - 1)
+                {
+                    moving[n++] = OffHeap.getInt(group + CtIndex.ENTRIES_OFFSET + (CtIndex.slot(m) << 2));
+                }
             }
+            long sink = 0;
+            for (int k = 0; k < n; k++)
+            {
+                sink += OffHeap.getLong(record(moving[k] >>> 1) + CtRecord.FAMILY_OFFSET);
+            }
+            touchSink ^= sink;
+            for (int k = 0; k < n; k++)
+            {
+                final int entry = moving[k];
+                loadRecordKey(record(entry >>> 1), entry & 1);
+                hashes[k] = kHash;
+                touchGroup(kHash);
+            }
+            for (int k = 0; k < n; k++)
+            {
+                insert(hashes[k], moving[k]);
+            }
+            oldPending -= n;
+            moved += n;
         }
         migrateCursor = end;
         if (end == oldGroups)

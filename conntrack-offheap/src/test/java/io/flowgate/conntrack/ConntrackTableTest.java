@@ -401,4 +401,132 @@ class ConntrackTableTest
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, results);
         assertTrue(stats.expired > 0);
     }
+
+    @Test
+    void shouldAnswerABurstLikeOneLookupPerKeyInACrowdedIndexAndWhileGrowing()
+    {
+        // Index sized for the final count (load near 7/8 at the end): tag collisions and overflowed groups
+        // take the burst's later rounds. Then a second table grows from 64 while it is probed.
+        for (final int initial : new int[] {20_000, 64})
+        {
+            if (table != null)
+            {
+                table.close();
+            }
+            table(20_000, 0, initial);
+            final SplittableRandom random = new SplittableRandom(initial);
+            final int n = 19_000;
+            final int[] src = new int[n];
+            final CtKey[] keys = new CtKey[ConntrackTable.MAX_BURST];
+            for (int i = 0; i < keys.length; i++)
+            {
+                keys[i] = new CtKey();
+            }
+            final int[] results = new int[keys.length];
+            int checked = 0;
+            for (int i = 0; i < n; i++)
+            {
+                src[i] = random.nextInt();
+                assertNotEquals(ConntrackTable.NONE, add(0, src[i], i, 7, 8, NOW + LONG_MS));
+                if (i % 500 == 499 || i == n - 1)
+                {
+                    table.poll(NOW);
+                    for (int k = 0; k < keys.length; k++)
+                    {
+                        final int j = random.nextInt(i + 1 + i / 4); // some keys never added: misses
+                        if (j > i)
+                        {
+                            keys[k].ipv4(0, UDP, random.nextInt(), j, 7, 8);
+                        }
+                        else if ((k & 1) == 0)
+                        {
+                            keys[k].ipv4(0, UDP, src[j], j, 7, 8);
+                        }
+                        else
+                        {
+                            keys[k].ipv4(0, UDP, j, src[j], 8, 7);
+                        }
+                    }
+                    table.lookupBurst(keys, keys.length, NOW, results);
+                    for (int k = 0; k < keys.length; k++)
+                    {
+                        assertEquals(table.lookup(keys[k], NOW), results[k], "key " + k + " after " + i);
+                        checked += results[k] == ConntrackTable.NONE ? 0 : 1;
+                    }
+                }
+            }
+            assertTrue(checked > 1000, "hits checked " + checked);
+        }
+    }
+
+    @Test
+    void shouldRemoveAnExpiredEntryOnceWhenABurstHoldsItsKeyTwice()
+    {
+        table(1024, 0, 1024);
+        final int expired = add(0, 1, 2, 3, 4, NOW + 5);
+        final int live = add(0, 5, 6, 7, 8, NOW + LONG_MS);
+        final CtKey[] keys = {new CtKey().ipv4(0, UDP, 1, 2, 3, 4), new CtKey().ipv4(0, UDP, 2, 1, 4, 3),
+            new CtKey().ipv4(0, UDP, 5, 6, 7, 8), new CtKey().ipv4(0, UDP, 1, 2, 3, 4)};
+        final int[] results = new int[keys.length];
+        table.lookupBurst(keys, keys.length, NOW + 10, results);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            new int[] {ConntrackTable.NONE, ConntrackTable.NONE, live << 1, ConntrackTable.NONE}, results);
+        assertEquals(1, stats.expired);
+        assertEquals(1, table.size());
+        assertEquals(1, removed.size());
+        assertEquals(expired, removed.get(0)[0]);
+    }
+
+    @Test
+    void shouldWorkAlikeAfterPrefault()
+    {
+        table(10_000, 100, 64);
+        assertEquals(10_000L * CtRecord.SIZE + 100L * CtRecord.V6_BLOCK_SIZE, table.prefault());
+        final int index = add(0, 1, 2, 3, 4, NOW + LONG_MS);
+        assertEquals(index << 1, table.lookup(probe.ipv4(0, UDP, 1, 2, 3, 4), NOW));
+        assertEquals(index << 1 | 1, table.lookup(probe.ipv4(0, UDP, 2, 1, 4, 3), NOW));
+    }
+
+    @Test
+    void shouldConfirmAndDeleteInBurstsLikeOneAtATime()
+    {
+        table(4096, 0, 64); // small first index: the burst makes it grow
+        final int n = ConntrackTable.MAX_BURST;
+        final int[] indexes = new int[n];
+        final boolean[] ok = new boolean[n];
+        for (int i = 0; i < n; i++)
+        {
+            final int src = i == n - 1 ? 0 : i; // the last one clashes with the first
+            original.ipv4(0, UDP, src, 9, 1, 2);
+            reply.ipv4(0, UDP, 9, src, 2, 1);
+            indexes[i] = table.allocate(original, reply, NOW, 0);
+            CtRecord.expires(table.record(indexes[i]), NOW + LONG_MS);
+        }
+        table.confirmBurst(indexes, n, ok);
+        for (int i = 0; i < n - 1; i++)
+        {
+            assertTrue(ok[i], "confirmed " + i);
+            assertEquals(indexes[i] << 1, table.lookup(probe.ipv4(0, UDP, i, 9, 1, 2), NOW));
+            assertEquals(indexes[i] << 1 | 1, table.lookup(probe.ipv4(0, UDP, 9, i, 2, 1), NOW));
+        }
+        assertFalse(ok[n - 1], "a clash inside the burst is refused");
+        assertEquals(1, stats.insertFailed);
+        table.release(indexes[n - 1]);
+        assertEquals(n - 1, table.size());
+        final int[] victims = new int[n / 2];
+        for (int i = 0; i < victims.length; i++)
+        {
+            victims[i] = indexes[2 * i];
+        }
+        victims[victims.length - 1] = victims[0]; // twice in one burst: deleted once
+        table.deleteBurst(victims, victims.length);
+        assertEquals(n - 1 - (victims.length - 1), table.size());
+        assertEquals(victims.length - 1, stats.delete);
+        for (int i = 0; i < n - 1; i++)
+        {
+            final boolean deleted = (i & 1) == 0 && i < 2 * (victims.length - 1);
+            assertEquals(deleted ? ConntrackTable.NONE : indexes[i] << 1, table.lookup(probe.ipv4(0, UDP, i, 9, 1, 2), NOW), "key " + i);
+            assertEquals(deleted ? ConntrackTable.NONE : indexes[i] << 1 | 1, table.lookup(probe.ipv4(0, UDP, 9, i, 2, 1), NOW));
+        }
+    }
 }

@@ -114,4 +114,56 @@ public class ConntrackInsertDeleteBenchmark
         head = h;
         return table.poll(NOW_MS);
     }
+
+    private final int[] burstIndexes = new int[BURST];
+    private final boolean[] burstOk = new boolean[BURST];
+
+    /**
+     * The same work with the burst forms: {@link ConntrackTable#deleteBurst} of the 32 oldest, 32 allocates, one
+     * {@link ConntrackTable#confirmBurst}, so that the index misses of the burst overlap.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public int insertConfirmDeleteBurst()
+    {
+        final ConntrackTable table = this.table;
+        final int[] ring = this.ring;
+        final int[] indexes = burstIndexes;
+        final int length = ring.length;
+        final int h = head;
+        int n = 0;
+        for (int i = 0, at = h; i < BURST; i++, at = at + 1 == length ? 0 : at + 1)
+        {
+            final int oldest = ring[at];
+            if (oldest != ConntrackTable.NONE)
+            {
+                indexes[n++] = oldest;
+            }
+        }
+        table.deleteBurst(indexes, n);
+        n = 0;
+        for (int i = 0, at = h; i < BURST; i++, at = at + 1 == length ? 0 : at + 1)
+        {
+            final long flow = nextFlow++;
+            final int index = table.allocate(ConntrackTableRig.original(flow, original), ConntrackTableRig.reply(flow, reply), NOW_MS, 0);
+            ring[at] = index;
+            if (index == ConntrackTable.NONE)
+            {
+                failures++;
+                continue;
+            }
+            CtRecord.expires(table.record(index), Integer.MAX_VALUE / 2);
+            indexes[n++] = index;
+        }
+        table.confirmBurst(indexes, n, burstOk);
+        for (int i = 0; i < n; i++)
+        {
+            if (!burstOk[i])
+            {
+                failures++;
+            }
+        }
+        head = (h + BURST) % length;
+        return table.poll(NOW_MS);
+    }
 }
