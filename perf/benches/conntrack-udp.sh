@@ -343,7 +343,8 @@ ctu_ovs_cps() {
 ctu_flowgate_cps() {
     local log=$1 config=$2 pid rc s=${1%.log}.samples n
     local secs=$((CTU_CPS_FLOWS / 250000 + 4))     # enough down to 0.3 M new connections/s
-    local cmd=("$FLOWGATE" run --config "$config" --warmup 0 --duration "$secs" --stats-interval 0.1 --mbufs "$CTU_MBUFS")
+    local cmd=("$FLOWGATE" run --config "$config" --warmup 0 --duration "$secs" --stats-interval 0.1 --mbufs "$CTU_MBUFS"
+        --socket "$BENCH_DIR/flowgate-cps.sock")
     echo "# ${cmd[*]}" >"$log"
     (cd "$BENCH_ROOT" && exec timeout -k 5 $((secs + 60)) "${cmd[@]}") >>"$log" 2>&1 &
     pid=$!; BENCH_PIDS+=("$pid")
@@ -424,7 +425,7 @@ bench_main() {
         ctu_write_flowgate_config "$BENCH_DIR/flowgate-$r.yaml" "net_pcap0,rx_pcap=$pcap,infinite_rx=1" \
             "$CTU_CT_CAPACITY" "${BENCH_EAL[@]}"
         log=$BENCH_DIR/flowgate-route-$r.log
-        l3r_flowgate_rate "$log" "$BENCH_DIR/flowgate-$r.yaml" --mbufs "$CTU_MBUFS"
+        l3r_flowgate_rate "$log" "$BENCH_DIR/flowgate-$r.yaml" --mbufs "$CTU_MBUFS" --socket "$BENCH_DIR/flowgate-$r.sock"
         l3r_audit_flowgate "$log"
         ctu_check_flowgate_conntrack "$log"
         mpps=$(bench_pps_to_mpps "$BENCH_RATE"); fg+=("$mpps")
