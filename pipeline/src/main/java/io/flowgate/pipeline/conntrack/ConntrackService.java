@@ -308,6 +308,13 @@ public final class ConntrackService implements ConntrackControl, AutoCloseable
         {
             reader.close();
         }
+        if (t == null || !t.isAlive())
+        {
+            for (final CtEventRing ring : rings)
+            {
+                ring.close(); // the workers have stopped (Router.close stops them first) and the pump is gone
+            }
+        }
     }
 
     private record Subscription(int mask, Consumer<CtEvent> listener)
