@@ -71,10 +71,11 @@ class RouterConntrackTest
         pool.close();
     }
 
-    /** A FORWARD handler that drops UDP to port 666 and records the ctinfo it sees. */
+    /** A FORWARD handler that drops UDP to port 666, records the ctinfo it sees and marks connections to port 80 as nft's {@code ct mark set} would. */
     private static final class Filter implements HookHandler
     {
         final List<Integer> ctinfos = new ArrayList<>();
+        CtAccess access;
 
         @Override
         public void process(final Hook hook, final PacketBurst burst, final int[] packets, final int count, final int[] verdicts)
@@ -83,6 +84,12 @@ class RouterConntrackTest
             {
                 final int i = packets[k];
                 ctinfos.add(burst.ctinfo[i]);
+                assertEquals(8, CtAccess.stateBit(burst, i), "ct state new");
+                assertEquals(0, CtAccess.direction(burst, i), "ct direction original");
+                if (access.mark(burst, i) == 0)
+                {
+                    access.mark(burst, i, 0x80 + (access.status(burst, i) & CtStatus.SEEN_REPLY));
+                }
                 final int dport = UdpFlyweight.getDstPort(burst.l3[i] + 20);
                 verdicts[i] = dport == 666 ? Verdict.DROP : Verdict.ACCEPT;
             }
@@ -123,6 +130,10 @@ class RouterConntrackTest
         if (forward != null)
         {
             chain.register(Hook.FORWARD, HookPriority.FILTER, "filter", forward);
+            if (forward instanceof Filter filter)
+            {
+                filter.access = new CtAccess(conntrack.table());
+            }
         }
         final RouterWorker worker = new RouterWorker("test", 0, ports, local, routes.ipv4(), routes.nextHops(), neighbours, chain, slow, null,
             32);
@@ -206,6 +217,7 @@ class RouterConntrackTest
                     assertEquals(e.srcLo[0], e.dstLo[1]);
                     assertEquals(2, e.packets[0]);
                     assertEquals(0, e.packets[1]);
+                    assertEquals(0x80, e.mark, "ct mark set by the FORWARD hook, kept by the entry");
                     assertEquals(CtStatus.CONFIRMED, e.status & (CtStatus.CONFIRMED | CtStatus.SEEN_REPLY));
                 }
                 assertEquals(210, filter.ctinfos.size());
