@@ -153,30 +153,7 @@ public final class CtPacketParser
         final int protocol = Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET);
         inner.ipv4(zone, protocol, Memory.getIntBE(ip + Ipv4Flyweight.SRC_ADDRESS_OFFSET), Memory.getIntBE(ip + Ipv4Flyweight.DST_ADDRESS_OFFSET),
             0, 0);
-        final long l4 = ip + headerLength;
-        final int l4Available = available - headerLength;
-        switch (protocol)
-        {
-            case TCP:
-            case UDP:
-                if (l4Available < 4)
-                {
-                    return false;
-                }
-                inner.srcPort = Memory.getShortBE(l4);
-                inner.dstPort = Memory.getShortBE(l4 + 2);
-                return true;
-            case ICMP:
-                if (l4Available < 8)
-                {
-                    return false;
-                }
-                inner.srcPort = Memory.getShortBE(l4 + 4);
-                inner.dstPort = Memory.getUnsignedByte(l4) << 8 | Memory.getUnsignedByte(l4 + 1);
-                return true;
-            default:
-                return true;
-        }
+        return innerL4(protocol, ICMP, ip + headerLength, available - headerLength, inner);
     }
 
     /** Fills {@code p} from the IPv6 packet at {@code ip}. */
@@ -265,29 +242,35 @@ public final class CtPacketParser
         final int protocol = Ipv6Flyweight.getNextHeader(ip);
         inner.ipv6(zone, protocol, Ipv6Flyweight.getSrcAddressHi(ip), Ipv6Flyweight.getSrcAddressLo(ip), Ipv6Flyweight.getDstAddressHi(ip),
             Ipv6Flyweight.getDstAddressLo(ip), 0, 0);
-        final long l4 = ip + Ipv6Flyweight.HEADER_LENGTH;
-        final int l4Available = available - Ipv6Flyweight.HEADER_LENGTH;
-        switch (protocol)
+        return innerL4(protocol, ICMPV6, ip + Ipv6Flyweight.HEADER_LENGTH, available - Ipv6Flyweight.HEADER_LENGTH, inner);
+    }
+
+    /**
+     * The quoted packet's ports (TCP, UDP) or ICMP identifier and type/code ({@code icmpProtocol}: ICMP or
+     * ICMPv6, the family's own), as {@code nf_ct_get_tuple} takes them; false when the quote is too short for them.
+     */
+    private static boolean innerL4(final int protocol, final int icmpProtocol, final long l4, final int available, final CtKey inner)
+    {
+        if (protocol == TCP || protocol == UDP)
         {
-            case TCP:
-            case UDP:
-                if (l4Available < 4)
-                {
-                    return false;
-                }
-                inner.srcPort = Memory.getShortBE(l4);
-                inner.dstPort = Memory.getShortBE(l4 + 2);
-                return true;
-            case ICMPV6:
-                if (l4Available < 8)
-                {
-                    return false;
-                }
-                inner.srcPort = Memory.getShortBE(l4 + 4);
-                inner.dstPort = Memory.getUnsignedByte(l4) << 8 | Memory.getUnsignedByte(l4 + 1);
-                return true;
-            default:
-                return true;
+            if (available < 4)
+            {
+                return false;
+            }
+            inner.srcPort = Memory.getShortBE(l4);
+            inner.dstPort = Memory.getShortBE(l4 + 2);
+            return true;
         }
+        if (protocol == icmpProtocol)
+        {
+            if (available < 8)
+            {
+                return false;
+            }
+            inner.srcPort = Memory.getShortBE(l4 + 4);
+            inner.dstPort = Memory.getUnsignedByte(l4) << 8 | Memory.getUnsignedByte(l4 + 1);
+            return true;
+        }
+        return true;
     }
 }
