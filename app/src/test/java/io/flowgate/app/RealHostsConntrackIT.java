@@ -96,6 +96,20 @@ class RealHostsConntrackIT
 
     @Test
     @Order(2)
+    void shouldSeeItsOwnEchoRepliesAsTheRepliesOfAPingToTheRouter() throws Exception
+    {
+        final String ping = testbed.in(testbed.a, "ping -c 2 -i 0.2 -W 2 " + testbed.routerA);
+        assertTrue(ping.contains("2 received"), ping);
+        final FlowgateCli list = ct("list", "-p", "icmp", "-d", testbed.routerA);
+        assertEquals(1, list.stdout.size(), list.toString());
+        final String line = list.stdout.get(0);
+        assertTrue(line.contains("src=" + testbed.addressA + " dst=" + testbed.routerA + " type=8 code=0 id=")
+            && line.contains("packets=2 bytes=168 src=" + testbed.routerA + " dst=" + testbed.addressA + " type=0 code=0"), line);
+        assertTrue(line.endsWith("packets=2 bytes=168 mark=0 use=1"), "the replies left through OUTPUT and were counted: " + line);
+    }
+
+    @Test
+    @Order(3)
     void shouldFollowATcpConnectionToTimeWaitAfterItsClose() throws Exception
     {
         final String dir = "/tmp/" + testbed.a + "-ct";
@@ -119,7 +133,7 @@ class RealHostsConntrackIT
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void shouldShowAOneWayUdpFlowAsUnreplied() throws Exception
     {
         testbed.in(testbed.a, "bash -c 'echo hello > /dev/udp/" + testbed.addressB + "/5004'");
@@ -131,7 +145,7 @@ class RealHostsConntrackIT
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void shouldCountStatAndStreamEvents() throws Exception
     {
         final FlowgateCli count = ct("count");
@@ -150,7 +164,7 @@ class RealHostsConntrackIT
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void shouldDeleteEntriesThroughTheWorker() throws Exception
     {
         final FlowgateCli delete = ct("delete", "-p", "icmp");

@@ -250,8 +250,16 @@ public final class Router implements AutoCloseable
                 final CtMailbox mailbox = new CtMailbox();
                 final Conntrack conntrack = new Conntrack(w, conntrackConfig, tableMemory, events, mailbox, burstSize * MAX_BURSTS_PER_POLL,
                     CONNTRACK_READERS, seeds.nextLong());
-                chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, conntrackConfig.checksum(),
-                    ctClock, 0, burstSize));
+                final ConntrackHook track = new ConntrackHook(conntrack, conntrackConfig.checksum(), ctClock, 0, burstSize);
+                chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", track);
+                if (workerCpus.length == 1)
+                {
+                    // The box's own packets (echo replies, ICMP errors) leave through worker 0: with one worker it
+                    // owns every connection, so it tracks them at OUTPUT as Linux does. With several, a reply
+                    // belongs to the worker that owns its connection; that hand-off comes with NAT.
+                    chain.register(Hook.OUTPUT, HookPriority.CONNTRACK, "nf_conntrack_local", track);
+                    worker.localOutput();
+                }
                 final ConfirmHook confirm = new ConfirmHook(conntrack);
                 chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
                 chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);

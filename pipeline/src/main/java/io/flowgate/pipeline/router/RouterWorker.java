@@ -145,6 +145,9 @@ public final class RouterWorker implements Agent
     private Conntrack conntrack;
     private CtClock ctClock;
     private HookHandler ctConfirm;
+    /** The box's own packets on their way through OUTPUT and POSTROUTING (null while OUTPUT has no handler: they go straight out). */
+    private PacketBurst localOut;
+    private int[] localPort;
     /** Polls until the next read of the wall clock for new entries' start time. */
     private int wallClockCountdown;
     /** {@link #resolve}'s cache, for one burst: the last route id that is a single next hop, and that hop's fields. */
@@ -293,6 +296,16 @@ public final class RouterWorker implements Agent
     public Conntrack conntrack()
     {
         return conntrack;
+    }
+
+    /**
+     * Worker 0 (which transmits what the slow path sends): the box's own packets take OUTPUT and POSTROUTING
+     * from now on. Called before the worker starts.
+     */
+    public void localOutput()
+    {
+        this.localOut = new PacketBurst(arena, burst.capacity);
+        this.localPort = new int[burst.capacity];
     }
 
     /** Any thread: a counter named by the constants of this class. */
@@ -1170,25 +1183,85 @@ public final class RouterWorker implements Agent
     private int takeFromSlowPath()
     {
         int taken = 0;
+        final PacketBurst out = localOut;
         SlowPathBurst s;
         while ((s = fromSlowPath.poll()) != null)
         {
             final int n = s.count();
             for (int i = 0; i < n; i++)
             {
-                final MbufBurst stage = txStageById[s.port[i]];
-                if (stage.count() == stage.capacity())
+                final long m = s.mbufs.mbuf(i);
+                if (out != null && s.reason[i] == SlowPathBurst.LOCAL_OUT)
                 {
-                    transmitAll();
+                    if (out.count() == out.capacity)
+                    {
+                        localOutput(out);
+                    }
+                    final int k = out.count();
+                    out.mbufs.mbuf(k, m);
+                    localPort[k] = s.port[i];
+                    out.count(k + 1);
                 }
-                stage.mbuf(stage.count(), s.mbufs.mbuf(i));
-                stage.count(stage.count() + 1);
+                else
+                {
+                    stageTx(s.port[i], m);
+                }
             }
             taken += n;
             s.mbufs.count(0);
             fromSlowPath.release(s);
         }
+        if (out != null && out.count() > 0)
+        {
+            localOutput(out);
+        }
         return taken;
+    }
+
+    private void stageTx(final int port, final long m)
+    {
+        final MbufBurst stage = txStageById[port];
+        if (stage.count() == stage.capacity())
+        {
+            transmitAll();
+        }
+        stage.mbuf(stage.count(), m);
+        stage.count(stage.count() + 1);
+    }
+
+    /**
+     * The box's own packets (echo replies, ICMP errors the slow path built) through OUTPUT and POSTROUTING, as
+     * Linux's {@code __ip_local_out} and {@code ip_output} run them: conntrack sees them as the reply to the
+     * packet that caused them. What a hook accepts is transmitted; what it drops is freed.
+     */
+    private void localOutput(final PacketBurst b)
+    {
+        final int n = b.count();
+        for (int k = 0; k < n; k++)
+        {
+            ParseStage.parse(b, k, localPort[k]);
+        }
+        hooks.run(Hook.OUTPUT, b);
+        if (!hooks.isEmpty(Hook.POSTROUTING))
+        {
+            hooks.run(Hook.POSTROUTING, b);
+        }
+        final int[] verdict = b.verdict;
+        for (int k = 0; k < n; k++)
+        {
+            final int v = verdict[k] & Verdict.VERDICT_MASK;
+            if (v == Verdict.ACCEPT)
+            {
+                stageTx(localPort[k], b.mbuf(k));
+            }
+            else if (v == Verdict.DROP)
+            {
+                Mbuf.free(b.mbuf(k));
+                counters.add(DROPPED, 1);
+            }
+            // STOLEN or QUEUE: a handler owns the packet now.
+        }
+        b.count(0);
     }
 
     private void publishSlowPath()

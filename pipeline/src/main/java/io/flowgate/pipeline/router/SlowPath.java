@@ -265,7 +265,7 @@ public final class SlowPath implements Agent, NeighbourHandler
             EthernetFlyweight.putDstMac(frame, EthernetFlyweight.getSrcMac(frame));
             EthernetFlyweight.putSrcMac(frame, portById[port].mac());
             counters.increment(ECHO_REPLIES);
-            stage(port, m);
+            stage(port, m, SlowPathBurst.LOCAL_OUT);
             return;
         }
         counters.increment(NOT_SUPPORTED);
@@ -352,7 +352,7 @@ public final class SlowPath implements Agent, NeighbourHandler
                     EthernetFlyweight.putSrcMac(frame, p.mac());
                     Mbuf.length(m, offset + Ipv6Flyweight.HEADER_LENGTH + Ipv6Flyweight.getPayloadLength(ip));
                     counters.increment(ECHO6_REPLIES);
-                    stage(port, m);
+                    stage(port, m, SlowPathBurst.LOCAL_OUT);
                 }
                 else
                 {
@@ -438,7 +438,7 @@ public final class SlowPath implements Agent, NeighbourHandler
         Mbuf.length(e, EthernetFlyweight.HEADER_LENGTH + n);
         Mbuf.free(m);
         counters.increment(counter);
-        stage(p.id(), e);
+        stage(p.id(), e, SlowPathBurst.LOCAL_OUT);
     }
 
     @Override
@@ -758,6 +758,17 @@ public final class SlowPath implements Agent, NeighbourHandler
     /** Queues {@code m} for transmission out of {@code port} by worker 0; frees it when the ring is full. */
     private void stage(final int port, final long m)
     {
+        stage(port, m, 0);
+    }
+
+    /**
+     * {@link #stage} with what the packet is to worker 0: {@link SlowPathBurst#LOCAL_OUT} for a whole IP packet
+     * the box itself originates (an echo reply, an ICMP error), which then traverses OUTPUT and POSTROUTING
+     * (conntrack sees the box's own replies); 0 for what only leaves (ARP, ND, forwarded packets released by
+     * neighbour resolution, fragments of forwarded datagrams).
+     */
+    private void stage(final int port, final long m, final int why)
+    {
         SlowPathBurst b = txBurst;
         if (b != null && b.count() == b.mbufs.capacity())
         {
@@ -769,7 +780,7 @@ public final class SlowPath implements Agent, NeighbourHandler
             b = txRing.acquire();
             txBurst = b;
         }
-        if (b == null || !b.add(m, 0, port, 0))
+        if (b == null || !b.add(m, why, port, 0))
         {
             counters.increment(TX_FULL);
             Mbuf.free(m);

@@ -43,6 +43,8 @@ public final class SlowPathBurst
     public static final int RESOLVE6 = 12;
     /** A link-local source may not leave its link: ICMPv6 destination unreachable, beyond scope (code 2). */
     public static final int BEYOND_SCOPE6 = 13;
+    /** On the transmit ring (slow path to worker 0): an IP packet the box itself originates, for OUTPUT and POSTROUTING. */
+    public static final int LOCAL_OUT = 14;
 
     public final MbufBurst mbufs;
     public final int[] reason;
