@@ -1,9 +1,13 @@
 package io.flowgate.app.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.flowgate.conntrack.ConntrackConfig;
+import io.flowgate.conntrack.tcp.TcpState;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,6 +38,37 @@ class ConfigLoaderTest
           - to: 172.16.0.0/12
             port: inside
         """;
+
+    @Test
+    void shouldReadTheConntrackSectionWithLinuxNamedTimeoutsInSeconds() throws Exception
+    {
+        final FlowgateConfig off = ConfigLoader.parse(FILE, VALID);
+        assertNull(off.conntrack(), "no section: no tracking");
+        final FlowgateConfig disabled = ConfigLoader.parse(FILE, VALID + "conntrack: {enabled: false, capacity: 4096}\n");
+        assertNull(disabled.conntrack());
+        final ConntrackConfig ct = ConfigLoader.parse(FILE, VALID + """
+            conntrack:
+              capacity: 4096
+              checksum: false
+              timeouts: {udp: 10, udp_stream: 60, generic: 5, tcp_established: 3600, tcp_time_wait: 30, tcp_max_retrans: 100}
+              tcp: {loose: false, be_liberal: true, max_retrans: 5, ignore_invalid_rst: true}
+            """).conntrack();
+        assertEquals(4096, ct.capacity());
+        assertEquals(1024, ct.capacity6(), "a quarter of capacity");
+        assertFalse(ct.checksum());
+        assertEquals(10_000, ct.timeouts().udpMs());
+        assertEquals(60_000, ct.timeouts().udpStreamMs());
+        assertEquals(30_000, ct.timeouts().icmpMs(), "Linux's default where not given");
+        assertEquals(5_000, ct.timeouts().genericMs());
+        assertEquals(3_600_000, ct.tcp().timeoutMs(TcpState.ESTABLISHED));
+        assertEquals(30_000, ct.tcp().timeoutMs(TcpState.TIME_WAIT));
+        assertEquals(100_000, ct.tcp().timeoutMs(TcpState.RETRANS));
+        assertEquals(120_000, ct.tcp().timeoutMs(TcpState.SYN_SENT), "Linux's default where not given");
+        assertFalse(ct.tcp().loose());
+        assertTrue(ct.tcp().beLiberal());
+        assertTrue(ct.tcp().ignoreInvalidRst());
+        assertEquals(5, ct.tcp().maxRetrans());
+    }
 
     @Test
     void shouldLoadTheExampleInTheDocs()
@@ -97,6 +132,13 @@ class ConfigLoaderTest
         'workers: [1]\nports: [{name: a, device: net_null0}]\neal: [--vdev=net_null1]'                         | 3 | 7 | devices come from 'ports'
         'workers: [1]\nports: [{name: a, device: net_null0}]\nworkers: [2]'                                   | 3 | 1 | key 'workers' is given twice
         'workers: [1\nports: []'                                                                             | 2 | 6 | not valid YAML
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {capacity: 100}'                    | 3 | 23 | conntrack capacity (connections per worker) must be 1024..67108864, not 100
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {capacity: 2048, capacity6: 4096}'  | 3 | 40 | capacity6 (IPv6 connections per worker, at most capacity) must be 16..2048
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {enabled: maybe}'                   | 3 | 22 | conntrack enabled must be true or false, not 'maybe'
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {timeouts: {udp: 0}}'               | 3 | 29 | timeout udp (seconds) must be 1..
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {timeouts: {tcp_listen: 5}}'        | 3 | 24 | unknown key 'tcp_listen' in conntrack timeouts
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {tcp: {max_retrans: 300}}'          | 3 | 32 | conntrack tcp max_retrans must be 0..255, not 300
+        'workers: [1]\nports: [{name: a, device: net_null0}]\nconntrack: {nat: yes}'                         | 3 | 13 | unknown key 'nat' in conntrack
         """)
     void shouldRefuseWithFileLineColumnAndReason(final String yaml, final int line, final int column, final String reason)
     {
