@@ -26,6 +26,9 @@ public final class CtCorpus
     public static final String CLIENT = "10.77.1.2";
     public static final String SERVER = "10.77.2.2";
     public static final String HOP = "10.77.2.9";
+    public static final String CLIENT6 = "fd77:1::2";
+    public static final String SERVER6 = "fd77:2::2";
+    public static final String HOP6 = "fd77:2::9";
 
     /** One case: a name (test display name), what it exercises, and its packets in order. */
     public record Case(String name, String description, List<CorpusPacket> packets)
@@ -77,6 +80,8 @@ public final class CtCorpus
         int serverWindow = 509;
         boolean sackPerm = true;
         long pendingPause;
+        String clientAddress = CLIENT;
+        String serverAddress = SERVER;
 
         Tcp(final int clientPort, final int serverPort, final long clientIsn, final long serverIsn)
         {
@@ -84,6 +89,14 @@ public final class CtCorpus
             this.serverPort = serverPort;
             this.clientNext = clientIsn & 0xFFFF_FFFFL;
             this.serverNext = serverIsn & 0xFFFF_FFFFL;
+        }
+
+        /** The same conversation between {@link #CLIENT6} and {@link #SERVER6}. */
+        Tcp v6()
+        {
+            clientAddress = CLIENT6;
+            serverAddress = SERVER6;
+            return this;
         }
 
         Tcp noScale()
@@ -108,8 +121,8 @@ public final class CtCorpus
 
         private PacketBuilder.Tcp segment(final boolean client, final int flags)
         {
-            final PacketBuilder.Tcp t = client ? PacketBuilder.tcp(CLIENT, SERVER, clientPort, serverPort) :
-                PacketBuilder.tcp(SERVER, CLIENT, serverPort, clientPort);
+            final PacketBuilder.Tcp t = client ? PacketBuilder.tcp(clientAddress, serverAddress, clientPort, serverPort) :
+                PacketBuilder.tcp(serverAddress, clientAddress, serverPort, clientPort);
             t.flags(flags).seq(client ? clientNext : serverNext).ack((flags & ACK) != 0 ? (client ? serverNext : clientNext) : 0);
             if ((flags & SYN) != 0)
             {
@@ -228,6 +241,7 @@ public final class CtCorpus
         udp(b);
         icmp(b);
         generic(b);
+        ipv6(b);
         return Collections.unmodifiableMap(b.cases);
     }
 
@@ -602,6 +616,46 @@ public final class CtCorpus
         b.add("unknown-proto-two-way", "IP protocol 254 both ways",
             List.of(client(PacketBuilder.rawIp(c, s, 254, 40)), server(PacketBuilder.rawIp(s, c, 254, 80)),
                 client(PacketBuilder.rawIp(c, s, 254, 40))));
+    }
+
+    /** IPv6 counterparts of the main cases, between {@link #CLIENT6} and {@link #SERVER6} (after the IPv4 ones: their ports stay). */
+    private static void ipv6(final Builder b)
+    {
+        final String c = CLIENT6;
+        final String s = SERVER6;
+        b.add("tcp6-handshake-data-close", "IPv6: handshake, data both ways, client closes first",
+            b.tcp().v6().handshake().c(PSH | ACK, 100).s(ACK).s(PSH | ACK, 1000).c(ACK).c(FIN | ACK).s(ACK).s(FIN | ACK).c(ACK));
+        b.add("tcp6-syn-only", "IPv6: a SYN nobody answers", b.tcp().v6().c(SYN));
+        b.add("tcp6-rst", "IPv6: handshake, data, the server resets", b.tcp().v6().handshake().c(PSH | ACK, 100).s(RST | ACK));
+        int p = b.port();
+        b.add("udp6-one-way", "IPv6: two UDP packets one way",
+            List.of(client(PacketBuilder.udp(c, s, p, 53, 30)), client(PacketBuilder.udp(c, s, p, 53, 31))));
+        p = b.port();
+        b.add("udp6-two-way", "IPv6: UDP request, reply and request",
+            List.of(client(PacketBuilder.udp(c, s, p, 53, 40)), server(PacketBuilder.udp(s, c, 53, p, 120)),
+                client(PacketBuilder.udp(c, s, p, 53, 40))));
+        int id = b.port();
+        b.add("icmp6-echo", "IPv6: echo request and reply, twice with the same id",
+            List.of(client(PacketBuilder.icmp6Echo(c, s, id, 1, 56)), server(PacketBuilder.icmp6EchoReply(s, c, id, 1, 56)),
+                client(PacketBuilder.icmp6Echo(c, s, id, 2, 56)), server(PacketBuilder.icmp6EchoReply(s, c, id, 2, 56))));
+        id = b.port();
+        b.add("icmp6-echo-from-server", "IPv6: the server side pings the client",
+            List.of(server(PacketBuilder.icmp6Echo(s, c, id, 1, 32)), client(PacketBuilder.icmp6EchoReply(c, s, id, 1, 32))));
+        p = b.port();
+        final byte[] query = PacketBuilder.udp(c, s, p, 53, 30);
+        b.add("icmp6-error-udp", "IPv6: port unreachable (1/4) for a UDP request",
+            List.of(client(query), server(PacketBuilder.icmp6Error(s, c, 1, 4, query, 1232))));
+        {
+            final Tcp t = b.tcp().v6().handshake().c(PSH | ACK, 1400);
+            t.raw(Side.SERVER, PacketBuilder.icmp6Error(HOP6, c, 2, 0, t.last(), 1232));
+            t.c(PSH | ACK, 500).s(ACK);
+            b.add("icmp6-error-tcp", "IPv6: packet too big (MTU 1280) from a hop for the client's data, then more data", t);
+        }
+        b.add("icmp6-nd-solicitation", "IPv6: a unicast neighbour solicitation (hop limit 255) crossing the router",
+            List.of(client(PacketBuilder.neighbourSolicitation(c, s, s, new byte[] {2, 0x77, 1, 0, 0, 2}))));
+        b.add("unknown-nexthdr6", "IPv6: next header 253 one way, then 253 back",
+            List.of(client(PacketBuilder.rawIp(c, s, 253, 40)), client(PacketBuilder.rawIp(c, s, 253, 60)),
+                server(PacketBuilder.rawIp(s, c, 253, 20))));
     }
 
     /** All packets of all cases, for tests of the corpus itself. */
