@@ -311,6 +311,24 @@ public final class PacketBuilder
         return ipv6(src, dst, PROTO_ICMPV6, l4, 255);
     }
 
+    /**
+     * The IPv6 packet with an empty destination options header (PadN) inserted before its upper layer; the
+     * upper-layer checksum stays valid (its pseudo-header does not cover extension headers).
+     */
+    public static byte[] withDestinationOptions(final byte[] packet)
+    {
+        final byte[] out = new byte[packet.length + 8];
+        System.arraycopy(packet, 0, out, 0, 40);
+        out[40] = packet[6];
+        out[41] = 0;
+        out[42] = 1;
+        out[43] = 4;
+        System.arraycopy(packet, 40, out, 48, packet.length - 40);
+        out[6] = 60;
+        put16(out, 4, out.length - 40);
+        return out;
+    }
+
     /** IPv4 or IPv6 by the addresses' form. */
     public static byte[] ip(final String src, final String dst, final int protocol, final byte[] l4)
     {
