@@ -719,7 +719,24 @@ public final class CtCorpus
             List.of(client(PacketBuilder.icmp6Query(c, s, 200, id, 1, 8))));
         b.add("icmp6-nd-advertisement", "IPv6: a unicast neighbour advertisement (136) crossing the router",
             List.of(server(ndAdvertisement(s, c))));
-        b.add("icmp6-mld-report", "IPv6: an MLDv2 report (143) crossing the router", List.of(client(PacketBuilder.icmp6Query(c, s, 143, 0, 1, 20))));
+        b.add("icmp6-mld-report", "IPv6: an MLDv2 report (143) crossing the router",
+            List.of(client(PacketBuilder.icmp6Query(c, s, 143, 0, 1, 20))));
+        b.add("icmp6-router-solicitation", "IPv6: a router solicitation (133) crossing the router",
+            List.of(client(PacketBuilder.icmp6Query(c, s, 133, 0, 0, 0))));
+        p = b.port();
+        final byte[] query = PacketBuilder.udp(c, s, p, 53, 30);
+        b.add("icmp6-error-truncated-inner", "IPv6: port unreachable quoting only the inner IPv6 header and 4 bytes",
+            List.of(client(query), server(PacketBuilder.icmp6Error(s, c, 1, 4, query, 44))));
+        p = b.port();
+        final byte[] query2 = PacketBuilder.udp(c, s, p, 53, 30);
+        b.add("icmp6-error-inner-ip-only", "IPv6: port unreachable quoting a truncated inner IPv6 header (20 bytes)",
+            List.of(client(query2), server(PacketBuilder.icmp6Error(s, c, 1, 4, query2, 20))));
+        p = b.port();
+        final byte[] query3 = PacketBuilder.udp(c, s, p, 53, 30);
+        final byte[] badError = PacketBuilder.icmp6Error(s, c, 1, 4, query3, 1232);
+        badError[42] ^= 0x21;
+        b.add("icmp6-error-bad-checksum", "IPv6: port unreachable for a known flow with a wrong ICMPv6 checksum",
+            List.of(client(query3), server(badError)));
         p = b.port();
         final byte[] zero = PacketBuilder.udp(c, s, p, 53, 30);
         zero[46] = 0;

@@ -297,7 +297,8 @@ class HarnessSelfTest
     private static int l4Sum(final byte[] packet, final int protocol)
     {
         final byte[] l4 = java.util.Arrays.copyOfRange(packet, 20, packet.length);
-        return PacketBuilder.l4Checksum(PacketBuilder.dotted(PacketBuilder.get32(packet, 12)), PacketBuilder.dotted(PacketBuilder.get32(packet, 16)),
+        return PacketBuilder.l4Checksum(PacketBuilder.dotted(PacketBuilder.get32(packet, 12)),
+            PacketBuilder.dotted(PacketBuilder.get32(packet, 16)),
             protocol, l4);
     }
 }
