@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Dumps the IPv4 conntrack table over ctnetlink (run inside the router namespace), one entry a line:
+"""Dumps the IPv4 and IPv6 conntrack tables over ctnetlink (run inside the router namespace), one entry a line:
 
-    proto src dst sport dport type code id zone status
+    l3 proto src dst sport dport type code id zone status
 
-with -1 for fields the protocol does not have. status is the raw ip_conntrack_status word (CTA_STATUS), which
+with l3 ipv4 / ipv6 and IPv6 addresses as inet_ntop (and conntrack -L) prints them,
+-1 for fields the protocol does not have. status is the raw ip_conntrack_status word (CTA_STATUS), which
 conntrack -L does not print in full. Part of the differential harness (LinuxConntrackSubject).
 """
 import socket
@@ -35,27 +36,42 @@ def attrs(data):
     return out
 
 
+def address(ip, v4, v6):
+    if v4 in ip:
+        return socket.inet_ntop(socket.AF_INET, ip[v4])
+    if v6 in ip:
+        return socket.inet_ntop(socket.AF_INET6, ip[v6])
+    return "-"
+
+
 def tuple_fields(data):
     t = attrs(data)
     ip = attrs(t.get(CTA_TUPLE_IP, b""))
     proto = attrs(t.get(CTA_TUPLE_PROTO, b""))
-    src = socket.inet_ntoa(ip[1]) if 1 in ip else "-"
-    dst = socket.inet_ntoa(ip[2]) if 2 in ip else "-"
+    src = address(ip, 1, 3)   # CTA_IP_V4_SRC, CTA_IP_V6_SRC
+    dst = address(ip, 2, 4)
     num = proto[1][0] if 1 in proto else -1
     sport = struct.unpack("!H", proto[2])[0] if 2 in proto else -1
     dport = struct.unpack("!H", proto[3])[0] if 3 in proto else -1
-    icmp_id = struct.unpack("!H", proto[4])[0] if 4 in proto else -1
-    icmp_type = proto[5][0] if 5 in proto else -1
-    icmp_code = proto[6][0] if 6 in proto else -1
+    # CTA_PROTO_ICMP_ID/TYPE/CODE 4/5/6, CTA_PROTO_ICMPV6_ID/TYPE/CODE 7/8/9
+    icmp_id = struct.unpack("!H", proto[4])[0] if 4 in proto else struct.unpack("!H", proto[7])[0] if 7 in proto else -1
+    icmp_type = proto[5][0] if 5 in proto else proto[8][0] if 8 in proto else -1
+    icmp_code = proto[6][0] if 6 in proto else proto[9][0] if 9 in proto else -1
     return num, src, dst, sport, dport, icmp_type, icmp_code, icmp_id
 
 
 def main():
+    lines = []
+    for family, name in ((socket.AF_INET, "ipv4"), (socket.AF_INET6, "ipv6")):
+        dump(family, name, lines)
+    print("\n".join(lines))
+
+
+def dump(family, name, lines):
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     sock.bind((0, 0))
-    request = struct.pack("=IHHII", 20, CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + struct.pack("=BBH", socket.AF_INET, 0, 0)
+    request = struct.pack("=IHHII", 20, CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, 0) + struct.pack("=BBH", family, 0, 0)
     sock.send(request)
-    lines = []
     done = False
     while not done:
         data = sock.recv(1 << 20)
@@ -78,9 +94,9 @@ def main():
             num, src, dst, sport, dport, icmp_type, icmp_code, icmp_id = tuple_fields(a.get(CTA_TUPLE_ORIG, b""))
             status = struct.unpack("!I", a[CTA_STATUS])[0] if CTA_STATUS in a else -1
             zone = struct.unpack("!H", a[CTA_ZONE])[0] if CTA_ZONE in a else 0
-            lines.append("%d %s %s %d %d %d %d %d %d %d" % (num, src, dst, sport, dport, icmp_type, icmp_code, icmp_id, zone, status))
+            lines.append("%s %d %s %s %d %d %d %d %d %d %d" % (name, num, src, dst, sport, dport, icmp_type, icmp_code, icmp_id, zone, status))
             at += (length + 3) & ~3
-    print("\n".join(lines))
+    sock.close()
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@
 
 Runs inside the host namespace that holds the outer ends of both veths. Reads one command a line on stdin:
 
-    A <hex>   send the IPv4 packet <hex> from the client side (veth A) to the router
+    A <hex>   send the IP packet <hex> (IPv4 or IPv6, by its version) from the client side (veth A) to the router
     B <hex>   send it from the server side (veth B)
     q         quit
 
 and answers one line per packet: "ok <dscp>" with the DSCP of the copy the router forwarded out of the other
-veth (the router's nft ruleset encodes the packet's ct state and direction there), or "ok -" when no copy came
+veth (the router's nft ruleset encodes the packet's ct state and direction there; for IPv6 the DSCP bits of the
+traffic class), or "ok -" when no copy came
 out within the wait. Packets go strictly one at a time, in corpus order.
 """
 import os
@@ -19,6 +20,7 @@ import time
 
 ETH_P_ALL = 0x0003
 ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
 PACKET_OUTGOING = 4
 WAIT_S = float(os.environ.get("CTD_WAIT_S", "0.25"))
 
@@ -28,7 +30,11 @@ def mac(text):
 
 
 def same_packet(sent, seen):
-    """The forwarded copy differs from what was sent only in TOS, TTL and the header checksum."""
+    """The forwarded copy differs from what was sent only in TOS, TTL and the header checksum (IPv6: traffic class
+    and hop limit)."""
+    if sent[0] >> 4 == 6:
+        return (len(seen) >= len(sent) and seen[0] >> 4 == 6 and (seen[1] & 0x0F) == (sent[1] & 0x0F) and seen[2:7] == sent[2:7]
+                and seen[8:len(sent)] == sent[8:])
     return (len(seen) >= len(sent) and seen[0] == sent[0] and seen[2:8] == sent[2:8] and seen[9] == sent[9]
             and seen[12:len(sent)] == sent[12:])
 
@@ -42,7 +48,7 @@ def main():
         s.bind((ifname, 0))
         s.setblocking(False)
         socks[side] = s
-        frame_head[side] = mac(dst) + mac(src) + ETH_P_IP.to_bytes(2, "big")
+        frame_head[side] = mac(dst) + mac(src)
     other = {"A": "B", "B": "A"}
     out = sys.stdout
     out.write("ready\n")
@@ -58,7 +64,8 @@ def main():
         rx = socks[other[side]]
         drain(rx)
         drain(socks[side])
-        socks[side].send(frame_head[side] + packet)
+        ethertype = ETH_P_IPV6 if packet[0] >> 4 == 6 else ETH_P_IP
+        socks[side].send(frame_head[side] + ethertype.to_bytes(2, "big") + packet)
         out.write("ok " + wait_for(rx, packet) + "\n")
         out.flush()
 
@@ -85,10 +92,12 @@ def wait_for(rx, packet):
                 frame, addr = rx.recvfrom(65536)
             except BlockingIOError:
                 break
-            if addr[2] == PACKET_OUTGOING or len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+            if addr[2] == PACKET_OUTGOING or len(frame) < 14 + 20 or frame[12:14] not in (b"\x08\x00", b"\x86\xdd"):
                 continue
             ip = frame[14:]
             if same_packet(packet, ip):
+                if ip[0] >> 4 == 6:
+                    return str(((ip[0] & 0x0F) << 4 | ip[1] >> 4) >> 2)
                 return str(ip[1] >> 2)
 
 

@@ -53,6 +53,9 @@ class ConntrackDifferentialTest
         Assumptions.assumeTrue(flowgate != null,
             "FlowgateSubjects.create() returns no flowgate conntrack subject yet: nothing to compare Linux with");
         Assumptions.assumeTrue(linux != null, "needs root, ip, nft, conntrack and /usr/bin/python3 for the Linux side");
+        // Known disagreements of flowgate are skipped; Linux against Linux (-Dconntrack.diff.subject=linux) runs them all.
+        Assumptions.assumeTrue(testCase.knownDifference() == null || flowgate instanceof LinuxConntrackSubject,
+            () -> "known difference: " + testCase.knownDifference());
         final ConntrackDiff.Result result = ConntrackDiff.compare(testCase, linux, flowgate);
         if (!result.agrees())
         {

@@ -4,8 +4,6 @@ import io.flowgate.conntrack.CtEntry;
 import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStatus;
 import io.flowgate.conntrack.tcp.TcpState;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -275,13 +273,7 @@ public record CtRow(String l3, int l3Number, String l4, int l4Number, Tuple orig
         {
             return PacketBuilder.dotted(lo & 0xFFFF_FFFFL);
         }
-        try
-        {
-            return InetAddress.getByAddress(ByteBuffer.allocate(16).putLong(hi).putLong(lo).array()).getHostAddress();
-        }
-        catch (final UnknownHostException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        // conntrack -L prints inet_ntop's form (fd77:1::2), not Java's (fd77:1:0:0:0:0:0:2).
+        return PacketBuilder.ntop6(ByteBuffer.allocate(16).putLong(hi).putLong(lo).array(), 0);
     }
 }

@@ -47,6 +47,85 @@ class HarnessSelfTest
     }
 
     @Test
+    void shouldBuildIpv6PacketsWithValidChecksums()
+    {
+        final String c = "fd77:1::2";
+        final String s = "fd77:2::2";
+        final byte[] syn = PacketBuilder.tcp(c, s, 1234, 80).seq(1).flags(PacketBuilder.SYN).mss(1440).sackPerm(true).wscale(7).build();
+        assertEquals(0x60, syn[0] & 0xF0);
+        assertEquals(40 + 32, syn.length);
+        assertEquals(32, PacketBuilder.get16(syn, 4));
+        assertEquals(PacketBuilder.PROTO_TCP, syn[6]);
+        assertEquals(0, l6Sum(syn));
+        assertEquals(0, l6Sum(PacketBuilder.udp(c, s, 1, 2, 33)));
+        final byte[] echo = PacketBuilder.icmp6Echo(c, s, 7, 1, 56);
+        assertEquals(128, echo[40] & 0xFF);
+        assertEquals(0, l6Sum(echo));
+        final byte[] tooBig = PacketBuilder.icmp6Error("fd77:2::9", c, 2, 0, PacketBuilder.tcp(c, s, 1, 2).payload(1400).build(), 2000);
+        assertEquals(1280, tooBig.length);
+        assertEquals(1280, PacketBuilder.get32(tooBig, 44));
+        assertEquals(0, l6Sum(tooBig));
+        final byte[] ns = PacketBuilder.neighbourSolicitation(c, s, s, new byte[6]);
+        assertEquals(255, ns[7] & 0xFF);
+        assertEquals(135, ns[40] & 0xFF);
+        assertEquals(0, l6Sum(ns));
+        assertEquals(40 + 40, PacketBuilder.rawIp(c, s, 253, 40).length);
+        assertTrue(PacketBuilder.describe(syn).startsWith("TCP6 [fd77:1::2]:1234 > [fd77:2::2]:80 [SYN]"), PacketBuilder.describe(syn));
+    }
+
+    @Test
+    void shouldPrintIpv6AddressesAsInetNtop()
+    {
+        assertEquals("fd77:1::2", ntop("fd77:1:0:0:0:0:0:2"));
+        assertEquals("::", ntop("0:0:0:0:0:0:0:0"));
+        assertEquals("::1", ntop("0:0:0:0:0:0:0:1"));
+        assertEquals("fe80::", ntop("fe80:0:0:0:0:0:0:0"));
+        assertEquals("1:0:2::3", ntop("1:0:2:0:0:0:0:3"));
+        assertEquals("1::2:0:0:3", ntop("1:0:0:0:2:0:0:3"));
+        assertEquals("1:2:3:4:5:6:7:8", ntop("1:2:3:4:5:6:7:8"));
+        assertEquals("2001:db8::1:0:0:1", ntop("2001:db8:0:0:1:0:0:1"));
+        assertEquals("abcd:ef01::", ntop("ABCD:EF01:0:0:0:0:0:0"));
+        final CtEntry e = new CtEntry();
+        e.family = CtRecord.FAMILY_IPV6;
+        e.protocol = 17;
+        final byte[] client = PacketBuilder.address6("fd77:1::2");
+        final byte[] server = PacketBuilder.address6("fd77:2::2");
+        final java.nio.ByteBuffer cb = java.nio.ByteBuffer.wrap(client);
+        final java.nio.ByteBuffer sb = java.nio.ByteBuffer.wrap(server);
+        e.srcHi[0] = cb.getLong(0);
+        e.srcLo[0] = cb.getLong(8);
+        e.dstHi[0] = sb.getLong(0);
+        e.dstLo[0] = sb.getLong(8);
+        e.srcHi[1] = e.dstHi[0];
+        e.srcLo[1] = e.dstLo[0];
+        e.dstHi[1] = e.srcHi[0];
+        e.dstLo[1] = e.srcLo[0];
+        e.srcPort[0] = 40000;
+        e.dstPort[0] = 53;
+        e.srcPort[1] = 53;
+        e.dstPort[1] = 40000;
+        final CtRow row = CtRow.of(e);
+        assertEquals("ipv6", row.l3());
+        assertEquals(10, row.l3Number());
+        assertEquals("src=fd77:1::2 dst=fd77:2::2 sport=40000 dport=53", row.original().toString());
+        final CtRow parsed = CtRow.parse("ipv6     10 udp      17 29 src=fd77:1::2 dst=fd77:2::2 sport=40000 dport=53 packets=1 " +
+            "bytes=58 [UNREPLIED] src=fd77:2::2 dst=fd77:1::2 sport=53 dport=40000 packets=0 bytes=0 mark=0 use=1");
+        assertEquals(row.key(), parsed.key());
+        assertEquals(row.reply(), parsed.reply());
+    }
+
+    private static String ntop(final String javaForm)
+    {
+        return PacketBuilder.ntop6(PacketBuilder.address6(javaForm), 0);
+    }
+
+    private static int l6Sum(final byte[] packet)
+    {
+        final byte[] l4 = java.util.Arrays.copyOfRange(packet, 40, packet.length);
+        return PacketBuilder.l4Checksum(PacketBuilder.ntop6(packet, 8), PacketBuilder.ntop6(packet, 24), packet[6] & 0xFF, l4);
+    }
+
+    @Test
     void shouldFixLengthAndHeaderChecksumWhenTruncating()
     {
         final byte[] udp = PacketBuilder.udp("10.77.1.2", "10.77.2.2", 1, 2, 30);
@@ -177,6 +256,16 @@ class HarnessSelfTest
             for (final CorpusPacket p : c.packets())
             {
                 final byte[] b = p.bytes();
+                if ((b[0] & 0xF0) == 0x60)
+                {
+                    assertEquals(b.length - 40, PacketBuilder.get16(b, 4), c.name() + ": IPv6 payload length");
+                    final String src6 = PacketBuilder.ntop6(b, 8);
+                    final String dst6 = PacketBuilder.ntop6(b, 24);
+                    final String near6 = p.side() == CorpusPacket.Side.CLIENT ? "fd77:1::" : "fd77:2::";
+                    final String far6 = p.side() == CorpusPacket.Side.CLIENT ? "fd77:2::" : "fd77:1::";
+                    assertTrue(src6.startsWith(near6) && dst6.startsWith(far6), c.name() + ": " + p.describe());
+                    continue;
+                }
                 assertEquals(0, PacketBuilder.checksum(b, 0, 20, 0), c.name() + ": IP header checksum");
                 assertEquals(b.length, PacketBuilder.get16(b, 2), c.name() + ": IP total length");
                 final String src = PacketBuilder.dotted(PacketBuilder.get32(b, 12));
@@ -208,7 +297,8 @@ class HarnessSelfTest
     private static int l4Sum(final byte[] packet, final int protocol)
     {
         final byte[] l4 = java.util.Arrays.copyOfRange(packet, 20, packet.length);
-        return PacketBuilder.l4Checksum(PacketBuilder.dotted(PacketBuilder.get32(packet, 12)), PacketBuilder.dotted(PacketBuilder.get32(packet, 16)),
+        return PacketBuilder.l4Checksum(PacketBuilder.dotted(PacketBuilder.get32(packet, 12)),
+            PacketBuilder.dotted(PacketBuilder.get32(packet, 16)),
             protocol, l4);
     }
 }

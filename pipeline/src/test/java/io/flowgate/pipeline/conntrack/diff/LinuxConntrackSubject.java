@@ -204,14 +204,14 @@ public final class LinuxConntrackSubject implements ConntrackSubject
         for (final String line : inRouter("/usr/bin/python3", workDir.resolve("ctdump.py").toString()).split("\n"))
         {
             final String[] f = line.trim().split(" ");
-            if (f.length != 10)
+            if (f.length != 11)
             {
                 continue;
             }
-            final int protocol = Integer.parseInt(f[0]);
-            final CtRow.Tuple tuple = CtRow.tupleOf(protocol, f[1], f[2], Integer.parseInt(f[3]), Integer.parseInt(f[4]),
-                Integer.parseInt(f[5]), Integer.parseInt(f[6]), Integer.parseInt(f[7]));
-            statusByKey.put("ipv4 " + protocol + " zone=" + f[8] + " " + tuple, Integer.parseInt(f[9]));
+            final int protocol = Integer.parseInt(f[1]);
+            final CtRow.Tuple tuple = CtRow.tupleOf(protocol, f[2], f[3], Integer.parseInt(f[4]), Integer.parseInt(f[5]),
+                Integer.parseInt(f[6]), Integer.parseInt(f[7]), Integer.parseInt(f[8]));
+            statusByKey.put(f[0] + " " + protocol + " zone=" + f[9] + " " + tuple, Integer.parseInt(f[10]));
         }
         final List<CtRow> out = new ArrayList<>(rows.size());
         for (final CtRow row : rows)
@@ -276,11 +276,12 @@ public final class LinuxConntrackSubject implements ConntrackSubject
     {
         final long[] counters = new long[BY_DSCP.length];
         final String json = inRouter("nft", "-j", "list", "chain", "inet", "ctd", "forward");
-        // The rules in order write DSCP 1, 2, ... (netns.sh); nft prints the values by name, so go by position.
+        // The rules in order write DSCP 1, 2, ... 8 for IPv4, then 1 ... 8 again for IPv6 (netns.sh); nft prints the
+        // values by name, so go by position and add up both families.
         final Matcher m = NFT_RULE_COUNTER.matcher(json);
-        for (int dscp = 1; dscp < counters.length && m.find(); dscp++)
+        for (int rule = 0; rule < 2 * (counters.length - 1) && m.find(); rule++)
         {
-            counters[dscp] = Long.parseLong(m.group(1));
+            counters[1 + rule % (counters.length - 1)] += Long.parseLong(m.group(1));
         }
         return counters;
     }

@@ -214,4 +214,57 @@ class LinuxConntrackSubjectTest
         assertEquals(600, row.timeoutSeconds(), ConntrackDiff.TIMEOUT_TOLERANCE_S);
         assertEquals(2, row.origPackets());
     }
+    @Test
+    void shouldTrackIpv6FlowsWithCompressedAddresses()
+    {
+        final CtRow row = only("tcp6-handshake-data-close");
+        assertEquals("ipv6", row.l3());
+        assertEquals(10, row.l3Number());
+        assertEquals("TIME_WAIT", row.tcpState());
+        assertEquals(CtCorpus.CLIENT6, row.original().src());
+        assertEquals(CtCorpus.SERVER6, row.reply().src());
+        // bytes count the 40-byte IPv6 header: SYN 40 + 32, ACK 40 + 20
+        assertEquals(40 + 32 + 3 * (40 + 20) + (40 + 20 + 100) + (40 + 20), row.origBytes());
+        final CtRow echo = only("icmp6-echo");
+        assertEquals("icmpv6", echo.l4());
+        assertEquals(128, echo.original().type());
+        assertEquals(129, echo.reply().type());
+        final CtRow generic = only("unknown-nexthdr6");
+        assertEquals(253, generic.l4Number());
+        assertEquals(600, generic.timeoutSeconds(), ConntrackDiff.TIMEOUT_TOLERANCE_S);
+    }
+
+    @Test
+    void shouldRelateIcmpv6ErrorsToTheirFlows()
+    {
+        assertOutcomes("icmp6-error-udp", o(State.NEW, Direction.ORIGINAL), o(State.RELATED, Direction.REPLY));
+        assertEquals(o(State.RELATED, Direction.REPLY), run("icmp6-error-tcp").outcomes().get(4));
+        assertEquals(o(State.RELATED, Direction.REPLY), run("icmp6-error-tcp-syn").outcomes().get(1));
+        assertEquals(o(State.RELATED, Direction.REPLY), run("icmp6-error-for-echo").outcomes().get(1));
+        assertOutcomes("icmp6-error-no-flow", Outcome.INVALID);
+        assertEquals(1L, run("icmp6-error-no-flow").stats().get("error"));
+    }
+
+    @Test
+    void shouldLeaveNeighbourDiscoveryAndMldUntracked()
+    {
+        for (final String name : List.of("icmp6-nd-solicitation", "icmp6-nd-advertisement", "icmp6-mld-report"))
+        {
+            assertOutcomes(name, Outcome.UNTRACKED);
+            assertTrue(run(name).entries().isEmpty(), name);
+            assertEquals(0L, run(name).stats().get("invalid"), name);
+        }
+    }
+
+    @Test
+    void shouldSkipIpv6ExtensionHeadersAndAcceptAZeroUdpChecksum()
+    {
+        final CtRow row = only("udp6-destination-options");
+        assertEquals(17, row.l4Number());
+        assertEquals(53, row.original().dport());
+        assertOutcomes("udp6-zero-checksum", o(State.NEW, Direction.ORIGINAL));
+        assertOutcomes("udp6-bad-checksum", Outcome.INVALID);
+        assertOutcomes("icmp6-unknown-type", Outcome.INVALID);
+        assertOutcomes("icmp6-echo-reply-alone", Outcome.INVALID);
+    }
 }

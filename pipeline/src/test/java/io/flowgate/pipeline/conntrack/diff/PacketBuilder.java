@@ -4,8 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * Builds whole IPv4 packets (header and L4, correct IP and L4 checksums: Linux conntrack checks the L4 sum)
- * for the differential corpus. Test code only: allocates freely.
+ * Builds whole IPv4 and IPv6 packets (header and L4, correct IP and L4 checksums: Linux conntrack checks the L4
+ * sum) for the differential corpus. The family follows the addresses: one with a colon makes an IPv6 packet
+ * (no extension headers, hop limit 64). Test code only: allocates freely.
  */
 public final class PacketBuilder
 {
@@ -22,6 +23,7 @@ public final class PacketBuilder
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
     public static final int PROTO_UNKNOWN = 253;
+    public static final int PROTO_ICMPV6 = 58;
 
     private static int ipId = 1;
 
@@ -179,7 +181,7 @@ public final class PacketBuilder
             fillPayload(l4, headerLength);
             final int sum = l4Checksum(src, dst, PROTO_TCP, l4);
             put16(l4, 16, badChecksum ? sum ^ 0x5A5A : sum);
-            return ipv4(src, dst, PROTO_TCP, l4);
+            return ip(src, dst, PROTO_TCP, l4);
         }
     }
 
@@ -197,7 +199,7 @@ public final class PacketBuilder
         fillPayload(l4, 8);
         int sum = l4Checksum(src, dst, PROTO_UDP, l4);
         put16(l4, 6, sum == 0 ? 0xFFFF : sum);
-        return ipv4(src, dst, PROTO_UDP, l4);
+        return ip(src, dst, PROTO_UDP, l4);
     }
 
     /** ICMP echo request (type 8) or reply (type 0), or another query type (timestamp 13/14, ...). */
@@ -249,7 +251,176 @@ public final class PacketBuilder
     {
         final byte[] l4 = new byte[payload];
         fillPayload(l4, 0);
-        return ipv4(src, dst, protocol, l4);
+        return ip(src, dst, protocol, l4);
+    }
+
+    /** ICMPv6 echo request (128) / reply (129) or another informational type. */
+    public static byte[] icmp6Query(final String src, final String dst, final int type, final int id, final int sequence,
+                                    final int payload)
+    {
+        final byte[] l4 = new byte[8 + payload];
+        l4[0] = (byte)type;
+        put16(l4, 4, id);
+        put16(l4, 6, sequence);
+        fillPayload(l4, 8);
+        put16(l4, 2, l4Checksum(src, dst, PROTO_ICMPV6, l4));
+        return ipv6(src, dst, PROTO_ICMPV6, l4, 64);
+    }
+
+    public static byte[] icmp6Echo(final String src, final String dst, final int id, final int sequence, final int payload)
+    {
+        return icmp6Query(src, dst, 128, id, sequence, payload);
+    }
+
+    public static byte[] icmp6EchoReply(final String src, final String dst, final int id, final int sequence, final int payload)
+    {
+        return icmp6Query(src, dst, 129, id, sequence, payload);
+    }
+
+    /**
+     * An ICMPv6 error (destination unreachable 1, packet too big 2, time exceeded 3, parameter problem 4) quoting
+     * the first {@code quoteLength} bytes of {@code inner} (a whole IPv6 packet; RFC 4443 quotes as much as fits in
+     * 1280 bytes). Packet too big carries MTU 1280.
+     */
+    public static byte[] icmp6Error(final String src, final String dst, final int type, final int code, final byte[] inner,
+                                    final int quoteLength)
+    {
+        final int quoted = Math.min(Math.min(quoteLength, inner.length), 1280 - 40 - 8);
+        final byte[] l4 = new byte[8 + quoted];
+        l4[0] = (byte)type;
+        l4[1] = (byte)code;
+        if (type == 2)
+        {
+            put32(l4, 4, 1280);
+        }
+        System.arraycopy(inner, 0, l4, 8, quoted);
+        put16(l4, 2, l4Checksum(src, dst, PROTO_ICMPV6, l4));
+        return ipv6(src, dst, PROTO_ICMPV6, l4, 64);
+    }
+
+    /** A neighbour solicitation (135, hop limit 255) for {@code target} with a source link-layer address option. */
+    public static byte[] neighbourSolicitation(final String src, final String dst, final String target, final byte[] sourceMac)
+    {
+        final byte[] l4 = new byte[24 + 8];
+        l4[0] = (byte)135;
+        System.arraycopy(address6(target), 0, l4, 8, 16);
+        l4[24] = 1;
+        l4[25] = 1;
+        System.arraycopy(sourceMac, 0, l4, 26, 6);
+        put16(l4, 2, l4Checksum(src, dst, PROTO_ICMPV6, l4));
+        return ipv6(src, dst, PROTO_ICMPV6, l4, 255);
+    }
+
+    /**
+     * The IPv6 packet with an empty destination options header (PadN) inserted before its upper layer; the
+     * upper-layer checksum stays valid (its pseudo-header does not cover extension headers).
+     */
+    public static byte[] withDestinationOptions(final byte[] packet)
+    {
+        final byte[] out = new byte[packet.length + 8];
+        System.arraycopy(packet, 0, out, 0, 40);
+        out[40] = packet[6];
+        out[41] = 0;
+        out[42] = 1;
+        out[43] = 4;
+        System.arraycopy(packet, 40, out, 48, packet.length - 40);
+        out[6] = 60;
+        put16(out, 4, out.length - 40);
+        return out;
+    }
+
+    /** IPv4 or IPv6 by the addresses' form. */
+    public static byte[] ip(final String src, final String dst, final int protocol, final byte[] l4)
+    {
+        return isV6(src) ? ipv6(src, dst, protocol, l4, 64) : ipv4(src, dst, protocol, l4);
+    }
+
+    /** An IPv6 header (40 bytes, traffic class and flow label 0) in front of {@code l4}. */
+    public static byte[] ipv6(final String src, final String dst, final int nextHeader, final byte[] l4, final int hopLimit)
+    {
+        final byte[] packet = new byte[40 + l4.length];
+        packet[0] = 0x60;
+        put16(packet, 4, l4.length);
+        packet[6] = (byte)nextHeader;
+        packet[7] = (byte)hopLimit;
+        System.arraycopy(address6(src), 0, packet, 8, 16);
+        System.arraycopy(address6(dst), 0, packet, 24, 16);
+        System.arraycopy(l4, 0, packet, 40, l4.length);
+        return packet;
+    }
+
+    static boolean isV6(final String address)
+    {
+        return address.indexOf(':') >= 0;
+    }
+
+    /** The 16 bytes of an IPv6 literal. */
+    public static byte[] address6(final String literal)
+    {
+        try
+        {
+            final byte[] bytes = java.net.InetAddress.getByName(literal).getAddress();
+            if (bytes.length != 16)
+            {
+                throw new IllegalArgumentException("not an IPv6 address: " + literal);
+            }
+            return bytes;
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new IllegalArgumentException(literal, ex);
+        }
+    }
+
+    /** An IPv6 address as inet_ntop (and so conntrack -L) prints it: lower-case hex, the longest run of two or more zero groups as ::. */
+    public static String ntop6(final byte[] a, final int at)
+    {
+        final int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = get16(a, at + 2 * i);
+        }
+        int bestStart = -1;
+        int bestLength = 0;
+        for (int i = 0; i < 8; )
+        {
+            if (groups[i] != 0)
+            {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        if (bestLength < 2)
+        {
+            bestStart = -1;
+        }
+        final StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':')
+            {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
 
     /** The first {@code length} bytes of an IP packet, with total length and header checksum fixed to match. */
@@ -304,6 +475,10 @@ public final class PacketBuilder
     /** A one-line description of a packet for reports, e.g. {@code TCP 10.77.1.2:40001 > 10.77.2.2:80 [SYN] seq=1000 ...}. */
     public static String describe(final byte[] p)
     {
+        if (p.length > 0 && (p[0] & 0xF0) == 0x60)
+        {
+            return describe6(p);
+        }
         if (p.length < 20)
         {
             return "runt IP packet of " + p.length + " bytes";
@@ -349,6 +524,43 @@ public final class PacketBuilder
             default:
                 return "IP proto " + protocol + " " + src + " > " + dst + " len=" + l4Length;
         }
+    }
+
+    private static String describe6(final byte[] p)
+    {
+        if (p.length < 40)
+        {
+            return "runt IPv6 packet of " + p.length + " bytes";
+        }
+        final int next = p[6] & 0xFF;
+        final String src = ntop6(p, 8);
+        final String dst = ntop6(p, 24);
+        final int l4Length = p.length - 40;
+        if (next == PROTO_TCP && l4Length >= 20)
+        {
+            final int doff = (p[40 + 12] & 0xF0) >> 2;
+            return "TCP6 [" + src + "]:" + get16(p, 40) + " > [" + dst + "]:" + get16(p, 42) + " [" + flagNames(p[53] & 0xFF) + "] seq=" +
+                get32(p, 44) + " ack=" + get32(p, 48) + " win=" + get16(p, 54) + tcpOptions(p, 40, doff) + " len=" +
+                Math.max(0, l4Length - doff);
+        }
+        if (next == PROTO_UDP && l4Length >= 8)
+        {
+            return "UDP6 [" + src + "]:" + get16(p, 40) + " > [" + dst + "]:" + get16(p, 42) + " len=" + (l4Length - 8);
+        }
+        if (next == PROTO_ICMPV6 && l4Length >= 8)
+        {
+            final int type = p[40] & 0xFF;
+            final int code = p[41] & 0xFF;
+            if (type < 128)
+            {
+                final byte[] inner = Arrays.copyOfRange(p, 48, p.length);
+                return "ICMPv6 " + src + " > " + dst + " error type=" + type + " code=" + code + " quoting {" +
+                    (inner.length >= 40 ? describe6(inner) : inner.length + " bytes") + "}";
+            }
+            return "ICMPv6 " + src + " > " + dst + " type=" + type + " code=" + code + " id=" + get16(p, 44) + " seq=" + get16(p, 46) +
+                " hlim=" + (p[7] & 0xFF);
+        }
+        return "IPv6 next header " + next + " " + src + " > " + dst + " len=" + l4Length;
     }
 
     private static String describeQuoted(final byte[] inner)
@@ -418,6 +630,15 @@ public final class PacketBuilder
 
     static int l4Checksum(final String src, final String dst, final int protocol, final byte[] l4)
     {
+        if (isV6(src))
+        {
+            final byte[] pseudo6 = new byte[40];
+            System.arraycopy(address6(src), 0, pseudo6, 0, 16);
+            System.arraycopy(address6(dst), 0, pseudo6, 16, 16);
+            put32(pseudo6, 32, l4.length);
+            pseudo6[39] = (byte)protocol;
+            return checksum(l4, 0, l4.length, sum(pseudo6, 0, 40, 0));
+        }
         final byte[] pseudo = new byte[12];
         put32(pseudo, 0, address(src));
         put32(pseudo, 4, address(dst));
