@@ -14,8 +14,7 @@ import io.flowgate.pmd.header.Ipv6Flyweight;
  * {@code nf_ct_get_tuplepr} for the packet inside an ICMP error.
  * <p>
  * The IP header itself has been validated by the input stage (version, header length, header checksum,
- * total length within the frame). IPv6 extension headers are not walked: the first next-header value is
- * the protocol (flowgate's IPv6 input does not accept extension headers yet).
+ * total length within the frame). IPv6 extension headers are walked as Linux's {@code ipv6_skip_exthdr} walks them.
  * <p>
  * Thread-safety: one instance per worker.
  */
@@ -160,42 +159,101 @@ public final class CtPacketParser
     public void ipv6(final long ip, final int segmentBytes, final int zone, final CtPacket p)
     {
         final int payloadLength = Ipv6Flyweight.getPayloadLength(ip);
-        final int protocol = Ipv6Flyweight.getNextHeader(ip);
-        final long l4 = ip + Ipv6Flyweight.HEADER_LENGTH;
         p.status = CtPacket.OK;
         p.icmpError = false;
         p.icmpType = -1;
         p.l3Length = payloadLength + Ipv6Flyweight.HEADER_LENGTH;
-        p.l4 = l4;
-        p.l4Length = payloadLength;
         p.outerDstHi = Ipv6Flyweight.getDstAddressHi(ip);
         p.outerDstLo = Ipv6Flyweight.getDstAddressLo(ip);
         final CtKey key = p.key;
+        final int end = Ipv6Flyweight.HEADER_LENGTH + payloadLength;
+        final int offset = skipExtensionHeaders(ip, Ipv6Flyweight.getNextHeader(ip), end);
+        final int protocol = lastNextHeader;
         key.ipv6(zone, protocol, Ipv6Flyweight.getSrcAddressHi(ip), Ipv6Flyweight.getSrcAddressLo(ip), p.outerDstHi, p.outerDstLo, 0, 0);
+        if (offset < 0)
+        {
+            p.status = CtPacket.NO_TUPLE; // a non-first fragment, or extension headers beyond the packet
+            return;
+        }
+        final long l4 = ip + offset;
+        final int l4Length = end - offset;
+        p.l4 = l4;
+        p.l4Length = l4Length;
         final boolean whole = p.l3Length <= segmentBytes;
         switch (protocol)
         {
             case TCP:
             case UDP:
-                if (payloadLength < 4)
+                if (l4Length < 4)
                 {
                     p.status = CtPacket.NO_TUPLE;
                     return;
                 }
                 key.srcPort = Memory.getShortBE(l4);
                 key.dstPort = Memory.getShortBE(l4 + 2);
-                if (checksum && whole && (protocol == TCP ? payloadLength >= 20 && !Checksum.isTcpIpv6Valid(ip, l4)
-                    : payloadLength >= 8 && !Checksum.isUdpIpv6Valid(ip, l4)))
+                // udp_error: a zero UDP checksum is not checked (as for IPv4; Linux's conntrack does not refuse it).
+                if (checksum && whole && (protocol == TCP ? l4Length >= 20 && !Checksum.isTcpIpv6Valid(ip, l4)
+                    : l4Length >= 8 && Memory.getShortBE(l4 + 6) != 0 && !Checksum.isUdpIpv6Valid(ip, l4)))
                 {
                     p.status = CtPacket.BAD_CHECKSUM;
                 }
                 return;
             case ICMPV6:
-                icmpv6(ip, l4, payloadLength, whole, p);
+                icmpv6(ip, l4, l4Length, whole, p);
                 return;
             default:
                 return;
         }
+    }
+
+    /** The next header {@link #skipExtensionHeaders} stopped at. */
+    private int lastNextHeader;
+
+    /**
+     * Linux's {@code ipv6_skip_exthdr}: walks hop-by-hop (0), routing (43), fragment (44), destination options
+     * (60) and authentication (51) headers from {@code nextHeader}; returns the offset of the upper-layer header
+     * from {@code ip} (its protocol in {@link #lastNextHeader}), or -1 for a non-first fragment or headers that
+     * run past {@code end}.
+     */
+    private int skipExtensionHeaders(final long ip, final int nextHeader, final int end)
+    {
+        int nh = nextHeader;
+        int offset = Ipv6Flyweight.HEADER_LENGTH;
+        for (int headers = 0; headers < 8; headers++)
+        {
+            if (nh != 0 && nh != 43 && nh != 44 && nh != 60 && nh != 51)
+            {
+                break;
+            }
+            if (offset + 8 > end)
+            {
+                lastNextHeader = nh;
+                return -1;
+            }
+            final int next = Memory.getUnsignedByte(ip + offset);
+            final int length;
+            if (nh == 44)
+            {
+                if ((Memory.getShortBE(ip + offset + 2) & 0xFFF8) != 0)
+                {
+                    lastNextHeader = next;
+                    return -1; // not the first fragment: no upper-layer header here
+                }
+                length = 8;
+            }
+            else if (nh == 51)
+            {
+                length = (Memory.getUnsignedByte(ip + offset + 1) + 2) << 2;
+            }
+            else
+            {
+                length = (Memory.getUnsignedByte(ip + offset + 1) + 1) << 3;
+            }
+            nh = next;
+            offset += length;
+        }
+        lastNextHeader = nh;
+        return offset <= end ? offset : -1;
     }
 
     /** icmpv6_error and icmpv6_pkt_to_tuple. */
@@ -233,16 +291,17 @@ public final class CtPacketParser
         }
     }
 
-    private static boolean innerIpv6(final long ip, final int available, final int zone, final CtKey inner)
+    private boolean innerIpv6(final long ip, final int available, final int zone, final CtKey inner)
     {
         if (available < Ipv6Flyweight.HEADER_LENGTH)
         {
             return false;
         }
-        final int protocol = Ipv6Flyweight.getNextHeader(ip);
+        final int offset = skipExtensionHeaders(ip, Ipv6Flyweight.getNextHeader(ip), available);
+        final int protocol = lastNextHeader;
         inner.ipv6(zone, protocol, Ipv6Flyweight.getSrcAddressHi(ip), Ipv6Flyweight.getSrcAddressLo(ip), Ipv6Flyweight.getDstAddressHi(ip),
             Ipv6Flyweight.getDstAddressLo(ip), 0, 0);
-        return innerL4(protocol, ICMPV6, ip + Ipv6Flyweight.HEADER_LENGTH, available - Ipv6Flyweight.HEADER_LENGTH, inner);
+        return offset >= 0 && innerL4(protocol, ICMPV6, ip + offset, available - offset, inner);
     }
 
     /**

@@ -743,8 +743,6 @@ public final class CtCorpus
         zero[47] = 0;
         b.add("udp6-zero-checksum", "IPv6: UDP checksum 0 (not allowed over IPv6, yet Linux's conntrack tracks it)",
             List.of(client(zero)));
-        b.knownDifference("udp6-zero-checksum", "flowgate classifies IPv6 UDP with checksum 0 INVALID (invalid+1, no entry); "
-            + "Linux's conntrack skips the check for a zero checksum in both families: NEW, UNREPLIED entry");
         p = b.port();
         final byte[] bad = PacketBuilder.udp(c, s, p, 53, 30);
         bad[46] ^= 0x11;
@@ -758,8 +756,6 @@ public final class CtCorpus
         b.add("udp6-destination-options", "IPv6: UDP behind a destination options header, both ways",
             List.of(client(PacketBuilder.withDestinationOptions(PacketBuilder.udp(c, s, p, 53, 30))),
                 server(PacketBuilder.withDestinationOptions(PacketBuilder.udp(s, c, 53, p, 60)))));
-        b.knownDifference("udp6-destination-options", "flowgate tracks the packet as generic protocol 60 (the destination "
-            + "options header) with a 600 s entry; Linux skips extension headers and tracks the UDP flow (ports, 30 s)");
     }
 
     /** A neighbour advertisement (136, solicited + override) for {@code src}, hop limit 255. */
