@@ -4,6 +4,7 @@ import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.conntrack.Conntrack;
 import io.flowgate.conntrack.ConntrackConfig;
+import io.flowgate.pipeline.nat.NatConfig;
 import io.flowgate.conntrack.CtEventRing;
 import io.flowgate.conntrack.CtMailbox;
 import io.flowgate.pipeline.conntrack.ConfirmHook;
@@ -166,6 +167,25 @@ public final class Router implements AutoCloseable
                                final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
                                final ConntrackConfig conntrackConfig)
     {
+        return start(eal, ports, routes, pool, workerCpus, dispatcherCpu, slowPathCpu, burstSize, ringSize, staticNeighbours,
+            staticNeighbours6, instruments, conntrackConfig, null);
+    }
+
+    /**
+     * As above, with NAT when {@code natConfig} is not null (it needs {@code conntrackConfig}): NAT at PREROUTING
+     * (-100) and POSTROUTING (100) of every worker, each connection owned by one worker and misdirected packets
+     * handed to it (docs/nat.md).
+     */
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours,
+                               final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
+                               final ConntrackConfig conntrackConfig, final NatConfig natConfig)
+    {
+        if (natConfig != null && conntrackConfig == null)
+        {
+            throw new IllegalArgumentException("NAT needs connection tracking (a conntrack section)");
+        }
         final boolean software = dispatcherCpu >= 0;
         if (software && (instruments.latency() || instruments.rxPacketsPerSecond() > 0))
         {

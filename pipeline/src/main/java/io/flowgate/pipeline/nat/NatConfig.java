@@ -1,0 +1,55 @@
+package io.flowgate.pipeline.nat;
+
+import java.util.List;
+
+/**
+ * The router's NAT: rules in evaluation order, static 1:1 mappings, and the filtering behaviour towards the
+ * outside (RFC 4787 section 5). Mapping is always endpoint-independent (Linux's bysource: a source address and port
+ * keep their mapping for every destination while any of its connections lives).
+ *
+ * @param rules     DNAT/REDIRECT rules are evaluated at PREROUTING, SNAT/MASQUERADE at POSTROUTING, each in list order
+ * @param mappings  1:1 static mappings; each acts as an SNAT rule (inside to outside, leaving by {@code port}) and a
+ *                  DNAT rule (outside to inside, arriving on {@code port}), before the other rules, ports kept
+ * @param filtering how packets from the outside to a mapped address and port are let in
+ */
+public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filtering filtering)
+{
+    public enum Filtering
+    {
+        /** Only replies of an existing connection pass (Linux's behaviour: the conntrack tuple is the whole 5-tuple). */
+        ADDRESS_AND_PORT_DEPENDENT,
+        /** Any outside host may reach a live mapping: a new connection to it is translated to the mapped inside host (full cone). */
+        ENDPOINT_INDEPENDENT
+    }
+
+    /**
+     * A static 1:1 mapping of {@code inside}/{@code length} to {@code outside}/{@code length} (Linux's NETMAP):
+     * host bits kept, ports kept.
+     */
+    public record StaticMapping(int inside, int outside, int length, String port, String origin)
+    {
+        public StaticMapping
+        {
+            if (length < 1 || length > 32)
+            {
+                throw new IllegalArgumentException("mapping prefix length out of 1..32");
+            }
+            final int hostMask = length == 32 ? 0 : -1 >>> length;
+            if ((inside & hostMask) != 0 || (outside & hostMask) != 0)
+            {
+                throw new IllegalArgumentException("mapping prefixes must have their host bits zero");
+            }
+        }
+    }
+
+    public NatConfig
+    {
+        rules = List.copyOf(rules);
+        mappings = List.copyOf(mappings);
+    }
+
+    public static NatConfig of(final NatRule... rules)
+    {
+        return new NatConfig(List.of(rules), List.of(), Filtering.ADDRESS_AND_PORT_DEPENDENT);
+    }
+}
