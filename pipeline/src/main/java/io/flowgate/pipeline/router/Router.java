@@ -4,6 +4,7 @@ import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.conntrack.Conntrack;
 import io.flowgate.conntrack.ConntrackConfig;
+import io.flowgate.conntrack.nat.NatStats;
 import io.flowgate.pipeline.nat.NatConfig;
 import io.flowgate.conntrack.CtEventRing;
 import io.flowgate.conntrack.CtMailbox;
@@ -79,6 +80,7 @@ public final class Router implements AutoCloseable
     private final List<Ipv4DefragHook> defrags = new ArrayList<>();
     private final List<Conntrack> conntracks = new ArrayList<>();
     private ConntrackService conntrackService;
+    private final List<NatStats> natStats = new ArrayList<>();
     private final SlowPath slowPath;
     private final List<AgentRunner> workerRunners;
     private final AgentRunner slowPathRunner;
@@ -460,6 +462,21 @@ public final class Router implements AutoCloseable
     public ConntrackService conntrack()
     {
         return conntrackService;
+    }
+
+    /** NAT counters summed over the workers (read while they run: a little stale); null without NAT. */
+    public NatStats natStats()
+    {
+        if (natStats.isEmpty())
+        {
+            return null;
+        }
+        final NatStats total = new NatStats();
+        for (final NatStats worker : natStats)
+        {
+            total.add(worker);
+        }
+        return total;
     }
 
     /** Sum of an {@link Ipv4DefragHook} counter over the workers. */
