@@ -1,5 +1,6 @@
 package io.flowgate.conntrack;
 
+import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.conntrack.tcp.TcpResult;
 import io.flowgate.conntrack.tcp.TcpTracker;
 
@@ -59,6 +60,8 @@ public final class Conntrack implements ConntrackTable.Listener
     private long unixSeconds;
     /** The table clock of the current call (for events' remaining timeouts). */
     private int clockMs;
+    /** Expectations and helped connections' state; null when no helper is configured (then nothing costs). */
+    private ExpectTable expectations;
 
     /**
      * Builds the worker's table (from {@code memory}) and its trackers.
@@ -91,6 +94,17 @@ public final class Conntrack implements ConntrackTable.Listener
     public ConntrackTable table()
     {
         return table;
+    }
+
+    /** Attaches the worker's expectation table (helpers configured); before the first packet. */
+    public void expectations(final ExpectTable expectations)
+    {
+        this.expectations = expectations;
+    }
+
+    public ExpectTable expectations()
+    {
+        return expectations;
     }
 
     public CtStats stats()
@@ -190,6 +204,10 @@ public final class Conntrack implements ConntrackTable.Listener
                     return CtInfo.INVALID;
                 }
                 stats.created++;
+                if (expectations != null)
+                {
+                    expectations.match(p.key, created0, nowMs); // init_conntrack: an expected connection is EXPECTED, RELATED
+                }
                 if (pendingCount < pending.length)
                 {
                     pendingHashes[pendingCount] = pendingHash(p.key);
@@ -307,6 +325,10 @@ public final class Conntrack implements ConntrackTable.Listener
     {
         clockMs = nowMs;
         int work = table.poll(nowMs);
+        if (expectations != null)
+        {
+            work += expectations.expire(nowMs, 64);
+        }
         if (mailbox != null)
         {
             work += mailbox.serve(this, nowMs);
@@ -323,6 +345,10 @@ public final class Conntrack implements ConntrackTable.Listener
     @Override
     public void removed(final int idx, final long record, final int reason)
     {
+        if (expectations != null)
+        {
+            expectations.removed(idx, CtRecord.status(record)); // its expectations die with it
+        }
         event(CtEvent.DESTROY, idx, record);
     }
 
