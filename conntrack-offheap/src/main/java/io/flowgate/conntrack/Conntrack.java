@@ -1,6 +1,7 @@
 package io.flowgate.conntrack;
 
 import io.flowgate.conntrack.expect.ExpectTable;
+import io.flowgate.conntrack.expect.HelpTable;
 import io.flowgate.conntrack.tcp.TcpResult;
 import io.flowgate.conntrack.tcp.TcpTracker;
 
@@ -100,6 +101,7 @@ public final class Conntrack implements ConntrackTable.Listener
     public void expectations(final ExpectTable expectations)
     {
         this.expectations = expectations;
+        tcp.seqadj(expectations == null ? null : expectations.help(), HelpTable.NONE);
     }
 
     public ExpectTable expectations()
@@ -386,6 +388,10 @@ public final class Conntrack implements ConntrackTable.Listener
             return INVALID;
         }
         final TcpResult r = tcpResult;
+        if (expectations != null)
+        {
+            tcp.seqadj(expectations.help(), (status & CtStatus.SEQ_ADJUST) != 0 ? expectations.help().find(idx) : HelpTable.NONE);
+        }
         final boolean confirmed = (status & CtStatus.CONFIRMED) != 0;
         if (confirmed)
         {

@@ -43,6 +43,8 @@ public final class ExpectTable
     public static final int FLAG_PERMANENT = 1;
     /** {@code NF_CT_EXPECT_INACTIVE}: never matches (created to reserve a tuple). */
     public static final int FLAG_INACTIVE = 4;
+    /** The expected connection follows the master's NAT ({@code exp->expectfn = nf_nat_follow_master}): see {@link #follow}. */
+    public static final int FLAG_NAT_FOLLOW = 1 << 8;
 
     /** {@link #expect} results, as {@code nf_ct_expect_related}: created, or refused. */
     public static final int CREATED = 0;
@@ -321,13 +323,16 @@ public final class ExpectTable
             final long record = table.record(child);
             CtRecord.status(record, CtRecord.status(record) | CtStatus.EXPECTED);
             CtRecord.mark(record, CtRecord.mark(masterRecord));
-            final int k = childCursor;
-            childCursor = (k + 1) & (CHILD_RING - 1);
-            childIndex[k] = child;
-            childGeneration[k] = table.generation(child);
-            childMaster[k] = master[s];
-            childDir[k] = dir[s];
-            childSavedPort[k] = savedPort[s];
+            if ((flags[s] & FLAG_NAT_FOLLOW) != 0)
+            {
+                final int k = childCursor;
+                childCursor = (k + 1) & (CHILD_RING - 1);
+                childIndex[k] = child;
+                childGeneration[k] = table.generation(child);
+                childMaster[k] = master[s];
+                childDir[k] = dir[s];
+                childSavedPort[k] = savedPort[s];
+            }
             expectNew++;
             if ((flags[s] & FLAG_PERMANENT) == 0)
             {
@@ -342,7 +347,8 @@ public final class ExpectTable
      * {@code nf_nat_follow_master} for an EXPECTED entry created recently (in this burst or one of the last
      * few hundred new related connections): fills {@code out} with the source address the entry is to be
      * translated to (where the master's peer sends to), the destination address and port (the master's host
-     * and the port it announced). Returns false when the entry is not one this table created lately (IPv4 only).
+     * and the port it announced). Returns false when the entry is not one this table created lately from an
+     * expectation with {@link #FLAG_NAT_FOLLOW} (then NAT decides by its rules, as for any new connection). IPv4 only.
      */
     public boolean follow(final int child, final NatFollow out)
     {

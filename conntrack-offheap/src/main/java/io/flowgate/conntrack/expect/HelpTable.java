@@ -220,6 +220,13 @@ public final class HelpTable
         }
     }
 
+    /** {@code nf_ct_seq_offset}: the offset of direction {@code dir} that applies to sequence number {@code seq}. */
+    public int seqOffset(final int base, final int dir, final int seq)
+    {
+        final int w = base + SEQADJ + dir * SEQADJ_SIZE;
+        return after(seq, slots[w + CORRECTION_POS]) ? slots[w + OFFSET_AFTER] : slots[w + OFFSET_BEFORE];
+    }
+
     /** {@code nf_ct_seqadj_init}: a fixed offset from the start (synproxy's use). */
     public void seqadjInit(final int base, final int dir, final int off)
     {

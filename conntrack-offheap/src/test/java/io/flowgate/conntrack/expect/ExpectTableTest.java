@@ -116,7 +116,7 @@ class ExpectTableTest
     private int expectReply(final int masterIdx, final int sport, final int max, final int nowMs)
     {
         final CtKey tuple = new CtKey().ipv4(0, Conntrack.IPPROTO_UDP, SERVER, NATTED, 0, sport);
-        return expect.expect(masterIdx, ExpectTable.CLASS_TFTP, 0, tuple, true, false, 1, sport, max, TIMEOUT_MS, nowMs);
+        return expect.expect(masterIdx, ExpectTable.CLASS_TFTP, ExpectTable.FLAG_NAT_FOLLOW, tuple, true, false, 1, sport, max, TIMEOUT_MS, nowMs);
     }
 
     @Test
