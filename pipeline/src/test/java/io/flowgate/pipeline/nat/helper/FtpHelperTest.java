@@ -271,4 +271,28 @@ class FtpHelperTest
             b.address(), 0, bench.nowMs));
         assertEquals(0, bench.expect.size(), "the expectation is withdrawn");
     }
+
+    @Test
+    void shouldShrinkThePayloadWhenTheTranslatedAddressIsShorter()
+    {
+        bench = new HelperTestBench(0, 1);
+        final String inside = "192.168.100.200";
+        final String outside = "1.2.3.4";
+        final CtKey reply = new CtKey().ipv4(0, 6, address(SERVER), address(outside), 21, 40000);
+        bench.pass(tcp(inside, SERVER, 40000, 21, 1000, 0, SYN, ""), reply, CtStatus.SRC_NAT);
+        bench.pass(tcp(SERVER, outside, 21, 40000, 5000, 1001, SYN | ACK, ""));
+        bench.pass(tcp(inside, SERVER, 40000, 21, 1001, 5001, ACK, ""));
+        bench.pass(tcp(SERVER, outside, 21, 40000, 5001, 1001, PSH_ACK, "220 ready\r\n"));
+        bench.pass(tcp(inside, SERVER, 40000, 21, 1001, 5012, PSH_ACK, "USER a\r\n"));
+        final byte[] port = bench.pass(tcp(inside, SERVER, 40000, 21, 1009, 5012, PSH_ACK, "PORT 192,168,100,200,156,65\r\n"));
+        assertEquals("PORT 1,2,3,4,156,65\r\n", text(port));
+        assertEquals(20 + 20 + 21, port.length);
+        assertTrue(bench.checksumsValid(port));
+        final byte[] list = bench.pass(tcp(inside, SERVER, 40000, 21, 1038, 5012, PSH_ACK, "LIST\r\n"));
+        assertEquals(1030, seq(list), "8 bytes fewer before it");
+        final byte[] serverAck = bench.pass(tcp(SERVER, outside, 21, 40000, 5012, 1036, ACK, ""));
+        assertEquals(CtInfo.ESTABLISHED_REPLY, bench.lastCtinfo);
+        assertEquals(1044, ack(serverAck));
+        assertTrue(bench.checksumsValid(serverAck));
+    }
 }
