@@ -41,6 +41,10 @@ final class HelperTestBench implements AutoCloseable
     private final int[] verdicts = new int[4];
     private final int[] packets = {0};
 
+    /** For {@link #pass(byte[])}: NAT's decision for a new connection (record index, original tuple) -> reply tuple, or null; sets {@link #natStatus}. */
+    java.util.function.BiFunction<Integer, CtKey, CtKey> decide;
+    int natStatus;
+
     int lastCtinfo;
     int lastIndex;
     int lastVerdict;
@@ -71,10 +75,17 @@ final class HelperTestBench implements AutoCloseable
         if (lastIndex >= 0)
         {
             final long record = ct.table().record(lastIndex);
-            if (natReply != null && (CtRecord.status(record) & CtStatus.CONFIRMED) == 0)
+            CtKey reply = natReply;
+            int status = natStatus;
+            if (reply == null && decide != null && (CtRecord.status(record) & CtStatus.CONFIRMED) == 0)
             {
-                ct.table().replyTuple(lastIndex, natReply);
-                CtRecord.status(record, CtRecord.status(record) | natStatus);
+                reply = decide.apply(lastIndex, ct.table().tuple(lastIndex, 0, new CtKey()));
+                status = this.natStatus;
+            }
+            if (reply != null && (CtRecord.status(record) & CtStatus.CONFIRMED) == 0)
+            {
+                ct.table().replyTuple(lastIndex, reply);
+                CtRecord.status(record, CtRecord.status(record) | status);
             }
             burst.count(1);
             burst.ct[0] = lastIndex;
