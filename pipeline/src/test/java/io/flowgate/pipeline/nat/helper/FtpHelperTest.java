@@ -295,4 +295,37 @@ class FtpHelperTest
         assertEquals(1044, ack(serverAck));
         assertTrue(bench.checksumsValid(serverAck));
     }
+
+    @Test
+    void shouldAllocateNothingPerPacketOnAHelpedAdjustedConnection()
+    {
+        snatSession(0, 1);
+        bench.pass(tcp(CLIENT, SERVER, 40000, 21, 1009, 5012, PSH_ACK, "PORT 10,0,0,2,156,65\r\n"));
+        final int m = master();
+        final long record = bench.ct.table().record(m);
+        final byte[] data = tcp(CLIENT, SERVER, 40000, 21, 1031, 5012, PSH_ACK, "NOOP\r\n");
+        final byte[] ack = tcp(SERVER, NATTED, 21, 40000, 5012, 1041, ACK, "", 1041, 1047);
+        final java.lang.foreign.MemorySegment templates = bench.arena.allocate(512, 8);
+        java.lang.foreign.MemorySegment.copy(data, 0, templates, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, data.length);
+        java.lang.foreign.MemorySegment.copy(ack, 0, templates, java.lang.foreign.ValueLayout.JAVA_BYTE, 256, ack.length);
+        final long ip = bench.buffer.address();
+        final HelperHook hook = bench.hook;
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            for (int k = 0; k < 20_000; k++)
+            {
+                io.flowgate.nativebindings.Memory.copy(templates.address(), ip, data.length);
+                assertTrue(hook.packet(m, record, CtRecord.status(record), CtInfo.ESTABLISHED, ip, 0, bench.nowMs));
+                io.flowgate.nativebindings.Memory.copy(templates.address() + 256, ip, ack.length);
+                assertTrue(hook.packet(m, record, CtRecord.status(record), CtInfo.ESTABLISHED_REPLY, ip, 0, bench.nowMs));
+            }
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertEquals(0, allocated, "bytes allocated by 40000 helped, sequence-adjusted packets");
+        bench.pass(data);
+        assertEquals(1037, ack(bench.pass(tcp(SERVER, NATTED, 21, 40000, 5012, 1041, ACK, ""))), "and the path still adjusts");
+    }
 }
