@@ -47,6 +47,8 @@ public final class HelperHook implements HookHandler
 
     /** Packets a helper or the sequence adjustment dropped. */
     public long dropped;
+    /** FTP packets in several mbuf segments, left unparsed. */
+    public long nonLinear;
 
     /**
      * @param ftpPorts  server ports of FTP control connections (Linux's default: 21); empty: no FTP helper
@@ -134,7 +136,11 @@ public final class HelperHook implements HookHandler
             if (base != HelpTable.NONE)
             {
                 final int helper = help.slots[base + HelpTable.HELPER];
-                if (helper == HelpTable.HELPER_FTP)
+                if (helper == HelpTable.HELPER_FTP && mbuf != 0 && Mbuf.segments(mbuf) > 1)
+                {
+                    nonLinear++; // a control command split over mbuf segments: not parsed (Linux linearizes; never seen on a control connection)
+                }
+                else if (helper == HelpTable.HELPER_FTP)
                 {
                     final int room = mbuf == 0 ? roomForTests : Mbuf.tailroom(mbuf);
                     if (ftp.help(idx, base, ctinfo, ip, room, nowMs) != FtpHelper.ACCEPT)
