@@ -328,4 +328,50 @@ class FtpHelperTest
         bench.pass(data);
         assertEquals(1037, ack(bench.pass(tcp(SERVER, NATTED, 21, 40000, 5012, 1041, ACK, ""))), "and the path still adjusts");
     }
+
+    @Test
+    void shouldSurviveMangledCommandsWithValidChecksumsAndAConsistentStream()
+    {
+        snatSession(0, 1);
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(20261123);
+        final String[] heads = {"PORT ", "port ", "EPRT ", "PORT", "EPRT |1|", "PORT 10,0,0,2,", "EPRT |2|", "NOOP ", "P"};
+        final String alphabet = "0123456789,.|()\r\n 10,0,0,2abcPORT";
+        long seq = 1009;
+        long expectedShift = 0;
+        for (int k = 0; k < 3000; k++)
+        {
+            final StringBuilder line = new StringBuilder(heads[random.nextInt(heads.length)]);
+            final int n = random.nextInt(30);
+            for (int c = 0; c < n; c++)
+            {
+                line.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            if (random.nextInt(4) == 0)
+            {
+                line.setLength(0);
+                line.append("PORT 10,0,0,2,").append(random.nextInt(256)).append(',').append(random.nextInt(256));
+            }
+            line.append("\r\n");
+            final String text = line.toString();
+            final byte[] out = bench.pass(tcp(CLIENT, SERVER, 40000, 21, seq, 5012, PSH_ACK, text));
+            assertTrue(bench.lastIndex >= 0, "tracked: " + text);
+            if (bench.lastVerdict != Verdict.ACCEPT)
+            {
+                continue; // a partial command: dropped, the stream does not move
+            }
+            assertTrue(bench.checksumsValid(out), text);
+            assertEquals((seq + expectedShift) & 0xFFFF_FFFFL, seq(out), "seq of " + text);
+            expectedShift += text(out).length() - text.length();
+            seq += text.length();
+            if (k % 16 == 0)
+            {
+                // the server acknowledges all it got, in its numbers; conntrack and the client see the client's
+                final byte[] ack = bench.pass(tcp(SERVER, NATTED, 21, 40000, 5012, (seq + expectedShift) & 0xFFFF_FFFFL, ACK, ""));
+                assertEquals(CtInfo.ESTABLISHED_REPLY, bench.lastCtinfo);
+                assertEquals(seq, ack(ack));
+            }
+        }
+        assertTrue(bench.hook.ftp().rewritten > 100, "rewrites: " + bench.hook.ftp().rewritten);
+        assertTrue(bench.expect.size() <= 1, "one expectation per control connection");
+    }
 }
