@@ -5,13 +5,13 @@ import io.flowgate.conntrack.CtInfo;
 import io.flowgate.conntrack.CtKey;
 import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStatus;
-import io.flowgate.conntrack.OffHeap;
 import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.conntrack.expect.HelpTable;
 import io.flowgate.nativebindings.Memory;
 
 /**
- * The FTP helper, Linux's {@code nf_conntrack_ftp} with {@code nf_nat_ftp}, IPv4: reads the control
+ * The FTP helper, Linux's {@code nf_conntrack_ftp} with {@code nf_nat_ftp} (IPv4 and IPv6; NAT and so
+ * rewriting IPv4 only): reads the control
  * connection's commands and replies, expects the data connection they announce, and under NAT rewrites the
  * announced address and port to the translated ones.
  * <ul>
@@ -69,7 +69,10 @@ public final class FtpHelper
     // ---- the parse's results (one packet at a time) ----
     private int matchOffset;
     private int matchLength;
-    private int cmdAddress;
+    private int cmdFamily;
+    private long cmdHi;
+    private long cmdLo;
+    private final CtKey own = new CtKey();
     private int cmdPort;
 
     /** Length change of the last packet {@link #help} rewrote (0 when it did not). */
@@ -101,10 +104,12 @@ public final class FtpHelper
 
     /**
      * The helper for one packet of FTP control connection {@code idx} (status HELPER, help slot {@code base})
-     * whose IPv4 packet is at {@code ip}, {@code room} writable bytes after its end. Returns {@link #ACCEPT}
-     * or {@link #DROP}; {@link #lengthDelta()} then says how the packet's length changed.
+     * whose IP packet is at {@code ip}, its TCP segment at {@code tcp} ({@code tcpLength} bytes to the end of
+     * the IP payload), {@code room} writable bytes after its end. Returns {@link #ACCEPT} or {@link #DROP};
+     * {@link #lengthDelta()} then says how the packet's length changed.
      */
-    public int help(final int idx, final int base, final int ctinfo, final long ip, final int room, final int nowMs)
+    public int help(final int idx, final int base, final int ctinfo, final long ip, final long tcp, final int tcpLength, final int room,
+                    final int nowMs)
     {
         lengthDelta = 0;
         if (ctinfo != CtInfo.ESTABLISHED && ctinfo != CtInfo.ESTABLISHED_REPLY)
@@ -112,15 +117,10 @@ public final class FtpHelper
             return ACCEPT; // until there has been traffic both ways, don't look in packets
         }
         final long record = table.record(idx);
-        if (CtRecord.family(record) != CtRecord.FAMILY_IPV4)
-        {
-            return ACCEPT;
-        }
+        final int family = CtRecord.family(record);
         final int dir = CtInfo.direction(ctinfo);
-        final int ihl = (Memory.getUnsignedByte(ip) & 0x0F) << 2;
-        final long tcp = ip + ihl;
         final int doff = (Memory.getUnsignedByte(tcp + 12) >>> 4) << 2;
-        final int dataLength = Memory.getShortBE(ip + 2) - ihl - doff;
+        final int dataLength = tcpLength - doff;
         if (dataLength <= 0)
         {
             return ACCEPT;
@@ -132,8 +132,11 @@ public final class FtpHelper
         int verdict = ACCEPT;
         if (findNlSeq(base, dir, seq))
         {
-            final long own = CtRecord.tuple(record, dir);
-            cmdAddress = OffHeap.getInt(own); // EPSV names no address: the sender's own
+            table.tuple(idx, dir, own);
+            // EPSV names no address: the sender's own
+            cmdFamily = family;
+            cmdHi = own.srcHi;
+            cmdLo = own.srcLo;
             int type = -1;
             int found = 0;
             if (dir == 0)
@@ -161,7 +164,7 @@ public final class FtpHelper
                 dropped++;
                 return DROP; // partial command: Linux drops it for accurate tracking (no nl update either)
             }
-            if (found > 0 && cmdAddress == OffHeap.getInt(own))
+            if (found > 0 && cmdFamily == family && cmdHi == own.srcHi && cmdLo == own.srcLo)
             {
                 verdict = expectData(idx, base, record, dir, type, ip, room, seq, nowMs);
             }
@@ -177,12 +180,13 @@ public final class FtpHelper
     private int expectData(final int idx, final int base, final long record, final int dir, final int type, final long ip,
                            final int room, final int seq, final int nowMs)
     {
-        final long other = CtRecord.tuple(record, 1 - dir);
-        final int peer = OffHeap.getInt(other);
-        final int peerSendsTo = OffHeap.getInt(other + 4);
-        tuple.ipv4(CtRecord.zone(record), 6, peer, peerSendsTo, 0, cmdPort);
+        table.tuple(idx, 1 - dir, tuple); // from the peer, to where the peer sends
+        final int peerSendsTo = tuple.dst4();
+        tuple.srcPort = 0;
+        tuple.dstPort = cmdPort;
+        tuple.protocol = 6;
         final int status = CtRecord.status(record);
-        if ((status & CtStatus.NAT_MASK) == 0)
+        if ((status & CtStatus.NAT_MASK) == 0 || tuple.family != CtRecord.FAMILY_IPV4)
         {
             final int slot = expect.expect(idx, ExpectTable.CLASS_FTP, 0, tuple, true, false, 1 - dir, cmdPort, MAX_EXPECTED,
                 EXPECT_TIMEOUT_MS, nowMs);
@@ -355,7 +359,7 @@ public final class FtpHelper
 
     /**
      * {@code find_pattern}: 1 when {@code data} starts with the pattern (case-insensitive) and its numbers
-     * parse (then {@link #matchOffset}, {@link #matchLength}, {@link #cmdAddress}, {@link #cmdPort} are set),
+     * parse (then {@link #matchOffset}, {@link #matchLength}, the command's address and {@link #cmdPort} are set),
      * 0 when it is not this command, -1 when it is this command but cut or malformed.
      */
     private int find(final long data, final int length, final byte[] pattern, final int skip, final int type)
@@ -447,7 +451,9 @@ public final class FtpHelper
             {
                 if ((c == term || term == 0) && i == 5)
                 {
-                    cmdAddress = h1 << 24 | h2 << 16 | h3 << 8 | h4; // unchecked, as Linux's try_rfc959
+                    cmdFamily = CtRecord.FAMILY_IPV4;
+                    cmdHi = 0;
+                    cmdLo = (h1 << 24 | h2 << 16 | h3 << 8 | h4) & 0xFFFF_FFFFL; // unchecked, as Linux's try_rfc959
                     cmdPort = (p1 << 8 | p2) & 0xFFFF;
                     return len;
                 }
@@ -481,10 +487,16 @@ public final class FtpHelper
             return 0;
         }
         final int delim = Memory.getUnsignedByte(data);
+        final int proto = Memory.getUnsignedByte(data + 1);
         if (isDigit(delim) || delim < 33 || delim > 126 || Memory.getUnsignedByte(data + 2) != delim ||
-            Memory.getUnsignedByte(data + 1) != '1')
+            proto != (cmdFamily == CtRecord.FAMILY_IPV6 ? '2' : '1'))
         {
             return 0;
+        }
+        if (proto == '2')
+        {
+            final int length6 = ipv6(data + 3, length - 3, delim);
+            return length6 == 0 ? 0 : port(data, 3 + length6 + 1, length, delim);
         }
         int a = 0;
         int part = 0;
@@ -519,9 +531,152 @@ public final class FtpHelper
         {
             return 0;
         }
-        cmdAddress = address;
+        cmdFamily = CtRecord.FAMILY_IPV4;
+        cmdHi = 0;
+        cmdLo = address & 0xFFFF_FFFFL;
         return port(data, len + 1, length, delim);
     }
+
+    /**
+     * {@code in6_pton} up to {@code delim}: eight groups of hex digits, one "::" for a run of zero groups, the
+     * last two groups possibly as a dotted IPv4 address. Sets the command address; returns the length read (the
+     * delimiter excluded), 0 when malformed.
+     */
+    private int ipv6(final long text, final int length, final int delim)
+    {
+        long hi = 0;
+        long lo = 0;
+        int groups = 0;
+        int gapAt = -1;
+        final int[] g = groups6;
+        int len = 0;
+        int value = 0;
+        int digits = 0;
+        boolean afterColon = false;
+        while (true)
+        {
+            final int c = len < length ? Memory.getUnsignedByte(text + len) : -1;
+            final int hex = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (hex >= 0)
+            {
+                if (++digits > 4)
+                {
+                    return 0;
+                }
+                value = value << 4 | hex;
+                len++;
+                afterColon = false;
+                continue;
+            }
+            if (c == '.' && digits > 0 && groups <= 6)
+            {
+                // a dotted IPv4 tail: re-read the last digits as decimal
+                final int start = len - digits;
+                int a = 0;
+                int part = 0;
+                int v4 = 0;
+                int k = start;
+                for (; k < length; k++)
+                {
+                    final int d = Memory.getUnsignedByte(text + k);
+                    if (isDigit(d))
+                    {
+                        a = a * 10 + d - '0';
+                        if (a > 255)
+                        {
+                            return 0;
+                        }
+                    }
+                    else if (d == '.' && part < 3)
+                    {
+                        v4 = v4 << 8 | a;
+                        a = 0;
+                        part++;
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+                if (part != 3 || k >= length || Memory.getUnsignedByte(text + k) != delim)
+                {
+                    return 0;
+                }
+                v4 = v4 << 8 | a;
+                g[groups++] = v4 >>> 16;
+                g[groups++] = v4 & 0xFFFF;
+                len = k;
+                digits = 0;
+                break;
+            }
+            final boolean afterGroup = digits > 0;
+            if (afterGroup)
+            {
+                if (groups == 8)
+                {
+                    return 0;
+                }
+                g[groups++] = value;
+                value = 0;
+                digits = 0;
+            }
+            if (c == ':')
+            {
+                if (len + 1 < length && Memory.getUnsignedByte(text + len + 1) == ':')
+                {
+                    if (gapAt >= 0 || (len > 0 && !afterGroup))
+                    {
+                        return 0;
+                    }
+                    gapAt = groups;
+                    len += 2;
+                    afterColon = false;
+                    continue;
+                }
+                if (!afterGroup)
+                {
+                    return 0; // a single ':' only separates two groups
+                }
+                len++;
+                afterColon = true;
+                continue;
+            }
+            if (c == delim && !(afterColon && !afterGroup))
+            {
+                break;
+            }
+            return 0;
+        }
+        if (len >= length || Memory.getUnsignedByte(text + len) != delim || (gapAt < 0 ? groups != 8 : groups > 7))
+        {
+            return 0;
+        }
+        final int zeros = 8 - groups;
+        int out = 0;
+        for (int k = 0; k < groups; k++)
+        {
+            if (k == gapAt)
+            {
+                out += zeros;
+            }
+            final long word = g[k] & 0xFFFFL;
+            final int at = out++;
+            if (at < 4)
+            {
+                hi |= word << (48 - 16 * at);
+            }
+            else
+            {
+                lo |= word << (48 - 16 * (at - 4));
+            }
+        }
+        cmdFamily = CtRecord.FAMILY_IPV6;
+        cmdHi = hi;
+        cmdLo = lo;
+        return len;
+    }
+
+    private final int[] groups6 = new int[8];
 
     /** {@code try_epsv_response}: "|||port|". */
     private int epsv(final long data, final int length)

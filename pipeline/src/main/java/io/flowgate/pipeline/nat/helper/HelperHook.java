@@ -8,6 +8,7 @@ import io.flowgate.conntrack.CtStatus;
 import io.flowgate.conntrack.OffHeap;
 import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.conntrack.expect.HelpTable;
+import io.flowgate.nativebindings.Memory;
 import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.hook.Hook;
@@ -20,7 +21,7 @@ import io.flowgate.pipeline.hook.Verdict;
  * priority {@code HookPriority.CONNTRACK_HELPER} (300, after SNAT at 100, before confirmation at the last
  * priority).
  * <ul>
- * <li>Assignment: a NEW, unconfirmed IPv4 connection to one of the configured FTP ports (TCP) or TFTP ports
+ * <li>Assignment: a NEW, unconfirmed IPv4 or IPv6 connection to one of the configured FTP ports (TCP) or TFTP ports
  * (UDP) gets that helper: the {@code HELPER} status bit and a {@link HelpTable} slot (Linux's automatic
  * assignment by port, the nft {@code ct helper set} of a ruleset).</li>
  * <li>Every packet of a helped connection goes through its helper ({@link FtpHelper}, {@link TftpHelper}); a
@@ -126,10 +127,12 @@ public final class HelperHook implements HookHandler
     public boolean packet(final int idx, final long record, final int status, final int ctinfo, final long ip, final long mbuf,
                           final int nowMs)
     {
-        if ((OffHeap.getUnsignedByte(ip) >>> 4) != 4 || OffHeap.getUnsignedByte(ip + 9) != CtRecord.protocol(record))
+        final long l4 = l4(ip);
+        if (l4 == 0 || l4Protocol != CtRecord.protocol(record))
         {
-            return true; // IPv6 (not helped yet), or an ICMP error RELATED to the connection: helpers read only their own protocol
+            return true; // an ICMP error RELATED to the connection, or an IPv6 fragment: helpers read only their own protocol
         }
+        final int l4Length = l4End - (int)(l4 - ip);
         if ((status & CtStatus.HELPER) != 0)
         {
             final int base = help.find(idx);
@@ -143,7 +146,7 @@ public final class HelperHook implements HookHandler
                 else if (helper == HelpTable.HELPER_FTP)
                 {
                     final int room = mbuf == 0 ? roomForTests : Mbuf.tailroom(mbuf);
-                    if (ftp.help(idx, base, ctinfo, ip, room, nowMs) != FtpHelper.ACCEPT)
+                    if (ftp.help(idx, base, ctinfo, ip, l4, l4Length, room, nowMs) != FtpHelper.ACCEPT)
                     {
                         return false;
                     }
@@ -153,7 +156,7 @@ public final class HelperHook implements HookHandler
                         Mbuf.length(mbuf, Mbuf.dataLength(mbuf) + delta);
                     }
                 }
-                else if (helper == HelpTable.HELPER_TFTP && tftp.help(idx, ip, nowMs) != TftpHelper.ACCEPT)
+                else if (helper == HelpTable.HELPER_TFTP && tftp.help(idx, l4, l4Length, nowMs) != TftpHelper.ACCEPT)
                 {
                     return false;
                 }
@@ -165,11 +168,51 @@ public final class HelperHook implements HookHandler
             final int base = help.find(idx);
             if (base != HelpTable.NONE)
             {
-                final long tcp = ip + ((OffHeap.getUnsignedByte(ip) & 0x0F) << 2);
-                return SeqAdjust.adjust(tcp, CtInfo.direction(ctinfo), help, base);
+                return SeqAdjust.adjust(l4, CtInfo.direction(ctinfo), help, base);
             }
         }
         return true;
+    }
+
+    private int l4Protocol;
+    private int l4End;
+
+    /**
+     * The transport header of the IPv4 or IPv6 packet at {@code ip} (IPv6: after hop-by-hop, routing and
+     * destination options headers), with its protocol in {@link #l4Protocol} and the IP payload's end (from
+     * {@code ip}) in {@link #l4End}; 0 for a fragment or anything else.
+     */
+    private long l4(final long ip)
+    {
+        final int version = OffHeap.getUnsignedByte(ip) >>> 4;
+        if (version == 4)
+        {
+            l4Protocol = OffHeap.getUnsignedByte(ip + 9);
+            l4End = Memory.getShortBE(ip + 2);
+            return ip + ((OffHeap.getUnsignedByte(ip) & 0x0F) << 2);
+        }
+        if (version != 6)
+        {
+            return 0;
+        }
+        l4End = 40 + Memory.getShortBE(ip + 4);
+        int next = OffHeap.getUnsignedByte(ip + 6);
+        int offset = 40;
+        for (int n = 0; n < 8 && (next == 0 || next == 43 || next == 60); n++)
+        {
+            if (offset + 8 > l4End)
+            {
+                return 0;
+            }
+            next = OffHeap.getUnsignedByte(ip + offset);
+            offset += (OffHeap.getUnsignedByte(ip + offset + 1) + 1) << 3;
+        }
+        if (offset > l4End)
+        {
+            return 0;
+        }
+        l4Protocol = next;
+        return ip + offset;
     }
 
     /** Writable bytes after the packet when there is no mbuf ({@link #packet} with mbuf 0). */
@@ -177,10 +220,6 @@ public final class HelperHook implements HookHandler
 
     private int assign(final int idx, final long record, final int status)
     {
-        if (CtRecord.family(record) != CtRecord.FAMILY_IPV4)
-        {
-            return status;
-        }
         final int protocol = CtRecord.protocol(record);
         final int dport = OffHeap.getUnsignedShort(record + CtRecord.ORIG_DST_PORT_OFFSET);
         int helper = 0;

@@ -4,7 +4,6 @@ import io.flowgate.conntrack.ConntrackTable;
 import io.flowgate.conntrack.CtKey;
 import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStatus;
-import io.flowgate.conntrack.OffHeap;
 import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.nativebindings.Memory;
 
@@ -41,29 +40,23 @@ public final class TftpHelper
         this.table = expect.table();
     }
 
-    /** The helper for one packet (any ctinfo) of TFTP connection {@code idx}, whose IPv4 packet is at {@code ip}. */
-    public int help(final int idx, final long ip, final int nowMs)
+    /** The helper for one packet (any ctinfo) of TFTP connection {@code idx}, whose UDP header is at {@code udp} ({@code udpLength} bytes to the end of the IP payload). */
+    public int help(final int idx, final long udp, final int udpLength, final int nowMs)
     {
         final long record = table.record(idx);
-        if (CtRecord.family(record) != CtRecord.FAMILY_IPV4)
+        if (udpLength < 8 + 2)
         {
             return ACCEPT;
         }
-        final int ihl = (Memory.getUnsignedByte(ip) & 0x0F) << 2;
-        if (Memory.getShortBE(ip + 2) - ihl < 8 + 2)
-        {
-            return ACCEPT;
-        }
-        final int opcode = Memory.getShortBE(ip + ihl + 8);
+        final int opcode = Memory.getShortBE(udp + 8);
         if (opcode != OPCODE_READ && opcode != OPCODE_WRITE)
         {
             return ACCEPT;
         }
-        final long reply = CtRecord.tuple(record, 1);
-        tuple.ipv4(CtRecord.zone(record), 17, OffHeap.getInt(reply), OffHeap.getInt(reply + 4), 0,
-            OffHeap.getUnsignedShort(reply + 10));
-        final boolean nat = (CtRecord.status(record) & CtStatus.NAT_MASK) != 0;
-        final int saved = OffHeap.getUnsignedShort(CtRecord.tuple(record, 0) + 8); // the client's own port
+        table.tuple(idx, 1, tuple); // from the server, any port, to where the server answers
+        tuple.srcPort = 0;
+        final boolean nat = (CtRecord.status(record) & CtStatus.NAT_MASK) != 0 && tuple.family == CtRecord.FAMILY_IPV4;
+        final int saved = io.flowgate.conntrack.OffHeap.getUnsignedShort(CtRecord.tuple(record, 0) + 8); // the client's own port
         final int slot = expect.expect(idx, ExpectTable.CLASS_TFTP, nat ? ExpectTable.FLAG_NAT_FOLLOW : 0, tuple, true, false, 1,
             nat ? saved : tuple.dstPort, MAX_EXPECTED, EXPECT_TIMEOUT_MS, nowMs);
         if (slot < 0)

@@ -68,7 +68,15 @@ final class HelperTestBench implements AutoCloseable
     {
         MemorySegment.copy(packet, 0, buffer, ValueLayout.JAVA_BYTE, 0, packet.length);
         final long ip = buffer.address();
-        parser.ipv4(ip, packet.length, 0, facts);
+        final boolean v6 = (packet[0] & 0xF0) == 0x60;
+        if (v6)
+        {
+            parser.ipv6(ip, packet.length, 0, facts);
+        }
+        else
+        {
+            parser.ipv4(ip, packet.length, 0, facts);
+        }
         lastCtinfo = ct.in(facts, nowMs);
         lastIndex = ct.index();
         lastVerdict = Verdict.ACCEPT;
@@ -101,7 +109,8 @@ final class HelperTestBench implements AutoCloseable
             }
         }
         ct.endBurst();
-        final int length = Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 2));
+        final int length = v6 ? 40 + Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 4))
+            : Short.toUnsignedInt(buffer.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 2));
         final byte[] out = new byte[length];
         MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, out, 0, length);
         return out;
@@ -189,6 +198,33 @@ final class HelperTestBench implements AutoCloseable
         return ip(src, dst, 6, l4);
     }
 
+    /** An IPv6 TCP segment (no extension headers) carrying {@code text}; addresses are literals as "2001:db8::1". */
+    static byte[] tcp6(final String src, final String dst, final int sport, final int dport, final long seq, final long ack, final int flags,
+                       final String text)
+    {
+        final byte[] v4 = tcp("10.0.0.1", "10.0.0.2", sport, dport, seq, ack, flags, text);
+        final byte[] l4 = java.util.Arrays.copyOfRange(v4, 20, v4.length);
+        final byte[] p = new byte[40 + l4.length];
+        p[0] = 0x60;
+        put16(p, 4, l4.length);
+        p[6] = 6;
+        p[7] = 64;
+        final byte[] s6 = io.flowgate.pipeline.conntrack.diff.PacketBuilder.address6(src);
+        final byte[] d6 = io.flowgate.pipeline.conntrack.diff.PacketBuilder.address6(dst);
+        System.arraycopy(s6, 0, p, 8, 16);
+        System.arraycopy(d6, 0, p, 24, 16);
+        System.arraycopy(l4, 0, p, 40, l4.length);
+        p[40 + 16] = 0;
+        p[40 + 17] = 0;
+        long pseudo = 6 + l4.length;
+        for (int i = 8; i < 40; i += 2)
+        {
+            pseudo += (p[i] & 0xFF) << 8 | (p[i + 1] & 0xFF);
+        }
+        put16(p, 40 + 16, ~sum(p, 40, l4.length, pseudo) & 0xFFFF);
+        return p;
+    }
+
     static byte[] udp(final String src, final String dst, final int sport, final int dport, final byte[] payload)
     {
         final byte[] l4 = new byte[8 + payload.length];
@@ -269,7 +305,7 @@ final class HelperTestBench implements AutoCloseable
     /** The TCP payload of an IPv4 packet as text. */
     static String text(final byte[] p)
     {
-        final int ihl = (p[0] & 0x0F) * 4;
+        final int ihl = (p[0] & 0xF0) == 0x60 ? 40 : (p[0] & 0x0F) * 4;
         final int doff = ((p[ihl + 12] & 0xFF) >>> 4) * 4;
         return new String(p, ihl + doff, p.length - ihl - doff, StandardCharsets.US_ASCII);
     }
