@@ -48,46 +48,49 @@ public final class NatHook implements HookHandler
     @Override
     public void process(final Hook hook, final PacketBurst burst, final int[] packets, final int count, final int[] verdicts)
     {
-        final int[] ct = burst.ct;
-        final int[] ctinfo = burst.ctinfo;
-        final long[] l3 = burst.l3;
-        final int natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
         for (int k = 0; k < count; k++)
         {
             final int i = packets[k];
-            final int idx = ct[i];
-            if (idx < 0 || burst.etherType[i] != EthernetFlyweight.ETHER_TYPE_IPV4)
+            verdicts[i] = one(burst, i);
+        }
+    }
+
+    /**
+     * The hook for packet {@code i} alone: decides (first packet) and rewrites; returns its verdict (DROP only
+     * when no tuple was free). The worker's fused forwarding pass calls it for established traffic.
+     */
+    public int one(final PacketBurst burst, final int i)
+    {
+        final int idx = burst.ct[i];
+        if (idx < 0 || burst.etherType[i] != EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            return Verdict.ACCEPT;
+        }
+        final int info = burst.ctinfo[i];
+        final long record = table.record(idx);
+        final long ip = burst.l3[i];
+        final int available = burst.length[i] - (int)(ip - burst.frame[i]);
+        if (info == CtInfo.RELATED || info == CtInfo.RELATED_REPLY)
+        {
+            if (Memory.getUnsignedByte(ip + 9) == Conntrack.IPPROTO_ICMP
+                && NatRewriter.isError(Memory.getUnsignedByte(ip + ((Memory.getUnsignedByte(ip) & 0x0F) << 2))))
             {
-                continue;
-            }
-            final int info = ctinfo[i];
-            final long record = table.record(idx);
-            final long ip = l3[i];
-            final int available = burst.length[i] - (int)(ip - burst.frame[i]);
-            if (info == CtInfo.RELATED || info == CtInfo.RELATED_REPLY)
-            {
-                if (Memory.getUnsignedByte(ip + 9) == Conntrack.IPPROTO_ICMP
-                    && NatRewriter.isError(Memory.getUnsignedByte(ip + ((Memory.getUnsignedByte(ip) & 0x0F) << 2))))
-                {
-                    icmpError(record, info == CtInfo.RELATED_REPLY ? 1 : 0, ip, available);
-                    continue;
-                }
-            }
-            if ((info == CtInfo.NEW || info == CtInfo.RELATED) && !NatBinder.initialized(record, manip))
-            {
-                if (!decide(burst, i, idx, record, ip))
-                {
-                    verdicts[i] = Verdict.DROP;
-                    continue;
-                }
-            }
-            final int dir = info == CtInfo.ESTABLISHED_REPLY || info == CtInfo.RELATED_REPLY ? 1 : 0;
-            final int bit = dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK;
-            if ((CtRecord.status(record) & bit) != 0)
-            {
-                rewrite(record, dir, ip, available);
+                icmpError(record, info == CtInfo.RELATED_REPLY ? 1 : 0, ip, available);
+                return Verdict.ACCEPT;
             }
         }
+        if ((info == CtInfo.NEW || info == CtInfo.RELATED) && !NatBinder.initialized(record, manip) && !decide(burst, i, idx, record))
+        {
+            return Verdict.DROP;
+        }
+        final int dir = info == CtInfo.ESTABLISHED_REPLY || info == CtInfo.RELATED_REPLY ? 1 : 0;
+        final int natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
+        final int bit = dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK;
+        if ((CtRecord.status(record) & bit) != 0)
+        {
+            rewrite(record, dir, ip, available);
+        }
+        return Verdict.ACCEPT;
     }
 
     /** nf_nat_manip_pkt: the packet takes the address and port of the other direction's tuple, inverted. */
@@ -136,7 +139,7 @@ public final class NatHook implements HookHandler
     }
 
     /** The first packet of a connection at this manip: the translation is decided here, once. False: drop (no free tuple). */
-    private boolean decide(final PacketBurst burst, final int i, final int idx, final long record, final long ip)
+    private boolean decide(final PacketBurst burst, final int i, final int idx, final long record)
     {
         final int proto = CtRecord.protocol(record);
         final int src = OffHeap.getInt(record + CtRecord.ORIG_SRC_OFFSET);

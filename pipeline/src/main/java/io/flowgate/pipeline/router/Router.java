@@ -527,8 +527,10 @@ public final class Router implements AutoCloseable
             final RouterWorker worker = workers.get(w);
             final HookChain chain = chains.get(w);
             chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "nf_nat_prerouting", new NatHook(NatRewriter.MANIP_DST, conntrack, binder, policy));
-            chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "nf_nat_postrouting", new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy));
+            final NatHook source = new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy);
+            chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "nf_nat_postrouting", source);
             natStats.add(stats);
+            worker.natSource(source);
             if (n > 1)
             {
                 final ConntrackTable.Reader[] readers = new ConntrackTable.Reader[n];

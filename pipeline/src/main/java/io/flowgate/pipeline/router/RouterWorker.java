@@ -17,6 +17,7 @@ import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.nat.Handoff;
+import io.flowgate.pipeline.nat.NatHook;
 import io.flowgate.pipeline.ip.IpDropReason;
 import io.flowgate.pipeline.ip.IpForward;
 import io.flowgate.pipeline.ip.Ipv4Input;
@@ -145,6 +146,7 @@ public final class RouterWorker implements Agent
     private Ipv4DefragHook defrag;
     private Conntrack conntrack;
     private Handoff handoff;
+    private NatHook natSource;
     private CtClock ctClock;
     private HookHandler ctConfirm;
     /** The box's own packets on their way through OUTPUT and POSTROUTING (null while OUTPUT has no handler: they go straight out). */
@@ -467,7 +469,16 @@ public final class RouterWorker implements Agent
         }
         final HookHandler confirm = ctConfirm;
         return confirm != null && conntrack.pendingCount() == 0 && hooks.isEmpty(Hook.FORWARD) && hooks.isOnly(Hook.INPUT, confirm)
-            && hooks.isOnly(Hook.POSTROUTING, confirm);
+            && (hooks.isOnly(Hook.POSTROUTING, confirm) || (natSource != null && hooks.isOnly(Hook.POSTROUTING, natSource, confirm)));
+    }
+
+    /**
+     * NAT's source manip at POSTROUTING: named so that the fused forwarding pass may apply it itself to bursts
+     * that created no entry (every translation then is already decided).
+     */
+    public void natSource(final NatHook natSource)
+    {
+        this.natSource = natSource;
     }
 
     private int conntrackHousekeeping()
@@ -985,6 +996,16 @@ public final class RouterWorker implements Agent
             {
                 tooBig(b, i, ip, mtu, out, via);
                 continue;
+            }
+            if (natSource != null)
+            {
+                b.outPort[i] = out;
+                if (natSource.one(b, i) != Verdict.ACCEPT)
+                {
+                    verdict[i] = Verdict.DROP;
+                    free(b.mbuf(i)); // no free tuple (counted as port_exhausted)
+                    continue;
+                }
             }
             if (out != lastPort || via != lastGateway)
             {
