@@ -246,7 +246,8 @@ final class RouterRun
                 }
             }
             final Router router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
-                config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(), config.nat());
+                config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
+                config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()));
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
                 + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
                 : ", workers transmit on their own queues") : ", rss dispatch"));

@@ -80,7 +80,7 @@ public final class NatLoader
                 lines.add(item);
             }
         }
-        return new NatConfig(rules, mappings, filtering);
+        return new NatConfig(rules, mappings, filtering, ports.stream().map(PortSpec::name).toList());
     }
 
     private NatRule rule(final Node item)

@@ -50,6 +50,7 @@ class NatConfigLoaderTest
                 - {inside: 10.0.0.5, outside: 198.51.100.5, port: outside}       # or prefixes of equal length
             """);
         assertEquals(Filtering.ADDRESS_AND_PORT_DEPENDENT, nat.filtering());
+        assertEquals(List.of("inside", "outside"), nat.portNames(), "the ports in the order the router opens them");
         assertEquals(4, nat.rules().size());
 
         final NatRule snat = nat.rules().get(0);
