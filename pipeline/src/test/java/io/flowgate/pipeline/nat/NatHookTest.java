@@ -279,6 +279,42 @@ class NatHookTest
     }
 
     @Test
+    void shouldRedirectToTheInPortsAddress()
+    {
+        final NatRule redirect = new NatRule(NatRule.Kind.REDIRECT, "inside", null, 6, 0, 0, 0, 0, -1, -1, 80, 80,
+            new NatRange(NatRange.PROTO_SPECIFIED, 0, 0, 3128, 3128), "test:1");
+        try (NatBed bed = new NatBed(config(redirect)))
+        {
+            final byte[] syn = bed.send(PacketBuilder.tcp("10.0.0.2", "203.0.113.9", 40000, 80).flags(SYN).build(), NatBed.INSIDE, -1);
+            assertEquals("10.0.0.1", dst(syn), "the inside port's address");
+            assertEquals(3128, dport(syn));
+            assertValid(syn);
+        }
+    }
+
+    @Test
+    void shouldHairpinAnInsideHostThroughAStaticMapping()
+    {
+        final NatConfig cfg = new NatConfig(List.of(snat(NatRange.address(POOL))),
+            List.of(new NatConfig.StaticMapping(0x0A000005, 0xC6336407, 32, "outside", "t:1")), NatConfig.Filtering.ADDRESS_AND_PORT_DEPENDENT);
+        try (NatBed bed = new NatBed(cfg))
+        {
+            // 10.0.0.2 reaches the server 10.0.0.5 by its outside address 198.51.100.7; the packet goes back out the inside port.
+            final byte[] syn = bed.send(PacketBuilder.tcp("10.0.0.2", "198.51.100.7", 40000, 443).flags(SYN).build(), NatBed.INSIDE,
+                NatBed.INSIDE);
+            assertEquals("10.0.0.5", dst(syn));
+            assertEquals(POOL_S, src(syn), "the server sees the client's outside address (RFC 4787 REQ-9)");
+            assertValid(syn);
+            final byte[] synAck = bed.send(PacketBuilder.tcp("10.0.0.5", POOL_S, 443, sport(syn)).flags(SYN | ACK).build(), NatBed.INSIDE,
+                NatBed.INSIDE);
+            assertEquals("198.51.100.7", src(synAck));
+            assertEquals("10.0.0.2", dst(synAck));
+            assertEquals(40000, dport(synAck));
+            assertValid(synAck);
+        }
+    }
+
+    @Test
     void shouldLeaveUntranslatedConnectionsAlone()
     {
         try (NatBed bed = new NatBed(config(snat(NatRange.address(POOL)))))
