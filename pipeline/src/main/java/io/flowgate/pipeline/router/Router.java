@@ -564,6 +564,19 @@ public final class Router implements AutoCloseable
         return total;
     }
 
+    /** Each worker's NAT counters (copies, a little stale), in worker order; empty without NAT. */
+    public List<NatStats> natStatsPerWorker()
+    {
+        final List<NatStats> copies = new ArrayList<>();
+        for (final NatStats worker : natStats)
+        {
+            final NatStats copy = new NatStats();
+            copy.add(worker);
+            copies.add(copy);
+        }
+        return copies;
+    }
+
     /** Sum of an {@link Ipv4DefragHook} counter over the workers. */
     public long defragTotal(final int counter)
     {
