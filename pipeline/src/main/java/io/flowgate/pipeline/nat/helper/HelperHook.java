@@ -80,44 +80,48 @@ public final class HelperHook implements HookHandler
     @Override
     public void process(final Hook hook, final PacketBurst burst, final int[] packets, final int count, final int[] verdicts)
     {
-        final int[] entry = burst.ct;
-        final int[] ctinfos = burst.ctinfo;
-        final long[] l3 = burst.l3;
-        final int nowMs = conntrack.clockMs();
         for (int k = 0; k < count; k++)
         {
             final int i = packets[k];
-            verdicts[i] = Verdict.ACCEPT;
-            final int idx = entry[i];
-            if (idx < 0 || l3[i] == 0)
-            {
-                continue;
-            }
-            final long record = table.record(idx);
-            int status = CtRecord.status(record);
-            final int ctinfo = ctinfos[i];
-            if ((status & (CtStatus.HELPER | CtStatus.CONFIRMED)) == 0 && ctinfo == CtInfo.NEW)
-            {
-                status = assign(idx, record, status);
-            }
-            if ((status & (CtStatus.HELPER | CtStatus.SEQ_ADJUST)) == 0)
-            {
-                continue;
-            }
-            final long mbuf = burst.mbufs.mbuf(i);
-            if (packet(idx, record, status, ctinfo, l3[i], mbuf, nowMs))
-            {
-                if (mbuf != 0)
-                {
-                    burst.length[i] = Mbuf.dataLength(mbuf);
-                }
-            }
-            else
-            {
-                dropped++;
-                verdicts[i] = Verdict.DROP;
-            }
+            verdicts[i] = one(burst, i);
         }
+    }
+
+    /**
+     * The hook for packet {@code i} of {@code burst} alone: assignment, helper, sequence adjustment; returns its
+     * verdict. For a fused forwarding pass that calls the NAT source manip per packet ({@code NatHook.one}):
+     * call this after it and before confirmation.
+     */
+    public int one(final PacketBurst burst, final int i)
+    {
+        final int idx = burst.ct[i];
+        final long ip = burst.l3[i];
+        if (idx < 0 || ip == 0)
+        {
+            return Verdict.ACCEPT;
+        }
+        final long record = table.record(idx);
+        int status = CtRecord.status(record);
+        final int ctinfo = burst.ctinfo[i];
+        if ((status & (CtStatus.HELPER | CtStatus.CONFIRMED)) == 0 && ctinfo == CtInfo.NEW)
+        {
+            status = assign(idx, record, status);
+        }
+        if ((status & (CtStatus.HELPER | CtStatus.SEQ_ADJUST)) == 0)
+        {
+            return Verdict.ACCEPT;
+        }
+        final long mbuf = burst.mbufs.mbuf(i);
+        if (!packet(idx, record, status, ctinfo, ip, mbuf, conntrack.clockMs()))
+        {
+            dropped++;
+            return Verdict.DROP;
+        }
+        if (mbuf != 0)
+        {
+            burst.length[i] = Mbuf.dataLength(mbuf);
+        }
+        return Verdict.ACCEPT;
     }
 
     /**
