@@ -256,6 +256,7 @@ class FtpLinuxDifferentialTest
         {
             assertTrue(left.getValue().isEmpty(), "Linux sent packets flowgate never saw come in: " + left.getKey());
         }
+        throughTheEngine(mode, ingress, inside, outside);
         try (var files = Files.list(dir))
         {
             for (Path file : files.toList())
@@ -264,6 +265,61 @@ class FtpLinuxDifferentialTest
             }
         }
         Files.delete(dir);
+    }
+
+    /**
+     * The same packets through the NAT engine's hooks with the helpers ({@link NatHelperBed}): each packet that
+     * left Linux's router must leave flowgate's byte for byte, addresses, ports and both checksums included,
+     * except the TTL Linux's forwarding decremented (and the IPv4 header checksum that covers it).
+     */
+    private static void throughTheEngine(final String mode, final List<Packet> ingress, final List<Packet> inside, final List<Packet> outside)
+    {
+        final Map<String, ArrayDeque<Packet>> egress = new HashMap<>();
+        for (Packet p : inside)
+        {
+            if (p.src() != CLIENT)
+            {
+                egress.computeIfAbsent(p.flow(), k -> new ArrayDeque<>()).add(p);
+            }
+        }
+        for (Packet p : outside)
+        {
+            if (p.dst() != ROUTER_OUT)
+            {
+                egress.computeIfAbsent(p.flow(), k -> new ArrayDeque<>()).add(p);
+            }
+        }
+        final io.flowgate.conntrack.nat.NatRange keep = new io.flowgate.conntrack.nat.NatRange(0, 0, 0, 0, 0);
+        final io.flowgate.pipeline.nat.NatConfig config = mode.equals("snat")
+            ? io.flowgate.pipeline.nat.NatConfig.of(new io.flowgate.pipeline.nat.NatRule(io.flowgate.pipeline.nat.NatRule.Kind.MASQUERADE,
+                null, "outside", -1, 0, 0, 0, 0, -1, -1, -1, -1, keep, "test:1"))
+            : io.flowgate.pipeline.nat.NatConfig.of(
+                new io.flowgate.pipeline.nat.NatRule(io.flowgate.pipeline.nat.NatRule.Kind.DNAT, "outside", null, 6, 0, 0, 0, 0, -1, -1, 21, 21,
+                    io.flowgate.conntrack.nat.NatRange.address(CLIENT), "test:1"),
+                new io.flowgate.pipeline.nat.NatRule(io.flowgate.pipeline.nat.NatRule.Kind.DNAT, "outside", null, 17, 0, 0, 0, 0, -1, -1, 69, 69,
+                    io.flowgate.conntrack.nat.NatRange.address(CLIENT), "test:2"));
+        int compared = 0;
+        try (NatHelperBed bed = new NatHelperBed(config))
+        {
+            for (Packet in : ingress)
+            {
+                final ArrayDeque<Packet> queue = egress.get(in.flow());
+                assertTrue(queue != null && !queue.isEmpty(), "Linux forwarded " + in.flow());
+                final Packet linuxOut = queue.poll();
+                final byte[] out = bed.send(in.ip(), in.src() == CLIENT ? NatHelperBed.INSIDE : NatHelperBed.OUTSIDE);
+                assertTrue(out != null, "flowgate forwarded " + describe(in));
+                final byte[] expected = linuxOut.ip();
+                assertEquals(expected.length, out.length, "length of " + describe(in) + " -> Linux " + describe(linuxOut));
+                final byte[] a = expected.clone();
+                final byte[] b = out.clone();
+                a[8] = b[8] = 0;
+                a[10] = b[10] = a[11] = b[11] = 0;
+                assertArrayEquals(a, b, "engine and helpers on " + describe(in) + " -> Linux " + describe(linuxOut) + " (ctinfo " +
+                    bed.lastCtinfo() + ")");
+                compared++;
+            }
+        }
+        System.out.println("ftp-linux-diff " + mode + " through the NAT engine: " + compared + " packets equal to Linux's");
     }
 
     private static List<Packet> read(final Path pcap) throws IOException
