@@ -18,6 +18,7 @@ import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.nat.Handoff;
 import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.helper.HelperHook;
 import io.flowgate.pipeline.ip.IpDropReason;
 import io.flowgate.pipeline.ip.IpForward;
 import io.flowgate.pipeline.ip.Ipv4Input;
@@ -153,6 +154,7 @@ public final class RouterWorker implements Agent
     private Conntrack conntrack;
     private Handoff handoff;
     private NatHook natSource;
+    private HelperHook helpers;
     private CtClock ctClock;
     private HookHandler ctConfirm;
     /** The box's own packets on their way through OUTPUT and POSTROUTING (null while OUTPUT has no handler: they go straight out). */
@@ -476,7 +478,16 @@ public final class RouterWorker implements Agent
             return true;
         }
         final HookHandler confirm = ctConfirm;
-        return confirm != null && conntrack.pendingCount() == 0 && hooks.isEmpty(Hook.FORWARD) && hooks.isOnly(Hook.INPUT, confirm)
+        if (confirm == null || conntrack.pendingCount() != 0 || !hooks.isEmpty(Hook.FORWARD))
+        {
+            return false;
+        }
+        if (helpers != null)
+        {
+            // Local packets skip INPUT on the fused pass: fine for the helpers, which only follow forwarded control connections here.
+            return hooks.isOnly(Hook.INPUT, helpers, confirm) && hooks.isOnly(Hook.POSTROUTING, natSource, helpers, confirm);
+        }
+        return hooks.isOnly(Hook.INPUT, confirm)
             && (hooks.isOnly(Hook.POSTROUTING, confirm) || (natSource != null && hooks.isOnly(Hook.POSTROUTING, natSource, confirm)));
     }
 
@@ -487,6 +498,12 @@ public final class RouterWorker implements Agent
     public void natSource(final NatHook natSource)
     {
         this.natSource = natSource;
+    }
+
+    /** The helpers' hook (POSTROUTING and INPUT, after NAT): the fused pass runs it after NAT's source manip. */
+    public void helpers(final HelperHook helpers)
+    {
+        this.helpers = helpers;
     }
 
     private int conntrackHousekeeping()
@@ -1008,7 +1025,7 @@ public final class RouterWorker implements Agent
             if (natSource != null)
             {
                 b.outPort[i] = out;
-                if (natSource.one(b, i) != Verdict.ACCEPT)
+                if (natSource.one(b, i) != Verdict.ACCEPT || (helpers != null && helpers.one(b, i) != Verdict.ACCEPT))
                 {
                     verdict[i] = Verdict.DROP;
                     free(b.mbuf(i)); // no free tuple (counted as port_exhausted)
