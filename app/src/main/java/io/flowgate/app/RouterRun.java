@@ -266,6 +266,10 @@ final class RouterRun
                 System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()
                     + " per worker); flowgate ct talks to " + socket);
             }
+            if (management != null && router.natStats() != null)
+            {
+                management.register(NatCommand.SERVICE, (args, response) -> NatCommand.serve(router, args, response));
+            }
             if (config.nat() != null)
             {
                 System.out.println("nat: " + config.nat().rules().size() + " rule(s), " + config.nat().mappings().size()
