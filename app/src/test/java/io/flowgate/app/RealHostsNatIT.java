@@ -65,7 +65,7 @@ class RealHostsNatIT
         {
             if (flowgate != null && flowgate.process.isAlive())
             {
-                flowgate.stopCleanly("route summary ");
+                stopFlowgate(flowgate);
                 System.out.println(flowgate.line("nat summary "));
                 assertTrue(flowgate.line("nat summary ") != null, flowgate.toString());
             }
@@ -80,6 +80,40 @@ class RealHostsNatIT
             {
                 linux.close();
             }
+        }
+    }
+
+    /**
+     * {@link FlowgateCli#stopCleanly}, and if flowgate has not ended 20 s after the SIGINT, a SIGQUIT: its threads' stacks
+     * land in its stdout, which the failure shows, to say where it hangs.
+     */
+    static void stopFlowgate(final FlowgateCli cli) throws Exception
+    {
+        final long pid = cli.process.pid();
+        final Thread watchdog = Thread.ofPlatform().daemon(true).start(() ->
+        {
+            try
+            {
+                Thread.sleep(20_000);
+                if (cli.process.isAlive())
+                {
+                    // The JVM prints its threads' stacks on stdout, which the failure message shows.
+                    System.out.println("flowgate has not stopped 20 s after SIGINT: asking for its threads (SIGQUIT)");
+                    Testbed.exec("kill -QUIT " + pid, 5);
+                }
+            }
+            catch (final Exception ignored)
+            {
+                // best effort: a diagnosis only
+            }
+        });
+        try
+        {
+            cli.stopCleanly("route summary ");
+        }
+        finally
+        {
+            watchdog.interrupt();
         }
     }
 
@@ -235,8 +269,23 @@ class RealHostsNatIT
         {
             return "";
         }
+        if (!threadsAsked)
+        {
+            // Once: the JVM prints its threads' stacks on stdout (shown in full when the class ends), to say where it stalls.
+            threadsAsked = true;
+            try
+            {
+                Testbed.exec("kill -QUIT " + flowgate.process.pid(), 5);
+            }
+            catch (final Exception ignored)
+            {
+                // a diagnosis only
+            }
+        }
         return "\n--- flowgate (last lines)\n" + String.join("\n", tail(flowgate.stdout, 6)) + "\n" + String.join("\n", tail(flowgate.stderr, 10));
     }
+
+    private static boolean threadsAsked;
 
     private static List<String> tail(final List<String> lines, final int n)
     {
