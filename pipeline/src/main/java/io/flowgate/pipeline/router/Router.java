@@ -513,7 +513,7 @@ public final class Router implements AutoCloseable
             {
                 if (from != to)
                 {
-                    rings[from][to] = BurstRing.ofMbufBursts(arena, Math.max(8, ringBursts / burstSize), burstSize);
+                    rings[from][to] = BurstRing.ofMbufBursts(arena, ringBursts, burstSize); // as the dispatch rings: slots run out before packets
                 }
             }
         }
