@@ -290,7 +290,7 @@ final class NatTwin implements AutoCloseable
         // Outputs go to files: an iperf3 capture lists far more than a pipe buffer holds.
         final Path fieldsFile = Path.of(pcap + ".fields");
         final Path badFile = Path.of(pcap + ".bad");
-        Testbed.sh("tshark -r " + pcap + " " + checks + " -T fields -E separator=, -e ip.src -e ip.dst -e ip.proto "
+        Testbed.sh("tshark -r " + pcap + " " + checks + " -T fields -E separator=, -E occurrence=f -e ip.src -e ip.dst -e ip.proto "
             + "-e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport -e icmp.type -e icmp.ident > " + fieldsFile + " 2>/dev/null");
         Testbed.sh("tshark -r " + pcap + " " + checks + " -Y 'ip.checksum.status == \"Bad\" || "
             + "tcp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\"' 2>/dev/null "
@@ -307,7 +307,9 @@ final class NatTwin implements AutoCloseable
                 continue;
             }
             final String[] f = line.split(",", -1);
-            final String ports = !f[3].isEmpty() ? f[3] + ">" + f[4] : !f[5].isEmpty() ? f[5] + ">" + f[6] : "type" + f[7] + " id" + f[8];
+            // First occurrences only: an ICMP error's outer header (the packet it quotes repeats the fields).
+            final String ports = f[2].equals("1") ? "type" + f[7] + " id" + f[8] : !f[3].isEmpty() ? f[3] + ">" + f[4]
+                : !f[5].isEmpty() ? f[5] + ">" + f[6] : "";
             lines.add(f[0] + ">" + f[1] + " " + f[2] + " " + ports);
         }
         final List<String> badLines = bad.isBlank() ? List.of() : List.of(bad.strip().split("\n"));

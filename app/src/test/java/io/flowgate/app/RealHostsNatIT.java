@@ -230,6 +230,43 @@ class RealHostsNatIT
             l4("tcp", NatTwin.OUTSIDE, NatTwin.STATIC_OUT, "80", NatTwin.SERVER, NatTwin.OUTSIDE, "80", "S")));
     }
 
+    @Test
+    void shouldTranslateAnIcmpErrorAndItsQuotedPacketBackToTheClient() throws Exception
+    {
+        // A connected UDP socket hears "port unreachable" (ECONNREFUSED) only when the quoted packet names it: the
+        // router must translate the error's outer header and the packet inside it back to the client's addresses.
+        final String probe = "/usr/bin/python3 -c \"import socket, time\n"
+            + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('" + NatTwin.CLIENT + "', 0))\n"
+            + "s.connect(('" + NatTwin.OUTSIDE + "', 9999)); s.settimeout(2); s.send(b'x'); time.sleep(0.5)\n"
+            + "try:\n  s.send(b'x'); s.recv(16); print('answered')\n"
+            + "except ConnectionRefusedError: print('refused')\n"
+            + "except socket.timeout: print('timeout')\"";
+        try
+        {
+            for (final NatTwin t : twins())
+            {
+                final NatTwin.Capture capture = t.capture(t.c, t.cIf, "icmp-error");
+                final String out = t.exec(t.c, probe, 15).output().strip();
+                final Frames frames = NatTwin.frames(capture.stop());
+                assertEquals("refused", out, name(t) + ": the client's socket got the port unreachable" + routerState(t));
+                assertEquals(List.of(), frames.badChecksums(), name(t) + ": frames with a bad checksum");
+                assertTrue(frames.lines().stream().anyMatch(l -> l.startsWith(NatTwin.OUTSIDE + ">" + NatTwin.CLIENT + " 1 type3")),
+                    name(t) + ": the ICMP error reached the client: " + frames.lines());
+            }
+            assertTuples("-p udp --dport 9999", Set.of(l4("udp", NatTwin.CLIENT, NatTwin.OUTSIDE, "9999", NatTwin.OUTSIDE,
+                NatTwin.ROUTER_OUT, "9999", "S")));
+        }
+        finally
+        {
+            // Out of the way of the masquerade case's listing.
+            Testbed.exec("ip netns exec " + linux.r + " conntrack -D -p udp --dport 9999", 10);
+            if (flowgate != null)
+            {
+                FlowgateCli.run(30, List.of("ct", "delete", "-p", "udp", "--dport", "9999", "--socket", socket.toString()));
+            }
+        }
+    }
+
     // ---- clients
 
     static void ping(final NatTwin t, final String ns, final String options, final String to) throws Exception
