@@ -421,6 +421,19 @@ final class NatTwin implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
+        // A flowgate killed after a hang leaves its DPDK runtime directory (its file prefix is nt-PID-...).
+        try
+        {
+            Testbed.exec("rm -rf /var/run/dpdk/nt-" + ProcessHandle.current().pid() + "-*", 10);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("nat twin: " + ex.getMessage());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
         try (var files = Files.walk(dir))
         {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
