@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * {@code software} (a dispatcher on CPU 0 deals bursts to two workers; this machine has two CPUs, so both workers
  * share the last one). Connections of one inside host are owned by one worker while replies to translated
  * addresses arrive wherever the hash puts them: hand-off between workers must make both directions of SNAT
- * (masquerade, the pool, the static mapping) and DNAT (port forward, static mapping) work.
+ * (masquerade, the pool, the static mapping) and DNAT (port forward, static mapping) work, with valid checksums
+ * and no inside address on the outside wire (tshark).
  */
 class RealHostsNatWorkersIT
 {
@@ -77,6 +78,7 @@ class RealHostsNatWorkersIT
             assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);
             assertNotNull(flowgate.line(started), flowgate.toString());
             System.out.println(flowgate.line(started));
+            final NatTwin.Capture capture = twin.capture(twin.o, twin.oIf, "workers-" + flowgate.process.pid());
             // SNAT: masquerade (10.0.0.2), the pool (10.0.0.3), the static mapping (10.0.0.5); several connections each.
             for (int i = 0; i < 4; i++)
             {
@@ -96,6 +98,11 @@ class RealHostsNatWorkersIT
             final Testbed.Result iperf = twin.exec(twin.o, "iperf3 -c " + NatTwin.ROUTER_OUT + " -p 5201 -t 1 -b 10M -J", 20);
             assertTrue(iperf.exit() == 0 && iperf.output().contains("\"sum_received\""), "iperf3 through the port forward:\n" + iperf.output()
                 + tail(flowgate));
+            final NatTwin.Frames frames = NatTwin.frames(capture.stop());
+            assertEquals(List.of(), frames.badChecksums(), "frames with a bad checksum on the outside wire");
+            assertEquals(0, frames.ipNotGood(), "IPv4 headers whose checksum tshark did not find good");
+            assertEquals(List.of(), frames.lines().stream().filter(l -> l.contains("10.0.0.")).distinct().limit(10).toList(),
+                "inside addresses on the outside wire");
             stopped = true;
             RealHostsNatIT.stopFlowgate(flowgate);
             final String nat = flowgate.line("nat summary ");
