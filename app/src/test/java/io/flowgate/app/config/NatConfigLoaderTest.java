@@ -219,6 +219,8 @@ class NatConfigLoaderTest
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ports: 2000-1024}'           | 8 | 45 | ports range '2000-1024' is empty (reversed)
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ports: 0}'                   | 8 | 45 | ports '0' is out of 1..65535
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.4-198.51.100.1}'                | 8 | 24 | address range '198.51.100.4-198.51.100.1' is empty (reversed)
+        'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ports: ""}'                  | 8 | 45 | ports must be a port or a range like 1024-65535, not ''
+        'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1-}'                            | 8 | 24 | '' is not an IPv4 or IPv6 address
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.300}'                           | 8 | 24 | '198.51.100.300' is not an IPv4 or IPv6 address
         'nat:\n  rules:\n    - {type: snat, to: "2001:db8::1"}'                            | 8 | 24 | to '2001:db8::1': NAT is IPv4 only
         'nat:\n  rules:\n    - {type: snat, out: outside}'                                 | 8 | 7 | 'to' is missing
