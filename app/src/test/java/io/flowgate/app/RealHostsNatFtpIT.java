@@ -1,0 +1,512 @@
+package io.flowgate.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowgate.app.NatTwin.Conn;
+import io.flowgate.app.NatTwin.Frames;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * FTP and TFTP through the NAT twin testbed ({@link NatTwin}, names {@code nf<pid><tag>-*}): real {@code lftp} (PORT,
+ * PASV, EPSV) and {@code curl} (EPRT: lftp sends EPRT over IPv6 only) against {@code vsftpd}, and {@code tftp}
+ * (tftp-hpa) against {@code in.tftpd} (tftpd-hpa), once through the Linux router with nft {@code ct helper} objects
+ * assigned in a prerouting chain (Linux needs them since 4.7) and once through flowgate with
+ * {@code nat: {helpers: {ftp: [21], tftp: [69]}}}. Two placements: the client inside behind masquerade (servers on
+ * the outside host), and the servers inside behind a DNAT port forward of 21 and 69 (the client outside; passive
+ * ports and active data connections are reached through the helper's expectations, no forward of their own).
+ * <p>
+ * Each transfer moves a 300 KiB file, checked by SHA-256. Then, on both routers: the data connections are the
+ * connections with status EXPECTED (RELATED), translated as Linux does ({@code conntrack -L -u EXPECTED} against
+ * {@code flowgate ct list -u EXPECTED}, ports normalized to which of them equal which); on the outside wire (tshark)
+ * every checksum is valid, no inside address appears in a header or in the PORT/EPRT/227/229 text, the text carries
+ * the translated address, and each data connection goes to the port the text announced.
+ * <p>
+ * Servers run in the foreground, started here by process and stopped by process; each client is bounded by
+ * {@code timeout}. Needs root and the Debian packages lftp, vsftpd, tftp-hpa, tftpd-hpa, curl, tshark, conntrack.
+ */
+class RealHostsNatFtpIT
+{
+    private static final int FILE_BYTES = 300 * 1024;
+    private static final String FILE = "file.bin";
+    private static final int PASV_MIN = 51000;
+    private static final int PASV_MAX = 51010;
+
+    private static NatTwin linux;
+    private static NatTwin fg;
+    private static FlowgateCli flowgate;
+    private static Path socket;
+    /** World-readable files for the servers (vsftpd's anonymous user and in.tftpd drop their privileges). */
+    private static Path root;
+    private static String sha256;
+    private static final List<Process> SERVERS = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root (network namespaces)");
+        for (final String tool : List.of("/usr/bin/lftp", "/usr/sbin/vsftpd", "/usr/bin/tftp", "/usr/sbin/in.tftpd", "/usr/bin/curl",
+            "/usr/bin/tshark", "/usr/sbin/conntrack", "/usr/sbin/nft"))
+        {
+            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool + " (apt packages lftp vsftpd tftp-hpa tftpd-hpa)");
+        }
+        root = Files.createTempDirectory("nf-ftp-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.createDirectories(root.resolve("ftp/pub"));
+        Files.createDirectories(root.resolve("tftp"));
+        Files.createDirectories(root.resolve("empty"));
+        Files.createDirectories(root.resolve("out"));
+        final byte[] data = new byte[FILE_BYTES];
+        new Random(20261123).nextBytes(data);
+        Files.write(root.resolve("ftp/pub").resolve(FILE), data);
+        Files.write(root.resolve("tftp").resolve(FILE), data);
+        sha256 = sha256(root.resolve("tftp").resolve(FILE));
+        Testbed.sh("chmod -R a+rX " + root + " && chmod 555 " + root.resolve("ftp"));
+        for (final String[] host : List.of(new String[] {"outside", NatTwin.OUTSIDE}, new String[] {"inside", NatTwin.SERVER}))
+        {
+            Files.writeString(root.resolve("vsftpd-" + host[0] + ".conf"), vsftpdConfig(host[1]));
+        }
+
+        linux = new NatTwin("nf", 'l', true);
+        Files.writeString(linux.dir.resolve("helpers.nft"), linuxHelpers());
+        linux.in(linux.r, "nft -f " + linux.dir.resolve("helpers.nft"));
+        startServers(linux);
+
+        fg = new NatTwin("nf", 'f', false);
+        startServers(fg);
+        final Path config = fg.dir.resolve("flowgate.yaml");
+        socket = fg.dir.resolve("flowgate.sock");
+        final int worker = Runtime.getRuntime().availableProcessors() - 1;
+        Files.writeString(config, flowgateConfig(fg.flowgateConfig("nt-" + ProcessHandle.current().pid() + "-ftp", "workers: [" + worker + "]", "")));
+        flowgate = FlowgateCli.startWithPrefix(List.of("ip", "netns", "exec", fg.r),
+            List.of("run", "--config", config.toString(), "--socket", socket.toString(), "--stats-interval", "1"));
+        assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        try
+        {
+            if (flowgate != null && flowgate.process.isAlive())
+            {
+                RealHostsNatIT.stopFlowgate(flowgate);
+                System.out.println(flowgate.line("nat summary "));
+            }
+        }
+        finally
+        {
+            stopServers();
+            if (fg != null)
+            {
+                fg.close();
+            }
+            if (linux != null)
+            {
+                linux.close();
+            }
+            if (root != null)
+            {
+                Testbed.exec("rm -rf " + root, 20);
+            }
+        }
+    }
+
+    /** The helpers for Linux: ct helper objects assigned at prerouting, and the port forward of 21 and 69 to the inside server. */
+    static String linuxHelpers()
+    {
+        return """
+            table ip nf_helpers {
+              ct helper ftp-21 { type "ftp" protocol tcp; }
+              ct helper tftp-69 { type "tftp" protocol udp; }
+              chain pre_helper {
+                type filter hook prerouting priority filter; policy accept;
+                tcp dport 21 ct helper set "ftp-21"
+                udp dport 69 ct helper set "tftp-69"
+              }
+              chain pre_nat {
+                type nat hook prerouting priority dstnat; policy accept;
+                ip daddr 198.51.100.1 tcp dport 21 dnat to 10.0.0.5
+                ip daddr 198.51.100.1 udp dport 69 dnat to 10.0.0.5
+              }
+            }
+            """;
+    }
+
+    /** The twin's flowgate configuration with the same port forward (first among the rules) and the helpers. */
+    static String flowgateConfig(final String twinConfig)
+    {
+        final String rules = "  rules:\n";
+        assertTrue(twinConfig.contains(rules), twinConfig);
+        return twinConfig.replace(rules, rules
+            + "    - {type: dnat, protocol: tcp, destination: 198.51.100.1, dport: 21, to: 10.0.0.5}\n"
+            + "    - {type: dnat, protocol: udp, destination: 198.51.100.1, dport: 69, to: 10.0.0.5}\n")
+            + "  helpers: {ftp: [21], tftp: [69]}\n";
+    }
+
+    private static String vsftpdConfig(final String address)
+    {
+        return """
+            listen=YES
+            listen_address=%1$s
+            background=NO
+            anonymous_enable=YES
+            local_enable=NO
+            write_enable=NO
+            anon_root=%2$s/ftp
+            no_anon_password=YES
+            pasv_enable=YES
+            pasv_min_port=%3$d
+            pasv_max_port=%4$d
+            port_enable=YES
+            connect_from_port_20=YES
+            seccomp_sandbox=NO
+            isolate=NO
+            isolate_network=NO
+            secure_chroot_dir=%2$s/empty
+            xferlog_enable=NO
+            """.formatted(address, root, PASV_MIN, PASV_MAX);
+    }
+
+    /** vsftpd and in.tftpd in the foreground on the outside host and on the inside server. */
+    private static void startServers(final NatTwin t) throws Exception
+    {
+        for (final String[] host : List.of(new String[] {t.o, "outside", NatTwin.OUTSIDE}, new String[] {t.s, "inside", NatTwin.SERVER}))
+        {
+            server(t, host[0], "vsftpd " + root.resolve("vsftpd-" + host[1] + ".conf"), host[1] + "-vsftpd.log");
+            server(t, host[0], "in.tftpd --foreground --address " + host[2] + ":69 --secure " + root.resolve("tftp"), host[1] + "-tftpd.log");
+        }
+        for (final String ns : List.of(t.o, t.s))
+        {
+            Testbed.sh("for i in $(seq 100); do ip netns exec " + ns + " ss -ltn | grep -q ':21 ' && ip netns exec " + ns
+                + " ss -lun | grep -q ':69 ' && exit 0; sleep 0.1; done; exit 1");
+        }
+    }
+
+    private static void server(final NatTwin t, final String ns, final String command, final String log) throws Exception
+    {
+        final Process p = new ProcessBuilder("bash", "-c", "exec ip netns exec " + ns + " timeout 300 " + command).redirectErrorStream(true)
+            .redirectOutput(t.dir.resolve(log).toFile()).start();
+        SERVERS.add(p);
+    }
+
+    /** Ends the servers by process: each one's descendants (vsftpd's session processes) first, then itself. */
+    private static void stopServers()
+    {
+        for (final Process p : SERVERS)
+        {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        for (final Process p : SERVERS)
+        {
+            try
+            {
+                if (!p.waitFor(5, TimeUnit.SECONDS))
+                {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        SERVERS.clear();
+    }
+
+    private static List<NatTwin> twins()
+    {
+        return List.of(linux, fg);
+    }
+
+    private static String name(final NatTwin t)
+    {
+        return t.linux ? "linux" : "flowgate";
+    }
+
+    @Test
+    void shouldCarryFtpAndTftpOfTheMasqueradedClient() throws Exception
+    {
+        final Map<String, List<String>> texts = new LinkedHashMap<>();
+        for (final NatTwin t : twins())
+        {
+            final NatTwin.Capture capture = t.capture(t.o, t.oIf, "ftp-snat");
+            transfers(t, t.c, "set net:socket-bind-ipv4 " + NatTwin.CLIENT, "--interface " + NatTwin.CLIENT, NatTwin.OUTSIDE);
+            final Path pcap = capture.stop();
+            final Frames frames = NatTwin.frames(pcap);
+            assertWire(t, frames);
+            final List<String> text = ftpText(pcap);
+            texts.put(name(t), normalizeText(text));
+            // The client's announcements carry the router's outside address; the server's are its own.
+            assertAnnounced(t, frames, text, "PORT", NatTwin.ROUTER_OUT, NatTwin.OUTSIDE, NatTwin.ROUTER_OUT);
+            assertAnnounced(t, frames, text, "EPRT", NatTwin.ROUTER_OUT, NatTwin.OUTSIDE, NatTwin.ROUTER_OUT);
+            assertAnnounced(t, frames, text, "227", NatTwin.OUTSIDE, NatTwin.ROUTER_OUT, NatTwin.OUTSIDE);
+            assertAnnounced(t, frames, text, "229", NatTwin.OUTSIDE, NatTwin.ROUTER_OUT, NatTwin.OUTSIDE);
+            // TFTP: the server answers from another port to the request's translated port, and that answer reached the client.
+            assertTrue(frames.lines().stream().anyMatch(l -> l.matches("198\\.51\\.100\\.2>198\\.51\\.100\\.1 17 (?!69>)\\d+>\\d+")),
+                name(t) + ": the TFTP answer on the wire: " + frames.lines().stream().filter(l -> l.contains(" 17 ")).distinct().toList());
+        }
+        assertEquals(texts.get("linux"), texts.get("flowgate"), "the FTP text on the outside wire (ports normalized)");
+        assertRelated(c -> NatTwin.CLIENT.equals(c.orig().get("src")) || NatTwin.CLIENT.equals(c.reply().get("src")), Set.of(
+            // active (PORT, EPRT): the server connects from 20 to the translated port, the port kept
+            "tcp 198.51.100.2:20>198.51.100.1:P1 | 10.0.0.2:P1>198.51.100.2:20",
+            // passive (PASV, EPSV): the client's connection masqueraded like any other, port kept
+            "tcp 10.0.0.2:P1>198.51.100.2:PASV | 198.51.100.2:PASV>198.51.100.1:P1",
+            // TFTP: the answer from the server's new port, to the request's translated port
+            "udp 198.51.100.2:P1>198.51.100.1:P2 | 10.0.0.2:P2>198.51.100.2:P1"));
+    }
+
+    @Test
+    void shouldCarryFtpAndTftpToTheServerBehindThePortForward() throws Exception
+    {
+        final Map<String, List<String>> texts = new LinkedHashMap<>();
+        for (final NatTwin t : twins())
+        {
+            final NatTwin.Capture capture = t.capture(t.o, t.oIf, "ftp-dnat");
+            transfers(t, t.o, "", "", NatTwin.ROUTER_OUT);
+            final Path pcap = capture.stop();
+            final Frames frames = NatTwin.frames(pcap);
+            assertWire(t, frames);
+            final List<String> text = ftpText(pcap);
+            texts.put(name(t), normalizeText(text));
+            // The client (outside) announces itself; the server's answers carry the router's outside address.
+            assertAnnounced(t, frames, text, "PORT", NatTwin.OUTSIDE, NatTwin.ROUTER_OUT, NatTwin.OUTSIDE);
+            assertAnnounced(t, frames, text, "EPRT", NatTwin.OUTSIDE, NatTwin.ROUTER_OUT, NatTwin.OUTSIDE);
+            assertAnnounced(t, frames, text, "227", NatTwin.ROUTER_OUT, NatTwin.OUTSIDE, NatTwin.ROUTER_OUT);
+            assertAnnounced(t, frames, text, "229", NatTwin.ROUTER_OUT, NatTwin.OUTSIDE, NatTwin.ROUTER_OUT);
+            assertTrue(frames.lines().stream().anyMatch(l -> l.matches("198\\.51\\.100\\.1>198\\.51\\.100\\.2 17 (?!69>)\\d+>\\d+")),
+                name(t) + ": the TFTP answer on the wire: " + frames.lines().stream().filter(l -> l.contains(" 17 ")).distinct().toList());
+        }
+        assertEquals(texts.get("linux"), texts.get("flowgate"), "the FTP text on the outside wire (ports normalized)");
+        assertRelated(c -> NatTwin.SERVER.equals(c.orig().get("src")) || NatTwin.SERVER.equals(c.reply().get("src")), Set.of(
+            // active: the inside server connects from 20; the master's translation follows (the router's address, not the static mapping's)
+            "tcp 10.0.0.5:20>198.51.100.2:P1 | 198.51.100.2:P1>198.51.100.1:20",
+            // passive: the client connects to the announced port of the router's address, forwarded to the server
+            "tcp 198.51.100.2:P1>198.51.100.1:PASV | 10.0.0.5:PASV>198.51.100.2:P1",
+            // TFTP: the server's answer from a new port leaves with the router's address and the request's port
+            "udp 10.0.0.5:P1>198.51.100.2:P2 | 198.51.100.2:P2>198.51.100.1:P1"));
+    }
+
+    // ---- the transfers
+
+    /**
+     * From {@code ns} to the FTP and TFTP server at {@code target}: lftp active (PORT), lftp passive (PASV), lftp EPSV,
+     * curl active (EPRT), tftp; each file checked by SHA-256.
+     */
+    private static void transfers(final NatTwin t, final String ns, final String lftpBind, final String curlBind, final String target)
+        throws Exception
+    {
+        lftp(t, ns, lftpBind, target, "set ftp:passive-mode off", "port");
+        lftp(t, ns, lftpBind, target, "set ftp:passive-mode on; set ftp:prefer-epsv no", "pasv");
+        lftp(t, ns, lftpBind, target, "set ftp:passive-mode on; set ftp:prefer-epsv yes", "epsv");
+        final Path eprt = out(t, "eprt");
+        fetched(t, "curl EPRT", t.exec(ns, "timeout 25 curl -sS --max-time 20 --ftp-port - --eprt " + curlBind + " -o " + eprt
+            + " ftp://" + target + "/pub/" + FILE, 30), eprt);
+        final Path tftp = out(t, "tftp");
+        fetched(t, "tftp", t.exec(ns, "timeout 25 tftp -m binary " + target + " -c get " + FILE + " " + tftp, 30), tftp);
+    }
+
+    private static void lftp(final NatTwin t, final String ns, final String bind, final String target, final String mode, final String tag)
+        throws Exception
+    {
+        final Path file = out(t, tag);
+        final String script = (bind.isEmpty() ? "" : bind + "; ") + mode
+            + "; set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; get pub/" + FILE + " -o " + file + "; quit";
+        fetched(t, "lftp " + tag, t.exec(ns, "timeout 25 lftp -e '" + script + "' ftp://" + target, 30), file);
+    }
+
+    private static Path out(final NatTwin t, final String tag)
+    {
+        return root.resolve("out").resolve(name(t) + "-" + tag + ".bin");
+    }
+
+    private static void fetched(final NatTwin t, final String what, final Testbed.Result r, final Path file) throws Exception
+    {
+        final boolean present = Files.exists(file);
+        final String sha = present ? sha256(file) : "none";
+        final long size = present ? Files.size(file) : -1;
+        Files.deleteIfExists(file);
+        assertTrue(r.exit() == 0 && sha256.equals(sha), name(t) + ": " + what + " exit " + r.exit() + ", " + size + " bytes, sha256 " + sha
+            + " (want " + FILE_BYTES + " bytes, " + sha256 + "):\n" + r.output() + routerState(t));
+    }
+
+    private static String sha256(final Path file) throws Exception
+    {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    private static String routerState(final NatTwin t)
+    {
+        if (t.linux || flowgate == null)
+        {
+            return "";
+        }
+        synchronized (flowgate.stdout)
+        {
+            return "\n--- flowgate\n" + String.join("\n", flowgate.stdout.subList(Math.max(0, flowgate.stdout.size() - 4), flowgate.stdout.size()))
+                + "\n" + String.join("\n", flowgate.stderr.subList(Math.max(0, flowgate.stderr.size() - 10), flowgate.stderr.size()));
+        }
+    }
+
+    // ---- the wire
+
+    private static void assertWire(final NatTwin t, final Frames frames)
+    {
+        assertTrue(frames.lines().size() > 100, name(t) + ": frames captured: " + frames.lines().size());
+        assertEquals(List.of(), frames.badChecksums(), name(t) + ": frames with a bad checksum");
+        assertEquals(0, frames.ipNotGood(), name(t) + ": IPv4 headers whose checksum tshark did not find good");
+        assertEquals(List.of(), frames.lines().stream().filter(l -> l.contains("10.0.0.")).distinct().limit(10).toList(),
+            name(t) + ": inside addresses on the outside wire");
+    }
+
+    /**
+     * The PORT, EPRT, 227 and 229 lines of the capture's FTP control connections as {@code WORD ARGUMENT}, in order (tshark's
+     * FTP dissector on port 21).
+     */
+    static List<String> ftpText(final Path pcap) throws Exception
+    {
+        final Path file = Path.of(pcap + ".ftp");
+        Testbed.sh("tshark -r " + pcap + " -Y 'ftp.request.command == \"PORT\" || ftp.request.command == \"EPRT\" || ftp.response.code == 227 "
+            + "|| ftp.response.code == 229' -T fields -E separator=/t -e ftp.request.command -e ftp.request.arg -e ftp.response.code "
+            + "-e ftp.response.arg > " + file + " 2>/dev/null");
+        final List<String> lines = new ArrayList<>();
+        for (final String line : Files.readAllLines(file))
+        {
+            final String[] f = line.split("\t", -1);
+            if (f.length >= 4)
+            {
+                lines.add(!f[0].isEmpty() ? f[0] + " " + f[1] : f[2] + " " + f[3]);
+            }
+        }
+        return lines;
+    }
+
+    /** The text with its port numbers left out (they are the clients' ephemeral ports and vsftpd's choice). */
+    private static List<String> normalizeText(final List<String> text)
+    {
+        final List<String> out = new ArrayList<>();
+        for (final String line : text)
+        {
+            out.add(line.replaceAll("\\|\\d+\\|\\)", "|PORT|)").replaceAll("\\|(\\d+)\\|$", "|PORT|")
+                .replaceAll("(\\d+,\\d+,\\d+,\\d+),\\d+,\\d+", "$1,PORT").replaceAll("\\s+$", ""));
+        }
+        return out;
+    }
+
+    /**
+     * Lines of {@code word} (PORT, EPRT, 227, 229) were on the wire, each announcing {@code address} (229: none, it
+     * carries a port only), and a TCP connection from {@code from} to {@code to} at each announced port followed.
+     */
+    private static void assertAnnounced(final NatTwin t, final Frames frames, final List<String> text, final String word, final String address,
+                                        final String from, final String to)
+    {
+        final List<String> lines = text.stream().filter(l -> l.startsWith(word + " ")).toList();
+        assertFalse(lines.isEmpty(), name(t) + ": no " + word + " on the outside wire: " + text);
+        for (final String line : lines)
+        {
+            assertFalse(line.contains("10,0,0,") || line.contains("10.0.0."), name(t) + ": an inside address in " + line);
+            final int port;
+            if (word.equals("PORT") || word.equals("227"))
+            {
+                final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)").matcher(line);
+                assertTrue(m.find(), name(t) + ": " + line);
+                assertEquals(address, m.group(1) + "." + m.group(2) + "." + m.group(3) + "." + m.group(4), name(t) + ": the address in " + line);
+                port = Integer.parseInt(m.group(5)) * 256 + Integer.parseInt(m.group(6));
+            }
+            else if (word.equals("EPRT"))
+            {
+                final String[] f = line.substring(5).split("\\|");
+                assertEquals(address, f[2], name(t) + ": the address in " + line);
+                port = Integer.parseInt(f[3]);
+            }
+            else
+            {
+                final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\|\\|\\|(\\d+)\\|").matcher(line);
+                assertTrue(m.find(), name(t) + ": " + line);
+                port = Integer.parseInt(m.group(1));
+            }
+            final String prefix = from + ">" + to + " 6 ";
+            assertTrue(frames.lines().stream().anyMatch(l -> l.startsWith(prefix) && l.endsWith(">" + port)),
+                name(t) + ": no data connection " + from + " > " + to + ":" + port + " after " + line + ": "
+                    + frames.lines().stream().filter(l -> l.startsWith(prefix)).distinct().toList());
+        }
+    }
+
+    // ---- the tuples
+
+    /**
+     * The connections with status EXPECTED (created by an expectation: RELATED) that {@code select} picks, on both routers:
+     * Linux's set equals {@code expected}, flowgate's equals Linux's; both lists are printed.
+     */
+    private static void assertRelated(final Predicate<Conn> select, final Set<String> expected) throws Exception
+    {
+        final List<Conn> linuxConns = linux.conntrack("-u EXPECTED").stream().filter(select).toList();
+        final FlowgateCli list = FlowgateCli.run(30, List.of("ct", "list", "-u", "EXPECTED", "--socket", socket.toString()));
+        assertEquals(0, list.process.exitValue(), list.toString());
+        final List<Conn> fgConns = list.stdout.stream().filter(l -> !l.isBlank()).map(Conn::parse).filter(select).toList();
+        final String both = "\n--- linux: conntrack -L -u EXPECTED\n" + lines(linuxConns) + "\n--- flowgate: ct list -u EXPECTED\n" + lines(fgConns);
+        System.out.println("RELATED connections" + both);
+        assertEquals(expected, normalize(linuxConns), "linux" + both);
+        assertEquals(normalize(linuxConns), normalize(fgConns), "flowgate against Linux" + both);
+        assertEquals(linuxConns.size(), fgConns.size(), "as many RELATED connections" + both);
+    }
+
+    private static String lines(final List<Conn> conns)
+    {
+        return String.join("\n", conns.stream().map(Conn::line).toList());
+    }
+
+    /**
+     * {@code PROTO SRC:SPORT>DST:DPORT | SRC:SPORT>DST:DPORT} (original | reply); ports 20, 21 and 69 as they are, vsftpd's passive
+     * ports as PASV, any other port as P1, P2, ... in order of first appearance (so a kept port shows as the same name).
+     */
+    static Set<String> normalize(final List<Conn> conns)
+    {
+        final Set<String> out = new TreeSet<>();
+        for (final Conn c : conns)
+        {
+            final Map<String, String> names = new LinkedHashMap<>();
+            final StringBuilder s = new StringBuilder(c.protocol());
+            for (final Map<String, String> tuple : List.of(c.orig(), c.reply()))
+            {
+                s.append(tuple == c.orig() ? " " : " | ").append(tuple.get("src")).append(':').append(port(tuple.get("sport"), names))
+                    .append('>').append(tuple.get("dst")).append(':').append(port(tuple.get("dport"), names));
+            }
+            out.add(s.toString());
+        }
+        return out;
+    }
+
+    private static String port(final String value, final Map<String, String> names)
+    {
+        final int p = Integer.parseInt(value);
+        if (p == 20 || p == 21 || p == 69)
+        {
+            return value;
+        }
+        if (p >= PASV_MIN && p <= PASV_MAX)
+        {
+            return "PASV";
+        }
+        return names.computeIfAbsent(value, v -> "P" + (names.size() + 1));
+    }
+}
