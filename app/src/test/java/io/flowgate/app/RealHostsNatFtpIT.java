@@ -20,9 +20,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -273,6 +276,40 @@ class RealHostsNatFtpIT
             "tcp 10.0.0.2:P1>198.51.100.2:PASV | 198.51.100.2:PASV>198.51.100.1:P1",
             // TFTP: the answer from the server's new port, to the request's translated port
             "udp 198.51.100.2:P1>198.51.100.1:P2 | 10.0.0.2:P2>198.51.100.2:P1"));
+        assertMasters(c -> NatTwin.CLIENT.equals(c.orig().get("src")), Set.of(
+            "tcp 10.0.0.2:P1>198.51.100.2:21 | 198.51.100.2:21>198.51.100.1:P1",
+            "udp 10.0.0.2:P1>198.51.100.2:69 | 198.51.100.2:69>198.51.100.1:P1"));
+    }
+
+    @Test
+    void shouldCarryFtpOfTheClientSnattedIntoThePool() throws Exception
+    {
+        final Map<String, List<String>> texts = new LinkedHashMap<>();
+        final Set<String> pool = Set.of(NatTwin.POOL_FIRST, NatTwin.POOL_LAST);
+        for (final NatTwin t : twins())
+        {
+            final NatTwin.Capture capture = t.capture(t.o, t.oIf, "ftp-pool");
+            final String bind = "set net:socket-bind-ipv4 " + NatTwin.CLIENT2;
+            lftp(t, t.c, bind, NatTwin.OUTSIDE, "set ftp:passive-mode off", "pool-port");
+            lftp(t, t.c, bind, NatTwin.OUTSIDE, "set ftp:passive-mode on; set ftp:prefer-epsv no", "pool-pasv");
+            final Path pcap = capture.stop();
+            final Frames frames = NatTwin.frames(pcap);
+            assertWire(t, frames, 20);
+            final List<String> text = ftpText(pcap);
+            texts.put(name(t), normalizeText(text).stream().map(l -> l.replace("198,51,100,21", "198,51,100,20")).toList());
+            // PORT names the pool address the control connection got; the server connects there.
+            assertAnnounced(t, frames, text, "PORT", pool, NatTwin.OUTSIDE, null);
+            assertAnnounced(t, frames, text, "227", Set.of(NatTwin.OUTSIDE), null, NatTwin.OUTSIDE);
+        }
+        assertEquals(texts.get("linux"), texts.get("flowgate"), "the FTP text on the outside wire (ports and pool address normalized)");
+        assertRelated(c -> NatTwin.CLIENT2.equals(c.orig().get("src")) || NatTwin.CLIENT2.equals(c.reply().get("src")), Set.of(
+            // active: the data connection goes to the master's pool address and the port PORT announced: the client's own, kept
+            // (Linux's nf_nat_ftp tries the announced port first; the rule's port range is not consulted)
+            "tcp 198.51.100.2:20>POOL:P1 | 10.0.0.3:P1>198.51.100.2:20",
+            // passive: follow-master gives the master's pool address and keeps the client's port (again not the rule's range)
+            "tcp 10.0.0.3:P1>198.51.100.2:PASV | 198.51.100.2:PASV>POOL:P1"));
+        assertMasters(c -> NatTwin.CLIENT2.equals(c.orig().get("src")), Set.of(
+            "tcp 10.0.0.3:P1>198.51.100.2:21 | 198.51.100.2:21>POOL:POOLPORT"));
     }
 
     @Test
@@ -304,6 +341,31 @@ class RealHostsNatFtpIT
             "tcp 198.51.100.2:P1>198.51.100.1:PASV | 10.0.0.5:PASV>198.51.100.2:P1",
             // TFTP: the server's answer from a new port leaves with the router's address and the request's port
             "udp 10.0.0.5:P1>198.51.100.2:P2 | 198.51.100.2:P2>198.51.100.1:P1"));
+        assertMasters(c -> NatTwin.SERVER.equals(c.reply().get("src")), Set.of(
+            "tcp 198.51.100.2:P1>198.51.100.1:21 | 10.0.0.5:21>198.51.100.2:P1",
+            "udp 198.51.100.2:P1>198.51.100.1:69 | 10.0.0.5:69>198.51.100.2:P1"));
+    }
+
+    /**
+     * Linux's {@code conntrack -L} names the helper of a helped connection ({@code helper=ftp}, {@code helper=tftp}, from
+     * CTA_HELP); {@code flowgate ct list} does not (ConntrackFormat prints no helper: the listing's entries do not carry the
+     * help slot).
+     */
+    @Disabled("flowgate ct list prints no helper=NAME on helped connections (Linux: 'mark=0 helper=ftp use=2'); the app's "
+        + "listing has no access to the help table")
+    @Test
+    void shouldNameTheHelperOfEachHelpedConnectionAsLinuxDoes() throws Exception
+    {
+        for (final NatTwin t : twins())
+        {
+            lftp(t, t.c, "set net:socket-bind-ipv4 " + NatTwin.CLIENT, NatTwin.OUTSIDE, "set ftp:passive-mode on", "helper");
+        }
+        final String linuxLine = linux.conntrack("-p tcp --dport 21 -s " + NatTwin.CLIENT).getFirst().line();
+        final FlowgateCli list = FlowgateCli.run(30, List.of("ct", "list", "-p", "tcp", "--dport", "21", "-s", NatTwin.CLIENT, "--socket",
+            socket.toString()));
+        final String fgLine = list.stdout.stream().filter(l -> !l.isBlank()).findFirst().orElse("");
+        assertTrue(linuxLine.contains(" helper=ftp "), linuxLine);
+        assertTrue(fgLine.contains(" helper=ftp "), "flowgate: " + fgLine + "\nlinux: " + linuxLine);
     }
 
     // ---- the transfers
@@ -371,7 +433,12 @@ class RealHostsNatFtpIT
 
     private static void assertWire(final NatTwin t, final Frames frames)
     {
-        assertTrue(frames.lines().size() > 100, name(t) + ": frames captured: " + frames.lines().size());
+        assertWire(t, frames, 100);
+    }
+
+    private static void assertWire(final NatTwin t, final Frames frames, final int minimum)
+    {
+        assertTrue(frames.lines().size() > minimum, name(t) + ": frames captured: " + frames.lines().size());
         assertEquals(List.of(), frames.badChecksums(), name(t) + ": frames with a bad checksum");
         assertEquals(0, frames.ipNotGood(), name(t) + ": IPv4 headers whose checksum tshark did not find good");
         assertEquals(List.of(), frames.lines().stream().filter(l -> l.contains("10.0.0.")).distinct().limit(10).toList(),
@@ -412,12 +479,19 @@ class RealHostsNatFtpIT
         return out;
     }
 
-    /**
-     * Lines of {@code word} (PORT, EPRT, 227, 229) were on the wire, each announcing {@code address} (229: none, it
-     * carries a port only), and a TCP connection from {@code from} to {@code to} at each announced port followed.
-     */
     private static void assertAnnounced(final NatTwin t, final Frames frames, final List<String> text, final String word, final String address,
                                         final String from, final String to)
+    {
+        assertAnnounced(t, frames, text, word, Set.of(address), from, to);
+    }
+
+    /**
+     * Lines of {@code word} (PORT, EPRT, 227, 229) were on the wire, each announcing one of {@code addresses} (229: none, it
+     * carries a port only), and a TCP connection from {@code from} (null: any address) to {@code to} (null: the announced address)
+     * at each announced port followed.
+     */
+    private static void assertAnnounced(final NatTwin t, final Frames frames, final List<String> text, final String word,
+                                        final Set<String> addresses, final String from, final String to)
     {
         final List<String> lines = text.stream().filter(l -> l.startsWith(word + " ")).toList();
         assertFalse(lines.isEmpty(), name(t) + ": no " + word + " on the outside wire: " + text);
@@ -425,29 +499,32 @@ class RealHostsNatFtpIT
         {
             assertFalse(line.contains("10,0,0,") || line.contains("10.0.0."), name(t) + ": an inside address in " + line);
             final int port;
+            String announced = null;
             if (word.equals("PORT") || word.equals("227"))
             {
-                final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)").matcher(line);
+                final Matcher m = Pattern.compile("(\\d+),(\\d+),(\\d+),(\\d+),(\\d+),(\\d+)").matcher(line);
                 assertTrue(m.find(), name(t) + ": " + line);
-                assertEquals(address, m.group(1) + "." + m.group(2) + "." + m.group(3) + "." + m.group(4), name(t) + ": the address in " + line);
+                announced = m.group(1) + "." + m.group(2) + "." + m.group(3) + "." + m.group(4);
                 port = Integer.parseInt(m.group(5)) * 256 + Integer.parseInt(m.group(6));
             }
             else if (word.equals("EPRT"))
             {
                 final String[] f = line.substring(5).split("\\|");
-                assertEquals(address, f[2], name(t) + ": the address in " + line);
+                announced = f[2];
                 port = Integer.parseInt(f[3]);
             }
             else
             {
-                final java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\|\\|\\|(\\d+)\\|").matcher(line);
+                final Matcher m = Pattern.compile("\\|\\|\\|(\\d+)\\|").matcher(line);
                 assertTrue(m.find(), name(t) + ": " + line);
                 port = Integer.parseInt(m.group(1));
             }
-            final String prefix = from + ">" + to + " 6 ";
-            assertTrue(frames.lines().stream().anyMatch(l -> l.startsWith(prefix) && l.endsWith(">" + port)),
-                name(t) + ": no data connection " + from + " > " + to + ":" + port + " after " + line + ": "
-                    + frames.lines().stream().filter(l -> l.startsWith(prefix)).distinct().toList());
+            assertTrue(announced == null || addresses.contains(announced), name(t) + ": the address in " + line + ", want one of " + addresses);
+            final String head = (from == null ? "" : from) + ">" + (to == null ? announced : to) + " 6 ";
+            final Predicate<String> between = l -> from == null ? l.contains(head) : l.startsWith(head);
+            assertTrue(frames.lines().stream().anyMatch(l -> between.test(l) && l.endsWith(">" + port)),
+                name(t) + ": no data connection " + head + "*>" + port + " after " + line + ": "
+                    + frames.lines().stream().filter(between).distinct().toList());
         }
     }
 
@@ -470,6 +547,31 @@ class RealHostsNatFtpIT
         assertEquals(linuxConns.size(), fgConns.size(), "as many RELATED connections" + both);
     }
 
+    /**
+     * The helped connections (FTP control connections, TFTP requests) that {@code select} picks, on both routers, as
+     * {@link #assertRelated}. Linux's lines name the helper ({@code helper=ftp}); flowgate's are printed beside them.
+     */
+    private static void assertMasters(final Predicate<Conn> select, final Set<String> expected) throws Exception
+    {
+        final List<Conn> linuxConns = new ArrayList<>();
+        final List<Conn> fgConns = new ArrayList<>();
+        for (final String filter : List.of("-p tcp --dport 21", "-p udp --dport 69"))
+        {
+            linuxConns.addAll(linux.conntrack(filter).stream().filter(select).toList());
+            final List<String> args = new ArrayList<>(List.of("ct", "list"));
+            args.addAll(List.of(filter.split(" ")));
+            args.addAll(List.of("--socket", socket.toString()));
+            final FlowgateCli list = FlowgateCli.run(30, args);
+            assertEquals(0, list.process.exitValue(), list.toString());
+            fgConns.addAll(list.stdout.stream().filter(l -> !l.isBlank()).map(Conn::parse).filter(select).toList());
+        }
+        final String both = "\n--- linux: conntrack -L\n" + lines(linuxConns) + "\n--- flowgate: ct list\n" + lines(fgConns);
+        System.out.println("helped connections" + both);
+        assertEquals(expected, normalize(linuxConns), "linux" + both);
+        assertEquals(normalize(linuxConns), normalize(fgConns), "flowgate against Linux" + both);
+        assertEquals(linuxConns.size(), fgConns.size(), "as many helped connections" + both);
+    }
+
     private static String lines(final List<Conn> conns)
     {
         return String.join("\n", conns.stream().map(Conn::line).toList());
@@ -477,7 +579,8 @@ class RealHostsNatFtpIT
 
     /**
      * {@code PROTO SRC:SPORT>DST:DPORT | SRC:SPORT>DST:DPORT} (original | reply); ports 20, 21 and 69 as they are, vsftpd's passive
-     * ports as PASV, any other port as P1, P2, ... in order of first appearance (so a kept port shows as the same name).
+     * ports as PASV, the pool's ports as POOLPORT and its addresses as POOL, any other port as P1, P2, ... in order of first
+     * appearance (so a kept port shows as the same name). Clients' ephemeral ports (32768 and up) are outside both ranges.
      */
     static Set<String> normalize(final List<Conn> conns)
     {
@@ -488,12 +591,17 @@ class RealHostsNatFtpIT
             final StringBuilder s = new StringBuilder(c.protocol());
             for (final Map<String, String> tuple : List.of(c.orig(), c.reply()))
             {
-                s.append(tuple == c.orig() ? " " : " | ").append(tuple.get("src")).append(':').append(port(tuple.get("sport"), names))
-                    .append('>').append(tuple.get("dst")).append(':').append(port(tuple.get("dport"), names));
+                s.append(tuple == c.orig() ? " " : " | ").append(address(tuple.get("src"))).append(':').append(port(tuple.get("sport"), names))
+                    .append('>').append(address(tuple.get("dst"))).append(':').append(port(tuple.get("dport"), names));
             }
             out.add(s.toString());
         }
         return out;
+    }
+
+    private static String address(final String value)
+    {
+        return NatTwin.POOL_FIRST.equals(value) || NatTwin.POOL_LAST.equals(value) ? "POOL" : value;
     }
 
     private static String port(final String value, final Map<String, String> names)
@@ -506,6 +614,10 @@ class RealHostsNatFtpIT
         if (p >= PASV_MIN && p <= PASV_MAX)
         {
             return "PASV";
+        }
+        if (p >= NatTwin.POOL_PORT_MIN && p <= NatTwin.POOL_PORT_MAX)
+        {
+            return "POOLPORT";
         }
         return names.computeIfAbsent(value, v -> "P" + (names.size() + 1));
     }
