@@ -8,22 +8,16 @@ import io.flowgate.app.NatTwin.Conn;
 import io.flowgate.app.NatTwin.Frames;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -43,61 +37,33 @@ import org.junit.jupiter.api.Test;
  * every checksum is valid, no inside address appears in a header or in the PORT/EPRT/227/229 text, the text carries
  * the translated address, and each data connection goes to the port the text announced.
  * <p>
- * Servers run in the foreground, started here by process and stopped by process; each client is bounded by
- * {@code timeout}. Needs root and the Debian packages lftp, vsftpd, tftp-hpa, tftpd-hpa, curl, tshark, conntrack.
+ * Servers and clients: {@link NatFtpHosts}. Needs root and the Debian packages lftp, vsftpd, tftp-hpa, tftpd-hpa, curl,
+ * tshark, conntrack.
  */
 class RealHostsNatFtpIT
 {
-    private static final int FILE_BYTES = 300 * 1024;
-    private static final String FILE = "file.bin";
-    private static final int PASV_MIN = 51000;
-    private static final int PASV_MAX = 51010;
-
     private static NatTwin linux;
     private static NatTwin fg;
     private static FlowgateCli flowgate;
     private static Path socket;
-    /** World-readable files for the servers (vsftpd's anonymous user and in.tftpd drop their privileges). */
-    private static Path root;
-    private static String sha256;
-    private static final List<Process> SERVERS = new ArrayList<>();
+    private static NatFtpHosts hosts;
 
     @BeforeAll
     static void start() throws Exception
     {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root (network namespaces)");
-        for (final String tool : List.of("/usr/bin/lftp", "/usr/sbin/vsftpd", "/usr/bin/tftp", "/usr/sbin/in.tftpd", "/usr/bin/curl",
-            "/usr/bin/tshark", "/usr/sbin/conntrack", "/usr/sbin/nft"))
-        {
-            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), "needs " + tool + " (apt packages lftp vsftpd tftp-hpa tftpd-hpa)");
-        }
-        root = Files.createTempDirectory("nf-ftp-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Files.createDirectories(root.resolve("ftp/pub"));
-        Files.createDirectories(root.resolve("tftp"));
-        Files.createDirectories(root.resolve("empty"));
-        Files.createDirectories(root.resolve("out"));
-        final byte[] data = new byte[FILE_BYTES];
-        new Random(20261123).nextBytes(data);
-        Files.write(root.resolve("ftp/pub").resolve(FILE), data);
-        Files.write(root.resolve("tftp").resolve(FILE), data);
-        sha256 = sha256(root.resolve("tftp").resolve(FILE));
-        Testbed.sh("chmod -R a+rX " + root + " && chmod 555 " + root.resolve("ftp"));
-        for (final String[] host : List.of(new String[] {"outside", NatTwin.OUTSIDE}, new String[] {"inside", NatTwin.SERVER}))
-        {
-            Files.writeString(root.resolve("vsftpd-" + host[0] + ".conf"), vsftpdConfig(host[1]));
-        }
-
+        hosts = new NatFtpHosts(RealHostsNatFtpIT::routerState);
         linux = new NatTwin("nf", 'l', true);
-        Files.writeString(linux.dir.resolve("helpers.nft"), linuxHelpers());
+        Files.writeString(linux.dir.resolve("helpers.nft"), NatFtpHosts.linuxHelpers());
         linux.in(linux.r, "nft -f " + linux.dir.resolve("helpers.nft"));
-        startServers(linux);
+        hosts.start(linux);
 
         fg = new NatTwin("nf", 'f', false);
-        startServers(fg);
+        hosts.start(fg);
         final Path config = fg.dir.resolve("flowgate.yaml");
         socket = fg.dir.resolve("flowgate.sock");
         final int worker = Runtime.getRuntime().availableProcessors() - 1;
-        Files.writeString(config, flowgateConfig(fg.flowgateConfig("nt-" + ProcessHandle.current().pid() + "-ftp", "workers: [" + worker + "]", "")));
+        Files.writeString(config, NatFtpHosts.flowgateConfig(fg.flowgateConfig("nt-" + ProcessHandle.current().pid() + "-ftp",
+            "workers: [" + worker + "]", "")));
         flowgate = FlowgateCli.startWithPrefix(List.of("ip", "netns", "exec", fg.r),
             List.of("run", "--config", config.toString(), "--socket", socket.toString(), "--stats-interval", "1"));
         assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);
@@ -116,7 +82,10 @@ class RealHostsNatFtpIT
         }
         finally
         {
-            stopServers();
+            if (hosts != null)
+            {
+                hosts.close();
+            }
             if (fg != null)
             {
                 fg.close();
@@ -125,115 +94,7 @@ class RealHostsNatFtpIT
             {
                 linux.close();
             }
-            if (root != null)
-            {
-                Testbed.exec("rm -rf " + root, 20);
-            }
         }
-    }
-
-    /** The helpers for Linux: ct helper objects assigned at prerouting, and the port forward of 21 and 69 to the inside server. */
-    static String linuxHelpers()
-    {
-        return """
-            table ip nf_helpers {
-              ct helper ftp-21 { type "ftp" protocol tcp; }
-              ct helper tftp-69 { type "tftp" protocol udp; }
-              chain pre_helper {
-                type filter hook prerouting priority filter; policy accept;
-                tcp dport 21 ct helper set "ftp-21"
-                udp dport 69 ct helper set "tftp-69"
-              }
-              chain pre_nat {
-                type nat hook prerouting priority dstnat; policy accept;
-                ip daddr 198.51.100.1 tcp dport 21 dnat to 10.0.0.5
-                ip daddr 198.51.100.1 udp dport 69 dnat to 10.0.0.5
-              }
-            }
-            """;
-    }
-
-    /** The twin's flowgate configuration with the same port forward (first among the rules) and the helpers. */
-    static String flowgateConfig(final String twinConfig)
-    {
-        final String rules = "  rules:\n";
-        assertTrue(twinConfig.contains(rules), twinConfig);
-        return twinConfig.replace(rules, rules
-            + "    - {type: dnat, protocol: tcp, destination: 198.51.100.1, dport: 21, to: 10.0.0.5}\n"
-            + "    - {type: dnat, protocol: udp, destination: 198.51.100.1, dport: 69, to: 10.0.0.5}\n")
-            + "  helpers: {ftp: [21], tftp: [69]}\n";
-    }
-
-    private static String vsftpdConfig(final String address)
-    {
-        return """
-            listen=YES
-            listen_address=%1$s
-            background=NO
-            anonymous_enable=YES
-            local_enable=NO
-            write_enable=NO
-            anon_root=%2$s/ftp
-            no_anon_password=YES
-            pasv_enable=YES
-            pasv_min_port=%3$d
-            pasv_max_port=%4$d
-            port_enable=YES
-            connect_from_port_20=YES
-            seccomp_sandbox=NO
-            isolate=NO
-            isolate_network=NO
-            secure_chroot_dir=%2$s/empty
-            xferlog_enable=NO
-            """.formatted(address, root, PASV_MIN, PASV_MAX);
-    }
-
-    /** vsftpd and in.tftpd in the foreground on the outside host and on the inside server. */
-    private static void startServers(final NatTwin t) throws Exception
-    {
-        for (final String[] host : List.of(new String[] {t.o, "outside", NatTwin.OUTSIDE}, new String[] {t.s, "inside", NatTwin.SERVER}))
-        {
-            server(t, host[0], "vsftpd " + root.resolve("vsftpd-" + host[1] + ".conf"), host[1] + "-vsftpd.log");
-            server(t, host[0], "in.tftpd --foreground --address " + host[2] + ":69 --secure " + root.resolve("tftp"), host[1] + "-tftpd.log");
-        }
-        for (final String ns : List.of(t.o, t.s))
-        {
-            Testbed.sh("for i in $(seq 100); do ip netns exec " + ns + " ss -ltn | grep -q ':21 ' && ip netns exec " + ns
-                + " ss -lun | grep -q ':69 ' && exit 0; sleep 0.1; done; exit 1");
-        }
-    }
-
-    private static void server(final NatTwin t, final String ns, final String command, final String log) throws Exception
-    {
-        final Process p = new ProcessBuilder("bash", "-c", "exec ip netns exec " + ns + " timeout 300 " + command).redirectErrorStream(true)
-            .redirectOutput(t.dir.resolve(log).toFile()).start();
-        SERVERS.add(p);
-    }
-
-    /** Ends the servers by process: each one's descendants (vsftpd's session processes) first, then itself. */
-    private static void stopServers()
-    {
-        for (final Process p : SERVERS)
-        {
-            p.descendants().forEach(ProcessHandle::destroy);
-            p.destroy();
-        }
-        for (final Process p : SERVERS)
-        {
-            try
-            {
-                if (!p.waitFor(5, TimeUnit.SECONDS))
-                {
-                    p.descendants().forEach(ProcessHandle::destroyForcibly);
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
-        SERVERS.clear();
     }
 
     private static List<NatTwin> twins()
@@ -253,7 +114,7 @@ class RealHostsNatFtpIT
         for (final NatTwin t : twins())
         {
             final NatTwin.Capture capture = t.capture(t.o, t.oIf, "ftp-snat");
-            transfers(t, t.c, "set net:socket-bind-ipv4 " + NatTwin.CLIENT, "--interface " + NatTwin.CLIENT, NatTwin.OUTSIDE);
+            hosts.transfers(t, t.c, "set net:socket-bind-ipv4 " + NatTwin.CLIENT, "--interface " + NatTwin.CLIENT, NatTwin.OUTSIDE);
             final Path pcap = capture.stop();
             final Frames frames = NatTwin.frames(pcap);
             assertWire(t, frames);
@@ -290,8 +151,8 @@ class RealHostsNatFtpIT
         {
             final NatTwin.Capture capture = t.capture(t.o, t.oIf, "ftp-pool");
             final String bind = "set net:socket-bind-ipv4 " + NatTwin.CLIENT2;
-            lftp(t, t.c, bind, NatTwin.OUTSIDE, "set ftp:passive-mode off", "pool-port");
-            lftp(t, t.c, bind, NatTwin.OUTSIDE, "set ftp:passive-mode on; set ftp:prefer-epsv no", "pool-pasv");
+            hosts.lftp(t, t.c, bind, NatTwin.OUTSIDE, "set ftp:passive-mode off", "pool-port");
+            hosts.lftp(t, t.c, bind, NatTwin.OUTSIDE, "set ftp:passive-mode on; set ftp:prefer-epsv no", "pool-pasv");
             final Path pcap = capture.stop();
             final Frames frames = NatTwin.frames(pcap);
             assertWire(t, frames, 20);
@@ -319,7 +180,7 @@ class RealHostsNatFtpIT
         for (final NatTwin t : twins())
         {
             final NatTwin.Capture capture = t.capture(t.o, t.oIf, "ftp-dnat");
-            transfers(t, t.o, "", "", NatTwin.ROUTER_OUT);
+            hosts.transfers(t, t.o, "", "", NatTwin.ROUTER_OUT);
             final Path pcap = capture.stop();
             final Frames frames = NatTwin.frames(pcap);
             assertWire(t, frames);
@@ -358,7 +219,7 @@ class RealHostsNatFtpIT
     {
         for (final NatTwin t : twins())
         {
-            lftp(t, t.c, "set net:socket-bind-ipv4 " + NatTwin.CLIENT, NatTwin.OUTSIDE, "set ftp:passive-mode on", "helper");
+            hosts.lftp(t, t.c, "set net:socket-bind-ipv4 " + NatTwin.CLIENT, NatTwin.OUTSIDE, "set ftp:passive-mode on", "helper");
         }
         final String linuxLine = linux.conntrack("-p tcp --dport 21 -s " + NatTwin.CLIENT).getFirst().line();
         final FlowgateCli list = FlowgateCli.run(30, List.of("ct", "list", "-p", "tcp", "--dport", "21", "-s", NatTwin.CLIENT, "--socket",
@@ -369,52 +230,6 @@ class RealHostsNatFtpIT
     }
 
     // ---- the transfers
-
-    /**
-     * From {@code ns} to the FTP and TFTP server at {@code target}: lftp active (PORT), lftp passive (PASV), lftp EPSV,
-     * curl active (EPRT), tftp; each file checked by SHA-256.
-     */
-    private static void transfers(final NatTwin t, final String ns, final String lftpBind, final String curlBind, final String target)
-        throws Exception
-    {
-        lftp(t, ns, lftpBind, target, "set ftp:passive-mode off", "port");
-        lftp(t, ns, lftpBind, target, "set ftp:passive-mode on; set ftp:prefer-epsv no", "pasv");
-        lftp(t, ns, lftpBind, target, "set ftp:passive-mode on; set ftp:prefer-epsv yes", "epsv");
-        final Path eprt = out(t, "eprt");
-        fetched(t, "curl EPRT", t.exec(ns, "timeout 25 curl -sS --max-time 20 --ftp-port - --eprt " + curlBind + " -o " + eprt
-            + " ftp://" + target + "/pub/" + FILE, 30), eprt);
-        final Path tftp = out(t, "tftp");
-        fetched(t, "tftp", t.exec(ns, "timeout 25 tftp -m binary " + target + " -c get " + FILE + " " + tftp, 30), tftp);
-    }
-
-    private static void lftp(final NatTwin t, final String ns, final String bind, final String target, final String mode, final String tag)
-        throws Exception
-    {
-        final Path file = out(t, tag);
-        final String script = (bind.isEmpty() ? "" : bind + "; ") + mode
-            + "; set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; get pub/" + FILE + " -o " + file + "; quit";
-        fetched(t, "lftp " + tag, t.exec(ns, "timeout 25 lftp -e '" + script + "' ftp://" + target, 30), file);
-    }
-
-    private static Path out(final NatTwin t, final String tag)
-    {
-        return root.resolve("out").resolve(name(t) + "-" + tag + ".bin");
-    }
-
-    private static void fetched(final NatTwin t, final String what, final Testbed.Result r, final Path file) throws Exception
-    {
-        final boolean present = Files.exists(file);
-        final String sha = present ? sha256(file) : "none";
-        final long size = present ? Files.size(file) : -1;
-        Files.deleteIfExists(file);
-        assertTrue(r.exit() == 0 && sha256.equals(sha), name(t) + ": " + what + " exit " + r.exit() + ", " + size + " bytes, sha256 " + sha
-            + " (want " + FILE_BYTES + " bytes, " + sha256 + "):\n" + r.output() + routerState(t));
-    }
-
-    private static String sha256(final Path file) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
 
     private static String routerState(final NatTwin t)
     {
@@ -579,8 +394,8 @@ class RealHostsNatFtpIT
 
     /**
      * {@code PROTO SRC:SPORT>DST:DPORT | SRC:SPORT>DST:DPORT} (original | reply); ports 20, 21 and 69 as they are, vsftpd's passive
-     * ports as PASV, the pool's ports as POOLPORT and its addresses as POOL, any other port as P1, P2, ... in order of first
-     * appearance (so a kept port shows as the same name). Clients' ephemeral ports (32768 and up) are outside both ranges.
+     * ports as PASV, the pool's addresses as POOL and their ports in the pool's range as POOLPORT, any other port as P1, P2, ...
+     * in order of first appearance (so a kept port shows as the same name).
      */
     static Set<String> normalize(final List<Conn> conns)
     {
@@ -591,8 +406,9 @@ class RealHostsNatFtpIT
             final StringBuilder s = new StringBuilder(c.protocol());
             for (final Map<String, String> tuple : List.of(c.orig(), c.reply()))
             {
-                s.append(tuple == c.orig() ? " " : " | ").append(address(tuple.get("src"))).append(':').append(port(tuple.get("sport"), names))
-                    .append('>').append(address(tuple.get("dst"))).append(':').append(port(tuple.get("dport"), names));
+                s.append(tuple == c.orig() ? " " : " | ").append(address(tuple.get("src"))).append(':')
+                    .append(port(tuple.get("sport"), tuple.get("src"), names)).append('>').append(address(tuple.get("dst"))).append(':')
+                    .append(port(tuple.get("dport"), tuple.get("dst"), names));
             }
             out.add(s.toString());
         }
@@ -604,18 +420,18 @@ class RealHostsNatFtpIT
         return NatTwin.POOL_FIRST.equals(value) || NatTwin.POOL_LAST.equals(value) ? "POOL" : value;
     }
 
-    private static String port(final String value, final Map<String, String> names)
+    private static String port(final String value, final String address, final Map<String, String> names)
     {
         final int p = Integer.parseInt(value);
         if (p == 20 || p == 21 || p == 69)
         {
             return value;
         }
-        if (p >= PASV_MIN && p <= PASV_MAX)
+        if (p >= NatFtpHosts.PASV_MIN && p <= NatFtpHosts.PASV_MAX)
         {
             return "PASV";
         }
-        if (p >= NatTwin.POOL_PORT_MIN && p <= NatTwin.POOL_PORT_MAX)
+        if (address(address).equals("POOL") && p >= NatTwin.POOL_PORT_MIN && p <= NatTwin.POOL_PORT_MAX)
         {
             return "POOLPORT";
         }
