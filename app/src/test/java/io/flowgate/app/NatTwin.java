@@ -64,8 +64,14 @@ final class NatTwin implements AutoCloseable
      */
     NatTwin(final char tag, final boolean linux) throws IOException, InterruptedException
     {
+        this("nt", tag, linux);
+    }
+
+    /** As {@link #NatTwin(char, boolean)} with names starting {@code prefix} (two letters) instead of {@code nt}. */
+    NatTwin(final String prefix, final char tag, final boolean linux) throws IOException, InterruptedException
+    {
         this.linux = linux;
-        final String id = "nt" + (ProcessHandle.current().pid() % 10000) + tag;
+        final String id = prefix + (ProcessHandle.current().pid() % 10000) + tag;
         lan = id + "-lan";
         c = id + "-c";
         s = id + "-s";
