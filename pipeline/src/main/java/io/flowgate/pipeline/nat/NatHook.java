@@ -158,7 +158,8 @@ public final class NatHook implements HookHandler
             return manip == NatRewriter.MANIP_DST
                 ? binder.setup(idx, NatBinder.MANIP_DST, NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, follow.dstAddress, follow.dstAddress,
                     follow.dstPort, follow.dstPort, false)
-                : binder.setup(idx, NatBinder.MANIP_SRC, NatRange.MAP_IPS, follow.srcAddress, follow.srcAddress, 0, 0, false);
+                : binder.setup(idx, NatBinder.MANIP_SRC, NatRange.MAP_IPS, follow.srcAddress, follow.srcAddress, 0, 0,
+                    follow.srcAddress != (int)OffHeap.getInt(record + CtRecord.ORIG_SRC_OFFSET)); // a translated source: a port this worker owns
         }
         if (manip == NatRewriter.MANIP_DST)
         {
