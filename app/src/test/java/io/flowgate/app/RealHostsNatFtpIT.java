@@ -19,7 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -209,11 +208,8 @@ class RealHostsNatFtpIT
 
     /**
      * Linux's {@code conntrack -L} names the helper of a helped connection ({@code helper=ftp}, {@code helper=tftp}, from
-     * CTA_HELP); {@code flowgate ct list} does not (ConntrackFormat prints no helper: the listing's entries do not carry the
-     * help slot).
+     * CTA_HELP); so does {@code flowgate ct list}.
      */
-    @Disabled("flowgate ct list prints no helper=NAME on helped connections (Linux: 'mark=0 helper=ftp use=2'); the app's "
-        + "listing has no access to the help table")
     @Test
     void shouldNameTheHelperOfEachHelpedConnectionAsLinuxDoes() throws Exception
     {

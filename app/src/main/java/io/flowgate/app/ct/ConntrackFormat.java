@@ -188,6 +188,11 @@ public final class ConntrackFormat
             out.append("[start=").append(CTIME.format(Instant.ofEpochSecond(entry.startSeconds).atZone(ZoneId.systemDefault())))
                 .append("] ");
         }
+        if ((entry.status & CtStatus.HELPER) != 0)
+        {
+            // CTA_HELP: flowgate's helpers are FTP (TCP) and TFTP (UDP), so the protocol names the helper.
+            out.append("helper=").append(entry.protocol == 6 ? "ftp" : "tftp").append(' ');
+        }
         if (use > 0)
         {
             out.append("use=").append(use).append(' ');
