@@ -53,9 +53,18 @@ ovs_appctl() { ovs_run ovs-appctl -t "$BENCH_OVS_DIR/vswitchd.ctl" "$@"; }
 # packet already meets them; fail_mode=secure: no NORMAL flooding meanwhile). Traffic
 # starts when p0 is added. BENCH_OVS_OTHER_CONFIG (array of KEY=VALUE) adds
 # Open_vSwitch other_config settings.
+#
+# BENCH_OVS_MORE_IN (array of vdev devargs, e.g. net_pcap1,rx_pcap=F,infinite_rx=1) adds
+# input ports p2, p3, ... (OpenFlow ports 3, 4, ...) that FLOW... must match too. Each is
+# given its own MTU (2524, 3548, ...; unused: the frames are 64 bytes) because OVS keeps
+# one shared mempool per mbuf size (the frame length rounded up to 1 kB) and sizes it
+# at 256k mbufs, fewer than infinite_rx holds for a pcap of a million frames: one pcap
+# per port, each port its own pool. NOTE: the larger MTUs make larger mbufs (up to
+# 2 kB more per port): more memory, and the packet data of those ports further apart.
 BENCH_OVS_OTHER_CONFIG=()
+BENCH_OVS_MORE_IN=()
 ovs_start() {
-    local dir=$1 prefix=$2 port0=$3 log=$4 i flow oc=(); shift 4
+    local dir=$1 prefix=$2 port0=$3 log=$4 i d flow oc=(); shift 4
     ((${#BENCH_OVS_OTHER_CONFIG[@]})) && oc=("${BENCH_OVS_OTHER_CONFIG[@]/#/other_config:}")
     BENCH_OVS_DIR=$dir
     mkdir -p "$dir" || bench_die "cannot create $dir"
@@ -75,6 +84,7 @@ ovs_start() {
     # ovs-vswitchd runs under taskset on the main core, so that is the main core.
     local extra="--no-huge -m $BENCH_MEM_MB --no-pci --file-prefix=$prefix --legacy-mem"
     extra+=" --vdev=$port0 --vdev=net_null0,no-rx=1"
+    for d in "${BENCH_OVS_MORE_IN[@]}"; do extra+=" --vdev=$d"; done
     BENCH_PREFIXES+=("$prefix")
     ovs_vsctl --no-wait init >>"$log" 2>&1 || bench_die "ovs-vsctl init failed"
     ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
@@ -108,6 +118,14 @@ ovs_start() {
     local of0 of1
     of0=$(ovs_vsctl get Interface p0 ofport) of1=$(ovs_vsctl get Interface p1 ofport)
     [[ $of0 == 1 && $of1 == 2 ]] || bench_die "OVS gave the ports OpenFlow numbers $of0 and $of1, not 1 and 2"
+    for ((i = 0; i < ${#BENCH_OVS_MORE_IN[@]}; i++)); do
+        d=${BENCH_OVS_MORE_IN[i]%%,*}
+        ovs_vsctl add-port br0 "p$((i + 2))" -- set Interface "p$((i + 2))" type=dpdk "options:dpdk-devargs=$d" \
+            "ofport_request=$((i + 3))" "mtu_request=$((1500 + 1024 * (i + 1)))" >>"$log" 2>&1 \
+            || bench_die "adding the dpdk port p$((i + 2)) ($d) failed (see $dir/vswitchd.log)"
+        of0=$(ovs_vsctl get Interface "p$((i + 2))" ofport)
+        [[ $of0 == $((i + 3)) ]] || bench_die "OVS gave p$((i + 2)) the OpenFlow number $of0, not $((i + 3)) (see $dir/vswitchd.log)"
+    done
     { echo "# OpenFlow rules:"; ovs_run ovs-ofctl dump-flows br0; echo "# ct-get-maxconns: $(ovs_appctl dpctl/ct-get-maxconns)"; } >>"$log" 2>&1
 }
 
@@ -134,10 +152,10 @@ ovs_reap() {
     wait "$pid" 2>/dev/null; bench_untrack "$pid"
 }
 
-# ovs_counters: "TIME P0_RX P0_TX P1_TX" from `dpctl/show -s` (dpif-netdev reads the
+# ovs_counters: "TIME IN_RX IN_TX P1_TX" from `dpctl/show -s` (dpif-netdev reads the
 # DPDK devices' counters at that moment, unlike the Interface table's statistics column,
 # which ovs-vswitchd refreshes every 5 s). TIME (s, CLOCK_REALTIME) is the midpoint of
-# the call, which takes a few ms.
+# the call, which takes a few ms. IN is p0 and the BENCH_OVS_MORE_IN ports, added up.
 ovs_counters() {
     local t0 t1 out
     t0=$EPOCHREALTIME
@@ -148,7 +166,8 @@ ovs_counters() {
         $1 == "RX" && $2 ~ /^packets:/ { split($2, a, ":"); rx[name] = a[2] }
         $1 == "TX" && $2 ~ /^packets:/ { split($2, a, ":"); tx[name] = a[2] }
         END { if (!("p0" in rx) || !("p1" in tx)) exit 1
-              printf "%.6f %d %d %d\n", (t0 + t1) / 2, rx["p0"], tx["p0"], tx["p1"] }' <<<"$out"
+              for (p in rx) if (p ~ /^p[0-9]+$/ && p != "p1") { inrx += rx[p]; intx += tx[p] }
+              printf "%.6f %d %d %d\n", (t0 + t1) / 2, inrx, intx, tx["p1"] }' <<<"$out"
 }
 
 # ovs_conns: connections in OVS's userspace conntrack (ct-stats-show's total).
