@@ -2,6 +2,9 @@ package io.flowgate.app;
 
 import io.flowgate.app.config.ConfigLoader;
 import io.flowgate.app.config.FlowgateConfig;
+import io.flowgate.app.config.NatLoader;
+import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.nat.NatRule;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,6 +39,22 @@ final class ConfigCommand
             {
                 System.out.println("route " + route.to() + (route.via().isEmpty() ? "" : " via " + route.via().stream()
                     .map(java.net.InetAddress::getHostAddress).toList()) + (route.port() == null ? "" : " dev " + route.port()));
+            }
+            if (config.nat() != null)
+            {
+                System.out.println("nat filtering " + config.nat().filtering().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                    + ", " + config.nat().rules().size() + " rule(s), " + config.nat().mappings().size() + " static mapping(s)");
+                for (final NatConfig.StaticMapping mapping : config.nat().mappings())
+                {
+                    for (final String rule : NatLoader.describe(mapping))
+                    {
+                        System.out.println("nat " + rule + " # static " + mapping.origin());
+                    }
+                }
+                for (final NatRule rule : config.nat().rules())
+                {
+                    System.out.println("nat " + NatLoader.describe(rule) + " # " + rule.origin());
+                }
             }
             return 0;
         }

@@ -16,6 +16,7 @@ import io.flowgate.nativebindings.dpdk.Eal;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.conntrack.CtStats;
+import io.flowgate.conntrack.nat.NatStats;
 import io.flowgate.pipeline.conntrack.ConntrackService;
 import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.defrag.Ipv4Fragmenter;
@@ -245,7 +246,8 @@ final class RouterRun
                 }
             }
             final Router router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
-                config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack());
+                config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
+                config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()));
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
                 + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
                 : ", workers transmit on their own queues") : ", rss dispatch"));
@@ -263,6 +265,15 @@ final class RouterRun
             {
                 System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()
                     + " per worker); flowgate ct talks to " + socket);
+            }
+            if (management != null && router.natStats() != null)
+            {
+                management.register(NatCommand.SERVICE, (args, response) -> NatCommand.serve(router, args, response));
+            }
+            if (config.nat() != null)
+            {
+                System.out.println("nat: " + config.nat().rules().size() + " rule(s), " + config.nat().mappings().size()
+                    + " static mapping(s), filtering " + config.nat().filtering().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
             try
             {
@@ -344,6 +355,11 @@ final class RouterRun
         if (router.conntrack() != null)
         {
             System.out.println(conntrackLine(router.conntrack()));
+        }
+        final NatStats nat = router.natStats();
+        if (nat != null)
+        {
+            System.out.println("nat summary " + nat);
         }
         if (instruments.latency())
         {

@@ -54,6 +54,7 @@ public final class Conntrack implements ConntrackTable.Listener
     private final int[] pending;
     private final int[] pendingHashes;
     private int pendingCount;
+    private Binding binding;
     private int index = ConntrackTable.NONE;
     private boolean drop;
     private long unixSeconds;
@@ -263,7 +264,7 @@ public final class Conntrack implements ConntrackTable.Listener
         removePending(idx);
         if (protocol == IPPROTO_TCP || winner == ConntrackTable.NONE || (winner & 1) != 0)
         {
-            table.release(idx);
+            release(idx);
             stats.drop++;
             return ConntrackTable.NONE;
         }
@@ -276,7 +277,7 @@ public final class Conntrack implements ConntrackTable.Listener
             OffHeap.putLong(counters + 8, OffHeap.getLong(counters + 8) + CtRecord.bytes(record, d));
         }
         CtRecord.endWrite(winning);
-        table.release(idx);
+        release(idx);
         stats.insertFailed--; // the table counted the clash; Linux counts a resolved one only as clash_resolve
         stats.clashResolve++;
         return winner >>> 1;
@@ -296,7 +297,7 @@ public final class Conntrack implements ConntrackTable.Listener
             final int idx = pending[k];
             if ((CtRecord.status(table.record(idx)) & CtStatus.CONFIRMED) == 0)
             {
-                table.release(idx);
+                release(idx);
             }
         }
         pendingCount = 0;
@@ -323,7 +324,54 @@ public final class Conntrack implements ConntrackTable.Listener
     @Override
     public void removed(final int idx, final long record, final int reason)
     {
+        if (binding != null)
+        {
+            binding.destroyed(idx, record);
+        }
         event(CtEvent.DESTROY, idx, record);
+    }
+
+    /** Something that keeps state per connection (NAT's source mappings): told when an entry dies, confirmed or not. */
+    public interface Binding
+    {
+        /** Entry {@code idx} is going away; its record is still intact. */
+        void destroyed(int idx, long record);
+    }
+
+    /** Sets the one {@link Binding} (or null). Owner thread, before packets flow. */
+    public void binding(final Binding binding)
+    {
+        this.binding = binding;
+    }
+
+    /**
+     * {@code nf_conntrack_tuple_taken}: whether a connection other than {@code ignored} has {@code tuple} in either
+     * direction, confirmed or created earlier in this burst (not confirmed yet).
+     */
+    public boolean tupleTaken(final CtKey tuple, final int ignored, final int nowMs)
+    {
+        if (table.taken(tuple, nowMs))
+        {
+            return true;
+        }
+        for (int k = 0; k < pendingCount; k++)
+        {
+            final int idx = pending[k];
+            if (idx != ignored && (sameTuple(tuple, table.tuple(idx, 1, scratch)) || sameTuple(tuple, table.tuple(idx, 0, scratch))))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void release(final int idx)
+    {
+        if (binding != null)
+        {
+            binding.destroyed(idx, table.record(idx));
+        }
+        table.release(idx);
     }
 
     // ---- protocol trackers ----
@@ -587,7 +635,7 @@ public final class Conntrack implements ConntrackTable.Listener
     private void releasePending(final int idx)
     {
         removePending(idx);
-        table.release(idx);
+        release(idx);
     }
 
     private void removePending(final int idx)
@@ -604,7 +652,7 @@ public final class Conntrack implements ConntrackTable.Listener
         }
     }
 
-    static boolean sameTuple(final CtKey a, final CtKey b)
+    public static boolean sameTuple(final CtKey a, final CtKey b)
     {
         return a.srcLo == b.srcLo && a.dstLo == b.dstLo && a.srcPort == b.srcPort && a.dstPort == b.dstPort && a.protocol == b.protocol &&
             a.zone == b.zone && a.srcHi == b.srcHi && a.dstHi == b.dstHi && a.family == b.family;
@@ -614,7 +662,7 @@ public final class Conntrack implements ConntrackTable.Listener
      * nf_ct_invert_tuple: addresses and ports swapped; ICMP keeps its id and maps a request type to its
      * reply (and back). False for an ICMP type that has no inverse (it cannot start a connection).
      */
-    static boolean invert(final CtKey in, final CtKey out)
+    public static boolean invert(final CtKey in, final CtKey out)
     {
         out.family = in.family;
         out.protocol = in.protocol;

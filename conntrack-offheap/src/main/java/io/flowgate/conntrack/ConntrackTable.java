@@ -239,6 +239,18 @@ public final class ConntrackTable implements AutoCloseable
         return entry;
     }
 
+    /** Whether a live confirmed entry has tuple {@code key} in either direction ({@link #lookup} without counting a hit as found). */
+    public boolean taken(final CtKey key, final int nowMs)
+    {
+        final int entry = lookup(key, nowMs);
+        if (entry == NONE)
+        {
+            return false;
+        }
+        stats.found--; // NOTE: a NAT probe, not a packet's lookup: lookup() counted it
+        return true;
+    }
+
     /** Largest burst {@link #lookupBurst} takes. */
     public static final int MAX_BURST = 64;
 

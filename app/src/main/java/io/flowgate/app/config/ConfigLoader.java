@@ -8,6 +8,7 @@ import io.flowgate.app.config.FlowgateConfig.NeighbourSpec;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
+import io.flowgate.pipeline.nat.NatConfig;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -47,7 +48,7 @@ public final class ConfigLoader
 {
     private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
     private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes",
-        "neighbours", "conntrack");
+        "neighbours", "conntrack", "nat");
     private static final Set<String> NEIGHBOUR_KEYS = Set.of("port", "address", "mac");
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
     private static final Set<String> RING_KEYS = Set.of("size");
@@ -69,6 +70,11 @@ public final class ConfigLoader
     private ConfigLoader(final Path file)
     {
         this.file = file;
+    }
+
+    Path file()
+    {
+        return file;
     }
 
     public static FlowgateConfig load(final Path file)
@@ -152,7 +158,16 @@ public final class ConfigLoader
         final List<RouteSpec> routes = top.containsKey("routes") ? routes(value(top, "routes"), ports) : List.of();
         final List<NeighbourSpec> neighbours = top.containsKey("neighbours") ? neighbours(value(top, "neighbours"), ports) : List.of();
         final ConntrackConfig conntrack = top.containsKey("conntrack") ? conntrack(value(top, "conntrack"), burst) : null;
-        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack);
+        NatConfig nat = null;
+        if (top.containsKey("nat"))
+        {
+            if (conntrack == null)
+            {
+                throw error(top.get("nat").getKeyNode(), "'nat' needs connection tracking: add a 'conntrack' section (enabled)");
+            }
+            nat = new NatLoader(this, ports).nat(value(top, "nat"));
+        }
+        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat);
     }
 
     /** The {@code conntrack:} section; null when {@code enabled: false}. Timeouts in seconds, as Linux's sysctls. */
@@ -508,7 +523,7 @@ public final class ConfigLoader
         return literal(node, scalar(node, "address"));
     }
 
-    private InetAddress literal(final Node node, final String text)
+    InetAddress literal(final Node node, final String text)
     {
         try
         {
@@ -567,7 +582,7 @@ public final class ConfigLoader
         return List.copyOf(values);
     }
 
-    private int integer(final Node node, final int min, final int max, final String what)
+    int integer(final Node node, final int min, final int max, final String what)
     {
         final String text = scalar(node, what);
         final int value;
@@ -586,7 +601,7 @@ public final class ConfigLoader
         return value;
     }
 
-    private String scalar(final Node node, final String what)
+    String scalar(final Node node, final String what)
     {
         if (!(node instanceof ScalarNode scalar))
         {
@@ -595,7 +610,7 @@ public final class ConfigLoader
         return scalar.getValue().trim();
     }
 
-    private List<Node> sequence(final Node node, final String what)
+    List<Node> sequence(final Node node, final String what)
     {
         if (!(node instanceof SequenceNode sequence))
         {
@@ -604,7 +619,7 @@ public final class ConfigLoader
         return sequence.getValue();
     }
 
-    private Map<String, NodeTuple> mapping(final Node node, final String what, final Set<String> allowed)
+    Map<String, NodeTuple> mapping(final Node node, final String what, final Set<String> allowed)
     {
         if (!(node instanceof MappingNode mapping))
         {
@@ -626,12 +641,12 @@ public final class ConfigLoader
         return keys;
     }
 
-    private static Node value(final Map<String, NodeTuple> map, final String key)
+    static Node value(final Map<String, NodeTuple> map, final String key)
     {
         return map.get(key).getValueNode();
     }
 
-    private Node required(final Map<String, NodeTuple> map, final String key, final Node parent)
+    Node required(final Map<String, NodeTuple> map, final String key, final Node parent)
     {
         final NodeTuple tuple = map.get(key);
         if (tuple == null)
@@ -641,13 +656,13 @@ public final class ConfigLoader
         return tuple.getValueNode();
     }
 
-    private ConfigException error(final Node node, final String reason)
+    ConfigException error(final Node node, final String reason)
     {
         final Mark mark = node.getStartMark();
         return new ConfigException(file, mark.getLine() + 1, mark.getColumn() + 1, reason);
     }
 
-    private static int line(final Node node)
+    static int line(final Node node)
     {
         return node.getStartMark().getLine() + 1;
     }

@@ -1,6 +1,7 @@
 package io.flowgate.app.config;
 
 import io.flowgate.conntrack.ConntrackConfig;
+import io.flowgate.pipeline.nat.NatConfig;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -17,9 +18,11 @@ import java.util.List;
  * @param routes     static routes (connected routes come from the ports' addresses).
  * @param neighbours permanent neighbour entries (as {@code ip neigh add ... nud permanent}).
  * @param conntrack  connection tracking settings, null when it is off.
+ * @param nat        NAT rules and static mappings (docs/nat.md), null without a {@code nat} section; needs {@code conntrack}.
  */
 public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
-                             List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours, ConntrackConfig conntrack)
+                             List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours, ConntrackConfig conntrack,
+                             NatConfig nat)
 {
     public enum Dispatch
     {

@@ -45,6 +45,8 @@ public final class PacketBurst
     public final int[] ct;
     /** The packet's {@code CtInfo} (NEW, ESTABLISHED, RELATED, their reply forms, INVALID, UNTRACKED); written at PREROUTING. */
     public final int[] ctinfo;
+    /** The burst came from another worker that found this one owns its connections (NAT hand-off): never handed on. */
+    public boolean handedIn;
 
     private int count;
 

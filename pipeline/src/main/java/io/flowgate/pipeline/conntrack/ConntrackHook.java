@@ -9,6 +9,8 @@ import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
+import io.flowgate.pipeline.nat.Handoff;
+import io.flowgate.pipeline.nat.NatOwnership;
 import io.flowgate.pmd.header.EthernetFlyweight;
 
 /**
@@ -25,6 +27,9 @@ import io.flowgate.pmd.header.EthernetFlyweight;
  */
 public final class ConntrackHook implements HookHandler
 {
+    /** A {@code refs} value: the packet went to the worker that owns its connection. */
+    private static final int HANDED_OFF = -3;
+
     private final Conntrack conntrack;
     private final CtPacketParser parser;
     private final CtClock clock;
@@ -37,6 +42,9 @@ public final class ConntrackHook implements HookHandler
     private final CtKey[] lookupKeys;
     private final int[] lookupOf;
     private final int[] lookupRefs;
+    private final CtKey errorKey = new CtKey();
+    private NatOwnership ownership;
+    private Handoff handoff;
 
     public ConntrackHook(final Conntrack conntrack, final boolean checksum, final CtClock clock, final int zone, final int burstSize)
     {
@@ -55,6 +63,17 @@ public final class ConntrackHook implements HookHandler
         {
             facts[k] = new CtPacket();
         }
+    }
+
+    /**
+     * With several workers and NAT: a packet that misses this worker's table and belongs to another worker's
+     * connection ({@link NatOwnership}) is handed to that worker ({@link Handoff}) before anything else sees it:
+     * STOLEN here.
+     */
+    public void ownership(final NatOwnership ownership, final Handoff handoff)
+    {
+        this.ownership = ownership;
+        this.handoff = handoff;
     }
 
     public Conntrack conntrack()
@@ -137,16 +156,62 @@ public final class ConntrackHook implements HookHandler
                 refs[lookupOf[from + l]] = lookupRefs[l];
             }
         }
+        if (ownership != null && !burst.handedIn)
+        {
+            handOff(burst, m, nowMs, verdicts);
+        }
         // Stage 3: the trackers, in packet order.
         final int[] ctOut = burst.ct;
         final int[] ctinfoOut = burst.ctinfo;
         for (int j = 0; j < m; j++)
         {
             final int i = tracked[j];
+            if (refs[j] == HANDED_OFF)
+            {
+                ctOut[i] = -1;
+                ctinfoOut[i] = CtInfo.UNTRACKED;
+                continue;
+            }
             final int ctinfo = ct.in(facts[j], nowMs, refs[j]);
             ctOut[i] = ct.index();
             ctinfoOut[i] = ctinfo;
             verdicts[i] = ct.drop() ? Verdict.DROP : Verdict.ACCEPT;
+        }
+    }
+
+    /** Stage 2b: the packets that missed this table and belong to another worker leave for it (STOLEN). */
+    private void handOff(final PacketBurst burst, final int m, final int nowMs, final int[] verdicts)
+    {
+        final int self = handoff.worker();
+        for (int j = 0; j < m; j++)
+        {
+            final CtPacket p = facts[j];
+            final CtKey key;
+            if (keys[j] != null)
+            {
+                if (refs[j] != ConntrackTable.NONE)
+                {
+                    continue;
+                }
+                key = keys[j];
+            }
+            else if (p.status == CtPacket.OK && p.icmpError && Conntrack.invert(p.inner, errorKey)
+                && !conntrack.table().taken(errorKey, nowMs))
+            {
+                key = errorKey; // an ICMP error: its connection is the one of the packet it quotes
+            }
+            else
+            {
+                continue;
+            }
+            final int owner = ownership.owner(key);
+            if (owner != self)
+            {
+                final int i = tracked[j];
+                handoff.stage(owner, burst.mbufs.mbuf(i));
+                verdicts[i] = Verdict.STOLEN;
+                refs[j] = HANDED_OFF;
+            }
         }
     }
 }

@@ -243,6 +243,13 @@ public final class HookChain
         return registrations.length == 1 && registrations[0].handler == handler;
     }
 
+    /** Whether {@code hook} has exactly the two handlers {@code first} then {@code second} (in priority order). */
+    public boolean isOnly(final Hook hook, final HookHandler first, final HookHandler second)
+    {
+        final HookRegistration[] registrations = (HookRegistration[])ENTRIES.getAcquire(entries, hook.ordinal());
+        return registrations.length == 2 && registrations[0].handler == first && registrations[1].handler == second;
+    }
+
     /**
      * Worker only: runs {@code hook}'s handlers over the packets of {@code burst} whose verdict is ACCEPT,
      * leaving each with its outcome in {@code burst.verdict} (see the class comment).

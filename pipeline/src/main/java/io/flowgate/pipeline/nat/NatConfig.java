@@ -11,9 +11,33 @@ import java.util.List;
  * @param mappings  1:1 static mappings; each acts as an SNAT rule (inside to outside, leaving by {@code port}) and a
  *                  DNAT rule (outside to inside, arriving on {@code port}), before the other rules, ports kept
  * @param filtering how packets from the outside to a mapped address and port are let in
+ * @param portNames the router's port names in the order of the ports given to {@code Router.start} (rules name
+ *                  ports; the router resolves them by position): set with {@link #withPortNames}
  */
-public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filtering filtering)
+public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filtering filtering, List<String> portNames)
 {
+    public NatConfig(final List<NatRule> rules, final List<StaticMapping> mappings, final Filtering filtering)
+    {
+        this(rules, mappings, filtering, List.of());
+    }
+
+    /** This configuration for a router whose ports, in order, are named {@code names}. */
+    public NatConfig withPortNames(final List<String> names)
+    {
+        return new NatConfig(rules, mappings, filtering, names);
+    }
+
+    /** Position of port {@code name} among {@link #portNames}; an exception when the router has no such port. */
+    public int portIndex(final String name)
+    {
+        final int index = portNames.indexOf(name);
+        if (index < 0)
+        {
+            throw new IllegalArgumentException("NAT names port '" + name + "', which the router does not have " + portNames);
+        }
+        return index;
+    }
+
     public enum Filtering
     {
         /** Only replies of an existing connection pass (Linux's behaviour: the conntrack tuple is the whole 5-tuple). */
@@ -46,6 +70,7 @@ public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filte
     {
         rules = List.copyOf(rules);
         mappings = List.copyOf(mappings);
+        portNames = List.copyOf(portNames);
     }
 
     public static NatConfig of(final NatRule... rules)

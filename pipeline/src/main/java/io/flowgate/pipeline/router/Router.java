@@ -5,7 +5,14 @@ import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.conntrack.Conntrack;
 import io.flowgate.conntrack.ConntrackConfig;
 import io.flowgate.conntrack.nat.NatStats;
+import io.flowgate.conntrack.ConntrackTable;
+import io.flowgate.conntrack.nat.NatBinder;
+import io.flowgate.pipeline.nat.Handoff;
 import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.NatOwnership;
+import io.flowgate.pipeline.nat.NatPolicy;
+import io.flowgate.pipeline.nat.NatRewriter;
 import io.flowgate.conntrack.CtEventRing;
 import io.flowgate.conntrack.CtMailbox;
 import io.flowgate.pipeline.conntrack.ConfirmHook;
@@ -81,6 +88,7 @@ public final class Router implements AutoCloseable
     private final List<Conntrack> conntracks = new ArrayList<>();
     private ConntrackService conntrackService;
     private final List<NatStats> natStats = new ArrayList<>();
+    private final List<Handoff> handoffs = new ArrayList<>();
     private final SlowPath slowPath;
     private final List<AgentRunner> workerRunners;
     private final AgentRunner slowPathRunner;
@@ -250,6 +258,8 @@ public final class Router implements AutoCloseable
         final HugePageTableMemory tableMemory = new HugePageTableMemory();
         final SplittableRandom seeds = new SplittableRandom();
         final List<AgentRunner> runners = new ArrayList<>();
+        final List<ConntrackHook> tracks = new ArrayList<>();
+        final List<HookChain> chains = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
             final HookChain chain = new HookChain(burstSize);
@@ -271,9 +281,11 @@ public final class Router implements AutoCloseable
                 final CtEventRing events = new CtEventRing(conntrackConfig.eventRingBytes());
                 final CtMailbox mailbox = new CtMailbox();
                 final Conntrack conntrack = new Conntrack(w, conntrackConfig, tableMemory, events, mailbox, burstSize * MAX_BURSTS_PER_POLL,
-                    CONNTRACK_READERS, seeds.nextLong());
+                    CONNTRACK_READERS + workerCpus.length, seeds.nextLong()); // other workers read it for NAT's ownership
                 final ConntrackHook track = new ConntrackHook(conntrack, conntrackConfig.checksum(), ctClock, 0, burstSize);
                 chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", track);
+                tracks.add(track);
+                chains.add(chain);
                 if (workerCpus.length == 1)
                 {
                     // The box's own packets (echo replies, ICMP errors) leave through worker 0: with one worker it
@@ -291,7 +303,16 @@ public final class Router implements AutoCloseable
                 ctMailboxes.add(mailbox);
             }
             workers.add(worker);
-            runners.add(LcoreAgent.start(eal, workerCpus[w], worker, new BusySpinIdleStrategy()));
+        }
+        final List<NatStats> natStats = new ArrayList<>();
+        final List<Handoff> handoffs = new ArrayList<>();
+        if (natConfig != null)
+        {
+            wireNat(natConfig, ports, workers, chains, tracks, conntracks, natStats, handoffs, arena, ringBursts, burstSize, seeds);
+        }
+        for (int w = 0; w < workerCpus.length; w++)
+        {
+            runners.add(LcoreAgent.start(eal, workerCpus[w], workers.get(w), new BusySpinIdleStrategy()));
         }
         slowPath.announce(); // before its thread starts: this thread is the tx ring's producer until then
         final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
@@ -310,6 +331,8 @@ public final class Router implements AutoCloseable
         final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner,
             inputRings, txRings);
         router.defrags.addAll(defrags);
+        router.natStats.addAll(natStats);
+        router.handoffs.addAll(handoffs);
         if (!conntracks.isEmpty())
         {
             router.conntracks.addAll(conntracks);
@@ -464,6 +487,68 @@ public final class Router implements AutoCloseable
         return conntrackService;
     }
 
+    /**
+     * NAT on every worker: a binder on its table, NAT at PREROUTING and POSTROUTING, and, with several workers,
+     * the ownership check in conntrack's hook and a hand-off ring for every pair of workers.
+     */
+    @SuppressWarnings("unchecked")
+    private static void wireNat(final NatConfig config, final RouterPort[] ports, final List<RouterWorker> workers, final List<HookChain> chains,
+                                final List<ConntrackHook> tracks, final List<Conntrack> conntracks,
+                                final List<NatStats> natStats, final List<Handoff> handoffs, final Arena arena, final int ringBursts,
+                                final int burstSize, final SplittableRandom seeds)
+    {
+        final int n = workers.size();
+        final int[] portIds = new int[ports.length];
+        final int[] portAddresses = new int[ports.length];
+        for (int i = 0; i < ports.length; i++)
+        {
+            portIds[i] = ports[i].port().id();
+            portAddresses[i] = ports[i].addresses().ipv4Count() > 0 ? ports[i].addresses().ipv4(0) : 0;
+        }
+        final NatPolicy policy = new NatPolicy(config, portIds, portAddresses);
+        final BurstRing<MbufBurst>[][] rings = new BurstRing[n][n];
+        for (int from = 0; n > 1 && from < n; from++)
+        {
+            for (int to = 0; to < n; to++)
+            {
+                if (from != to)
+                {
+                    rings[from][to] = BurstRing.ofMbufBursts(arena, Math.max(8, ringBursts / burstSize), burstSize);
+                }
+            }
+        }
+        for (int w = 0; w < n; w++)
+        {
+            final Conntrack conntrack = conntracks.get(w);
+            final NatStats stats = new NatStats();
+            final NatBinder binder = new NatBinder(conntrack, w, n, conntrack.table().capacity(), stats, seeds.nextLong());
+            binder.uniqueMappings(config.filtering() == NatConfig.Filtering.ENDPOINT_INDEPENDENT);
+            conntrack.binding(binder);
+            final RouterWorker worker = workers.get(w);
+            final HookChain chain = chains.get(w);
+            chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "nf_nat_prerouting", new NatHook(NatRewriter.MANIP_DST, conntrack, binder, policy));
+            final NatHook source = new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy);
+            chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "nf_nat_postrouting", source);
+            natStats.add(stats);
+            worker.natSource(source);
+            if (n > 1)
+            {
+                final ConntrackTable.Reader[] readers = new ConntrackTable.Reader[n];
+                for (int o = 0; o < n; o++)
+                {
+                    if (o != w)
+                    {
+                        readers[o] = conntracks.get(o).table().reader();
+                    }
+                }
+                final Handoff handoff = new Handoff(w, rings, stats);
+                tracks.get(w).ownership(new NatOwnership(w, n, policy, readers), handoff);
+                worker.handoff(handoff);
+                handoffs.add(handoff);
+            }
+        }
+    }
+
     /** NAT counters summed over the workers (read while they run: a little stale); null without NAT. */
     public NatStats natStats()
     {
@@ -477,6 +562,19 @@ public final class Router implements AutoCloseable
             total.add(worker);
         }
         return total;
+    }
+
+    /** Each worker's NAT counters (copies, a little stale), in worker order; empty without NAT. */
+    public List<NatStats> natStatsPerWorker()
+    {
+        final List<NatStats> copies = new ArrayList<>();
+        for (final NatStats worker : natStats)
+        {
+            final NatStats copy = new NatStats();
+            copy.add(worker);
+            copies.add(copy);
+        }
+        return copies;
     }
 
     /** Sum of an {@link Ipv4DefragHook} counter over the workers. */
@@ -536,6 +634,10 @@ public final class Router implements AutoCloseable
             runner.close();
         }
         slowPathRunner.close();
+        for (final Handoff handoff : handoffs)
+        {
+            handoff.drain(); // every worker has stopped: what one handed to another and nobody took
+        }
         for (final Ipv4DefragHook defrag : defrags)
         {
             defrag.close();

@@ -16,6 +16,8 @@ import io.flowgate.pipeline.conntrack.CtClock;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
+import io.flowgate.pipeline.nat.Handoff;
+import io.flowgate.pipeline.nat.NatHook;
 import io.flowgate.pipeline.ip.IpDropReason;
 import io.flowgate.pipeline.ip.IpForward;
 import io.flowgate.pipeline.ip.Ipv4Input;
@@ -143,6 +145,8 @@ public final class RouterWorker implements Agent
     /** nf_defrag_ipv4 of this worker, registered on its PREROUTING; null when defragmentation is off. */
     private Ipv4DefragHook defrag;
     private Conntrack conntrack;
+    private Handoff handoff;
+    private NatHook natSource;
     private CtClock ctClock;
     private HookHandler ctConfirm;
     /** The box's own packets on their way through OUTPUT and POSTROUTING (null while OUTPUT has no handler: they go straight out). */
@@ -390,6 +394,11 @@ public final class RouterWorker implements Agent
     private int finish(final int received)
     {
         int work = received;
+        if (handoff != null)
+        {
+            work += takeHandedOff();
+            handoff.flush();
+        }
         if (fromSlowPath != null)
         {
             work += takeFromSlowPath();
@@ -410,6 +419,47 @@ public final class RouterWorker implements Agent
         return work;
     }
 
+    /** NAT with several workers: packets whose connection this worker owns, handed over by the others. */
+    public void handoff(final Handoff handoff)
+    {
+        this.handoff = handoff;
+    }
+
+    public Handoff handoff()
+    {
+        return handoff;
+    }
+
+    /** Up to {@code maxInputBursts} bursts from the other workers, through the same stages (never handed on again). */
+    private int takeHandedOff()
+    {
+        final Handoff handoff = this.handoff;
+        final PacketBurst b = this.burst;
+        int work = 0;
+        for (int k = 0; k < maxInputBursts; k++)
+        {
+            final MbufBurst in = handoff.poll();
+            if (in == null)
+            {
+                break;
+            }
+            final int n = in.count();
+            final long from = in.address();
+            final long to = b.mbufs.address();
+            for (int i = 0; i < n; i++)
+            {
+                Memory.putLong(to + 8L * i, Memory.getLong(from + 8L * i));
+            }
+            handoff.release(in); // its mbufs are this worker's now (copied into the burst)
+            b.count(n); // not counted as RX again: the worker that received them did
+            b.handedIn = true;
+            process(b, FROM_MBUF); // the receiving port is in each mbuf
+            b.handedIn = false;
+            work += n;
+        }
+        return work;
+    }
+
     /** Whether no hook after routing has anything to do for this burst: none registered, or only conntrack's confirmation with no new entry to confirm. */
     private boolean nothingAfterRouting()
     {
@@ -419,7 +469,16 @@ public final class RouterWorker implements Agent
         }
         final HookHandler confirm = ctConfirm;
         return confirm != null && conntrack.pendingCount() == 0 && hooks.isEmpty(Hook.FORWARD) && hooks.isOnly(Hook.INPUT, confirm)
-            && hooks.isOnly(Hook.POSTROUTING, confirm);
+            && (hooks.isOnly(Hook.POSTROUTING, confirm) || (natSource != null && hooks.isOnly(Hook.POSTROUTING, natSource, confirm)));
+    }
+
+    /**
+     * NAT's source manip at POSTROUTING: named so that the fused forwarding pass may apply it itself to bursts
+     * that created no entry (every translation then is already decided).
+     */
+    public void natSource(final NatHook natSource)
+    {
+        this.natSource = natSource;
     }
 
     private int conntrackHousekeeping()
@@ -937,6 +996,16 @@ public final class RouterWorker implements Agent
             {
                 tooBig(b, i, ip, mtu, out, via);
                 continue;
+            }
+            if (natSource != null)
+            {
+                b.outPort[i] = out;
+                if (natSource.one(b, i) != Verdict.ACCEPT)
+                {
+                    verdict[i] = Verdict.DROP;
+                    free(b.mbuf(i)); // no free tuple (counted as port_exhausted)
+                    continue;
+                }
             }
             if (out != lastPort || via != lastGateway)
             {

@@ -1,0 +1,212 @@
+package io.flowgate.pipeline.nat;
+
+import io.flowgate.conntrack.Conntrack;
+import io.flowgate.conntrack.ConntrackTable;
+import io.flowgate.conntrack.CtInfo;
+import io.flowgate.conntrack.CtRecord;
+import io.flowgate.conntrack.CtStatus;
+import io.flowgate.conntrack.OffHeap;
+import io.flowgate.conntrack.nat.NatBinder;
+import io.flowgate.conntrack.nat.NatMappings;
+import io.flowgate.conntrack.nat.NatRange;
+import io.flowgate.conntrack.nat.NatStats;
+import io.flowgate.nativebindings.Memory;
+import io.flowgate.pipeline.burst.PacketBurst;
+import io.flowgate.pipeline.hook.Hook;
+import io.flowgate.pipeline.hook.HookHandler;
+import io.flowgate.pipeline.hook.Verdict;
+import io.flowgate.pmd.header.EthernetFlyweight;
+
+/**
+ * Linux's {@code nf_nat_inet_fn} at one manip: {@link NatRewriter#MANIP_DST} at PREROUTING (-100),
+ * {@link NatRewriter#MANIP_SRC} at POSTROUTING (100). For the first packet of a connection it decides the
+ * translation (static mapping, the rules in order, endpoint-independent filtering, else the null binding);
+ * for every packet of a translated connection it rewrites the packet from the entry's tuples; ICMP errors
+ * RELATED to a translated connection are translated with their embedded packet.
+ * <p>
+ * Thread-safety: the owning worker only. Allocation-free.
+ */
+public final class NatHook implements HookHandler
+{
+    private final int manip;
+    private final Conntrack conntrack;
+    private final ConntrackTable table;
+    private final NatBinder binder;
+    private final NatPolicy policy;
+    private final NatStats stats;
+
+    public NatHook(final int manip, final Conntrack conntrack, final NatBinder binder, final NatPolicy policy)
+    {
+        this.manip = manip;
+        this.conntrack = conntrack;
+        this.table = conntrack.table();
+        this.binder = binder;
+        this.policy = policy;
+        this.stats = binder.stats();
+    }
+
+    @Override
+    public void process(final Hook hook, final PacketBurst burst, final int[] packets, final int count, final int[] verdicts)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            final int i = packets[k];
+            verdicts[i] = one(burst, i);
+        }
+    }
+
+    /**
+     * The hook for packet {@code i} alone: decides (first packet) and rewrites; returns its verdict (DROP only
+     * when no tuple was free). The worker's fused forwarding pass calls it for established traffic.
+     */
+    public int one(final PacketBurst burst, final int i)
+    {
+        final int idx = burst.ct[i];
+        if (idx < 0 || burst.etherType[i] != EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            return Verdict.ACCEPT;
+        }
+        final int info = burst.ctinfo[i];
+        final long record = table.record(idx);
+        final long ip = burst.l3[i];
+        final int available = burst.length[i] - (int)(ip - burst.frame[i]);
+        if (info == CtInfo.RELATED || info == CtInfo.RELATED_REPLY)
+        {
+            if (Memory.getUnsignedByte(ip + 9) == Conntrack.IPPROTO_ICMP
+                && NatRewriter.isError(Memory.getUnsignedByte(ip + ((Memory.getUnsignedByte(ip) & 0x0F) << 2))))
+            {
+                icmpError(record, info == CtInfo.RELATED_REPLY ? 1 : 0, ip, available);
+                return Verdict.ACCEPT;
+            }
+        }
+        if ((info == CtInfo.NEW || info == CtInfo.RELATED) && !NatBinder.initialized(record, manip) && !decide(burst, i, idx, record))
+        {
+            return Verdict.DROP;
+        }
+        final int dir = info == CtInfo.ESTABLISHED_REPLY || info == CtInfo.RELATED_REPLY ? 1 : 0;
+        final int natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
+        final int bit = dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK;
+        if ((CtRecord.status(record) & bit) != 0)
+        {
+            rewrite(record, dir, ip, available);
+        }
+        return Verdict.ACCEPT;
+    }
+
+    /** nf_nat_manip_pkt: the packet takes the address and port of the other direction's tuple, inverted. */
+    private void rewrite(final long record, final int dir, final long ip, final int available)
+    {
+        final long other = CtRecord.tuple(record, 1 - dir);
+        final int address;
+        final int port;
+        if (CtRecord.protocol(record) == Conntrack.IPPROTO_ICMP)
+        {
+            address = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
+            port = OffHeap.getUnsignedShort(other + 8); // the identifier: the source "port" of both tuples
+        }
+        else if (manip == NatRewriter.MANIP_SRC)
+        {
+            address = OffHeap.getInt(other + 4);
+            port = OffHeap.getUnsignedShort(other + 10);
+        }
+        else
+        {
+            address = OffHeap.getInt(other);
+            port = OffHeap.getUnsignedShort(other + 8);
+        }
+        NatRewriter.manip(ip, available, manip, address, port);
+    }
+
+    /** nf_nat_icmp_reply_translation: the embedded packet went in the other direction; then the error itself. */
+    private void icmpError(final long record, final int dir, final long ip, final int available)
+    {
+        final int natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
+        final int bit = dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK;
+        if ((CtRecord.status(record) & bit) == 0)
+        {
+            return;
+        }
+        final long other = CtRecord.tuple(record, 1 - dir);
+        // Inner: the other direction's tuple itself, at the opposite manip.
+        final boolean icmp = CtRecord.protocol(record) == Conntrack.IPPROTO_ICMP;
+        final int innerAddress = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
+        final int innerPort = icmp ? OffHeap.getUnsignedShort(other + 8)
+            : OffHeap.getUnsignedShort(other + (manip == NatRewriter.MANIP_SRC ? 10 : 8));
+        // Outer: the other direction's tuple inverted, addresses only.
+        final int outerAddress = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
+        NatRewriter.icmpError(ip, available, manip, innerAddress, innerPort, true, outerAddress);
+        stats.icmpErrorsTranslated++;
+    }
+
+    /** The first packet of a connection at this manip: the translation is decided here, once. False: drop (no free tuple). */
+    private boolean decide(final PacketBurst burst, final int i, final int idx, final long record)
+    {
+        final int proto = CtRecord.protocol(record);
+        final int src = OffHeap.getInt(record + CtRecord.ORIG_SRC_OFFSET);
+        // The tuple as it is now: a destination manip (PREROUTING) may already have moved the destination.
+        final int dst = OffHeap.getInt(record + CtRecord.REPLY_SRC_OFFSET);
+        final int sport = OffHeap.getUnsignedShort(record + CtRecord.ORIG_SRC_PORT_OFFSET);
+        final int dport = proto == Conntrack.IPPROTO_ICMP ? 0 : OffHeap.getUnsignedShort(record + CtRecord.REPLY_SRC_PORT_OFFSET);
+        final int in = burst.inPort[i];
+        if (manip == NatRewriter.MANIP_DST)
+        {
+            for (final NatPolicy.Mapping m : policy.mappings)
+            {
+                if (((dst ^ m.outside) & ~m.hostMask) == 0)
+                {
+                    return binder.setup(idx, NatBinder.MANIP_DST, NatRange.MAP_IPS | NatRange.NETMAP, m.inside, m.inside | m.hostMask, 0, 0,
+                        false);
+                }
+            }
+            for (final NatPolicy.Rule r : policy.destinationRules)
+            {
+                if (r.matches(in, -1, false, proto, src, dst, sport, dport))
+                {
+                    return binder.setup(idx, NatBinder.MANIP_DST, r.flags, r.minAddress, r.maxAddress, r.minPort, r.maxPort, false);
+                }
+            }
+            if (policy.endpointIndependentFiltering && NatRewriter.hasPorts(proto))
+            {
+                final long inside = binder.insideOf(proto, dst, dport);
+                if (inside != NatMappings.NONE)
+                {
+                    stats.filterAdmitted++;
+                    final int address = NatMappings.address(inside);
+                    final int port = NatMappings.port(inside);
+                    return binder.setup(idx, NatBinder.MANIP_DST, NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, address, address, port, port,
+                        false);
+                }
+            }
+            return binder.nullBinding(idx, NatBinder.MANIP_DST);
+        }
+        final int out = burst.outPort[i];
+        final boolean hairpin = (CtRecord.status(record) & CtStatus.DST_NAT) != 0 && out == in;
+        for (final NatPolicy.Mapping m : policy.mappings)
+        {
+            if (((src ^ m.inside) & ~m.hostMask) == 0 && (m.port == out || hairpin))
+            {
+                return binder.setup(idx, NatBinder.MANIP_SRC, NatRange.MAP_IPS | NatRange.NETMAP, m.outside, m.outside | m.hostMask, 0, 0,
+                    false);
+            }
+        }
+        for (final NatPolicy.Rule r : policy.sourceRules)
+        {
+            if (r.matches(in, out, hairpin, proto, src, dst, sport, dport))
+            {
+                return binder.setup(idx, NatBinder.MANIP_SRC, r.flags, r.minAddress, r.maxAddress, r.minPort, r.maxPort,
+                    (r.flags & NatRange.NETMAP) == 0);
+            }
+        }
+        return binder.nullBinding(idx, NatBinder.MANIP_SRC);
+    }
+
+    public NatBinder binder()
+    {
+        return binder;
+    }
+
+    public Conntrack conntrack()
+    {
+        return conntrack;
+    }
+}
