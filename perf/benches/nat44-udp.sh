@@ -61,7 +61,7 @@ source "$BENCHES_DIR/conntrack-udp.sh"
 NAT_REFERENCE_NAME=ovs-dpdk-ct-nat
 : "${NAT_SCALES:=4k 64k 1m}"
 : "${NAT_PORTS_PER_HOST:=63}"
-: "${NAT_SHARING:=1024}"
+: "${NAT_SHARING:=512}"
 : "${NAT_OUTSIDE_FIRST:=198.51.100.1}"
 : "${NAT_FLOWGATE_NAT:=1}"        # 0: flowgate without the nat section (harness test)
 : "${NAT_CT_CAPACITY:=2097152}"   # flowgate conntrack capacity per worker
