@@ -70,7 +70,7 @@
 source "$BENCHES_DIR/conntrack-udp.sh"
 
 NAT_REFERENCE_NAME=ovs-dpdk-ct-nat
-: "${NAT_SCALES:=4k 64k 1m}"
+: "${NAT_SCALES=4k 64k 1m}"      # empty: the CPS measurement alone
 : "${NAT_PORTS_PER_HOST:=63}"
 : "${NAT_SHARING:=512}"
 : "${NAT_OUTSIDE_FIRST:=198.51.100.1}"
