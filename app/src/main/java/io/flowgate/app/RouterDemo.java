@@ -117,6 +117,18 @@ final class RouterDemo
         return config(filePrefix, workerCpu, bed.a1, bed.routerA, bed.b1, bed.routerB);
     }
 
+    /** The embedded configuration without its NAT section: the plain router (with conntrack) that routing tests expect. */
+    static String routingConfig(final Testbed bed, final String filePrefix, final int workerCpu) throws IOException
+    {
+        final String full = config(bed, filePrefix, workerCpu);
+        final int nat = full.indexOf("\n# NAT:");
+        if (nat < 0)
+        {
+            throw new IllegalStateException("the embedded configuration has no '# NAT:' section to leave out");
+        }
+        return full.substring(0, nat + 1);
+    }
+
     /** The embedded router configuration: two /24 networks on two af_packet ports, one worker. */
     static String config(final String filePrefix, final int workerCpu, final String inside, final String insideAddress,
         final String outside, final String outsideAddress) throws IOException

@@ -32,6 +32,20 @@ final class FlowgateCli
         stderr = child.stderr;
     }
 
+    private FlowgateCli(final ChildProcess child)
+    {
+        this.child = child;
+        process = child.process;
+        stdout = child.stdout;
+        stderr = child.stderr;
+    }
+
+    /** A flowgate started some other way (e.g. from the test class path), watched and stopped as the others. */
+    static FlowgateCli wrap(final ChildProcess child)
+    {
+        return new FlowgateCli(child);
+    }
+
     static FlowgateCli start(final List<String> args) throws IOException
     {
         return new FlowgateCli(List.of(), args);

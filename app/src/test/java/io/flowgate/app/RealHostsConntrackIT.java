@@ -35,7 +35,7 @@ class RealHostsConntrackIT
         config = Files.createTempFile("flowgate-ct-", ".yaml");
         socket = Path.of("/tmp/fg-ct-" + ProcessHandle.current().pid() + ".sock");
         final int worker = Runtime.getRuntime().availableProcessors() - 1;
-        Files.writeString(config, RouterDemo.config(testbed, "fg-it-ct-" + ProcessHandle.current().pid(), worker)
+        Files.writeString(config, RouterDemo.routingConfig(testbed, "fg-it-ct-" + ProcessHandle.current().pid(), worker)
 );
         flowgate = FlowgateCli.startWithPrefix(testbed.flowgateInFw(List.of()),
             List.of("run", "--config", config.toString(), "--socket", socket.toString(), "--stats-interval", "0.5"));

@@ -29,7 +29,7 @@ class RealHostsRouterIT
         testbed = new Testbed("rt", true);
         config = Files.createTempFile("flowgate-router-", ".yaml");
         final int worker = Runtime.getRuntime().availableProcessors() - 1;
-        Files.writeString(config, RouterDemo.config(testbed, "fg-it-rt-" + ProcessHandle.current().pid(), worker));
+        Files.writeString(config, RouterDemo.routingConfig(testbed, "fg-it-rt-" + ProcessHandle.current().pid(), worker));
         flowgate = FlowgateCli.startWithPrefix(testbed.flowgateInFw(List.of()),
             List.of("run", "--config", config.toString(), "--stats-interval", "0.5"));
         assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);

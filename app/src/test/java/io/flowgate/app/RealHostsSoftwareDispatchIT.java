@@ -33,7 +33,7 @@ class RealHostsSoftwareDispatchIT
         testbed = new Testbed("sd", true);
         config = Files.createTempFile("flowgate-swd-", ".yaml");
         final int worker = cpus - 1;
-        final String routed = RouterDemo.config(testbed, "fg-it-sd-" + ProcessHandle.current().pid(), worker);
+        final String routed = RouterDemo.routingConfig(testbed, "fg-it-sd-" + ProcessHandle.current().pid(), worker);
         final String software = routed.replace("workers: [" + worker + "]", "dispatch: software\ndispatcher: 0\nworkers: [" + worker + "]");
         assertTrue(software.contains("dispatch: software"), software);
         Files.writeString(config, software);

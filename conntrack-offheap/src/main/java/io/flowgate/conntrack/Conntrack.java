@@ -1,5 +1,7 @@
 package io.flowgate.conntrack;
 
+import io.flowgate.conntrack.expect.ExpectTable;
+import io.flowgate.conntrack.expect.HelpTable;
 import io.flowgate.conntrack.tcp.TcpResult;
 import io.flowgate.conntrack.tcp.TcpTracker;
 
@@ -60,6 +62,8 @@ public final class Conntrack implements ConntrackTable.Listener
     private long unixSeconds;
     /** The table clock of the current call (for events' remaining timeouts). */
     private int clockMs;
+    /** Expectations and helped connections' state; null when no helper is configured (then nothing costs). */
+    private ExpectTable expectations;
 
     /**
      * Builds the worker's table (from {@code memory}) and its trackers.
@@ -92,6 +96,18 @@ public final class Conntrack implements ConntrackTable.Listener
     public ConntrackTable table()
     {
         return table;
+    }
+
+    /** Attaches the worker's expectation table (helpers configured); before the first packet. */
+    public void expectations(final ExpectTable expectations)
+    {
+        this.expectations = expectations;
+        tcp.seqadj(expectations == null ? null : expectations.help(), HelpTable.NONE);
+    }
+
+    public ExpectTable expectations()
+    {
+        return expectations;
     }
 
     public CtStats stats()
@@ -191,6 +207,10 @@ public final class Conntrack implements ConntrackTable.Listener
                     return CtInfo.INVALID;
                 }
                 stats.created++;
+                if (expectations != null)
+                {
+                    expectations.match(p.key, created0, nowMs); // init_conntrack: an expected connection is EXPECTED, RELATED
+                }
                 if (pendingCount < pending.length)
                 {
                     pendingHashes[pendingCount] = pendingHash(p.key);
@@ -308,6 +328,10 @@ public final class Conntrack implements ConntrackTable.Listener
     {
         clockMs = nowMs;
         int work = table.poll(nowMs);
+        if (expectations != null)
+        {
+            work += expectations.expire(nowMs, 64);
+        }
         if (mailbox != null)
         {
             work += mailbox.serve(this, nowMs);
@@ -324,6 +348,10 @@ public final class Conntrack implements ConntrackTable.Listener
     @Override
     public void removed(final int idx, final long record, final int reason)
     {
+        if (expectations != null)
+        {
+            expectations.removed(idx, CtRecord.status(record)); // its expectations die with it
+        }
         if (binding != null)
         {
             binding.destroyed(idx, record);
@@ -367,6 +395,10 @@ public final class Conntrack implements ConntrackTable.Listener
 
     private void release(final int idx)
     {
+        if (expectations != null)
+        {
+            expectations.removed(idx, CtRecord.status(table.record(idx))); // a helped master dropped before confirmation
+        }
         if (binding != null)
         {
             binding.destroyed(idx, table.record(idx));
@@ -408,6 +440,10 @@ public final class Conntrack implements ConntrackTable.Listener
             return INVALID;
         }
         final TcpResult r = tcpResult;
+        if (expectations != null)
+        {
+            tcp.seqadj(expectations.help(), (status & CtStatus.SEQ_ADJUST) != 0 ? expectations.help().find(idx) : HelpTable.NONE);
+        }
         final boolean confirmed = (status & CtStatus.CONFIRMED) != 0;
         if (confirmed)
         {

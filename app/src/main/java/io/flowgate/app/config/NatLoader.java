@@ -27,7 +27,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class NatLoader
 {
-    private static final Set<String> NAT_KEYS = Set.of("filtering", "rules", "static");
+    private static final Set<String> NAT_KEYS = Set.of("filtering", "rules", "static", "helpers");
+    private static final Set<String> HELPER_KEYS = Set.of("ftp", "tftp");
     private static final Set<String> RULE_KEYS = Set.of("type", "in", "out", "protocol", "source", "destination", "sport", "dport", "to",
         "ports", "flags");
     private static final Set<String> STATIC_KEYS = Set.of("inside", "outside", "port");
@@ -80,7 +81,36 @@ public final class NatLoader
                 lines.add(item);
             }
         }
-        return new NatConfig(rules, mappings, filtering, ports.stream().map(PortSpec::name).toList());
+        final NatConfig config = new NatConfig(rules, mappings, filtering, ports.stream().map(PortSpec::name).toList());
+        if (!nat.containsKey("helpers"))
+        {
+            return config;
+        }
+        final Map<String, NodeTuple> helpers = loader.mapping(ConfigLoader.value(nat, "helpers"), "nat helpers", HELPER_KEYS);
+        return config.withHelpers(helperPorts(helpers, "ftp"), helperPorts(helpers, "tftp"));
+    }
+
+    /** {@code helpers: {ftp: [21], tftp: [69]}}: the server ports each helper follows. */
+    private List<Integer> helperPorts(final Map<String, NodeTuple> helpers, final String name)
+    {
+        final List<Integer> out = new ArrayList<>();
+        if (helpers.containsKey(name))
+        {
+            for (final Node item : loader.sequence(ConfigLoader.value(helpers, name), "nat helpers " + name))
+            {
+                final int[] port = portRange(item, "nat helpers " + name + " port", 1);
+                if (port[0] != port[1])
+                {
+                    throw loader.error(item, "nat helpers " + name + " takes single ports, not a range");
+                }
+                if (out.contains(port[0]))
+                {
+                    throw loader.error(item, "nat helpers " + name + " port " + port[0] + " is given twice");
+                }
+                out.add(port[0]);
+            }
+        }
+        return out;
     }
 
     private NatRule rule(final Node item)

@@ -2,6 +2,7 @@ package io.flowgate.app.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +34,16 @@ class NatConfigLoaderTest
     private static NatConfig nat(final String section)
     {
         return ConfigLoader.parse(FILE, BASE + section).nat();
+    }
+
+    @Test
+    void shouldReadTheHelpersPorts()
+    {
+        final NatConfig nat = nat("nat: {helpers: {ftp: [21, 2121], tftp: [69]}, rules: [{type: masquerade, out: outside}]}\n");
+        assertEquals(List.of(21, 2121), nat.ftpPorts());
+        assertEquals(List.of(69), nat.tftpPorts());
+        assertTrue(nat.hasHelpers());
+        assertFalse(nat("nat: {rules: []}\n").hasHelpers(), "helpers are opt-in, as in Linux");
     }
 
     @Test
@@ -184,6 +195,9 @@ class NatConfigLoaderTest
     @ParameterizedTest(name = "{3}")
     @CsvSource(delimiter = '|', textBlock = """
         'nat: {rules: [], bogus: 1}'                                                     | 6 | 18 | unknown key 'bogus' in nat
+        'nat: {helpers: {ftp: [21], sip: [5060]}}'                                       | 6 | 28 | unknown key 'sip' in nat helpers
+        'nat: {helpers: {ftp: [21-22]}}'                                                 | 6 | 23 | nat helpers ftp takes single ports
+        'nat: {helpers: {tftp: [69, 69]}}'                                               | 6 | 28 | nat helpers tftp port 69 is given twice
         'nat: {filtering: full-cone}'                                                    | 6 | 18 | nat filtering must be 'address-and-port-dependent' or 'endpoint-independent', not 'full-cone'
         'nat: {rules: {type: snat}}'                                                     | 6 | 14 | nat rules must be a list
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ttl: 3}'                     | 8 | 38 | unknown key 'ttl' in a nat rule
@@ -205,6 +219,8 @@ class NatConfigLoaderTest
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ports: 2000-1024}'           | 8 | 45 | ports range '2000-1024' is empty (reversed)
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ports: 0}'                   | 8 | 45 | ports '0' is out of 1..65535
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.4-198.51.100.1}'                | 8 | 24 | address range '198.51.100.4-198.51.100.1' is empty (reversed)
+        'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1, ports: ""}'                  | 8 | 45 | ports must be a port or a range like 1024-65535, not ''
+        'nat:\n  rules:\n    - {type: snat, to: 198.51.100.1-}'                            | 8 | 24 | '' is not an IPv4 or IPv6 address
         'nat:\n  rules:\n    - {type: snat, to: 198.51.100.300}'                           | 8 | 24 | '198.51.100.300' is not an IPv4 or IPv6 address
         'nat:\n  rules:\n    - {type: snat, to: "2001:db8::1"}'                            | 8 | 24 | to '2001:db8::1': NAT is IPv4 only
         'nat:\n  rules:\n    - {type: snat, out: outside}'                                 | 8 | 7 | 'to' is missing

@@ -2,6 +2,7 @@ package io.flowgate.conntrack.tcp;
 
 import io.flowgate.conntrack.CtStatus;
 import io.flowgate.conntrack.OffHeap;
+import io.flowgate.conntrack.expect.HelpTable;
 
 import static io.flowgate.conntrack.tcp.TcpRecord.EXP_CHALLENGE_ACK;
 import static io.flowgate.conntrack.tcp.TcpRecord.FLAG_BE_LIBERAL;
@@ -174,6 +175,21 @@ public final class TcpTracker
     private final boolean loose;
     private final boolean beLiberal;
     private final boolean ignoreInvalidRst;
+
+    /** NAT helpers' sequence offsets (nf_conn_seqadj) of the connection in {@link #packet}, when it has SEQ_ADJUST. */
+    private HelpTable seqadj;
+    private int seqadjBase = HelpTable.NONE;
+
+    /**
+     * Tells the next {@link #packet} calls where the connection's sequence offsets are ({@code base} of
+     * {@code help}, or {@link HelpTable#NONE} for a connection without SEQ_ADJUST): acks are then compared in
+     * the sender's own numbers, as {@code tcp_in_window} does with {@code nf_ct_seq_offset}.
+     */
+    public void seqadj(final HelpTable help, final int base)
+    {
+        this.seqadj = help;
+        this.seqadjBase = help == null ? HelpTable.NONE : base;
+    }
 
     public TcpTracker(final TcpTrackerConfig config)
     {
@@ -624,6 +640,13 @@ public final class TcpTracker
         if ((TcpRecord.flags(record, receiver) & FLAG_SACK_PERM) != 0)
         {
             sack = highestSack(th, doff, sack);
+        }
+        if (seqadjBase != HelpTable.NONE)
+        {
+            // Take into account NAT sequence number mangling: the receiver's data was shifted on its way out.
+            final int receiverOffset = seqadj.seqOffset(seqadjBase, receiver, ack - 1);
+            ack -= receiverOffset;
+            sack -= receiverOffset;
         }
 
         if (TcpRecord.tdMaxWin(record, sender) == 0)

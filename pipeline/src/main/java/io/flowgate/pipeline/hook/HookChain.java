@@ -250,6 +250,14 @@ public final class HookChain
         return registrations.length == 2 && registrations[0].handler == first && registrations[1].handler == second;
     }
 
+    /** Whether {@code hook} has exactly the three handlers {@code first}, {@code second}, {@code third} (in priority order). */
+    public boolean isOnly(final Hook hook, final HookHandler first, final HookHandler second, final HookHandler third)
+    {
+        final HookRegistration[] registrations = (HookRegistration[])ENTRIES.getAcquire(entries, hook.ordinal());
+        return registrations.length == 3 && registrations[0].handler == first && registrations[1].handler == second
+            && registrations[2].handler == third;
+    }
+
     /**
      * Worker only: runs {@code hook}'s handlers over the packets of {@code burst} whose verdict is ACCEPT,
      * leaving each with its outcome in {@code burst.verdict} (see the class comment).

@@ -13,18 +13,38 @@ import java.util.List;
  * @param filtering how packets from the outside to a mapped address and port are let in
  * @param portNames the router's port names in the order of the ports given to {@code Router.start} (rules name
  *                  ports; the router resolves them by position): set with {@link #withPortNames}
+ * @param ftpPorts  server ports whose TCP connections get the FTP helper (Linux's {@code ct helper "ftp"}); empty: none
+ * @param tftpPorts server ports whose UDP flows get the TFTP helper; empty: none. Helpers are opt-in, as in Linux
+ *                  since 4.7 ({@code nf_conntrack_helper=0})
  */
-public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filtering filtering, List<String> portNames)
+public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filtering filtering, List<String> portNames,
+                        List<Integer> ftpPorts, List<Integer> tftpPorts)
 {
     public NatConfig(final List<NatRule> rules, final List<StaticMapping> mappings, final Filtering filtering)
     {
-        this(rules, mappings, filtering, List.of());
+        this(rules, mappings, filtering, List.of(), List.of(), List.of());
+    }
+
+    public NatConfig(final List<NatRule> rules, final List<StaticMapping> mappings, final Filtering filtering, final List<String> portNames)
+    {
+        this(rules, mappings, filtering, portNames, List.of(), List.of());
     }
 
     /** This configuration for a router whose ports, in order, are named {@code names}. */
     public NatConfig withPortNames(final List<String> names)
     {
-        return new NatConfig(rules, mappings, filtering, names);
+        return new NatConfig(rules, mappings, filtering, names, ftpPorts, tftpPorts);
+    }
+
+    /** This configuration with the FTP and TFTP helpers on these server ports. */
+    public NatConfig withHelpers(final List<Integer> ftp, final List<Integer> tftp)
+    {
+        return new NatConfig(rules, mappings, filtering, portNames, ftp, tftp);
+    }
+
+    public boolean hasHelpers()
+    {
+        return !ftpPorts.isEmpty() || !tftpPorts.isEmpty();
     }
 
     /** Position of port {@code name} among {@link #portNames}; an exception when the router has no such port. */
@@ -71,6 +91,8 @@ public record NatConfig(List<NatRule> rules, List<StaticMapping> mappings, Filte
         rules = List.copyOf(rules);
         mappings = List.copyOf(mappings);
         portNames = List.copyOf(portNames);
+        ftpPorts = List.copyOf(ftpPorts);
+        tftpPorts = List.copyOf(tftpPorts);
     }
 
     public static NatConfig of(final NatRule... rules)

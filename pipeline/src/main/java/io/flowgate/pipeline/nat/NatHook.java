@@ -6,6 +6,8 @@ import io.flowgate.conntrack.CtInfo;
 import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStatus;
 import io.flowgate.conntrack.OffHeap;
+import io.flowgate.conntrack.expect.ExpectTable;
+import io.flowgate.conntrack.expect.NatFollow;
 import io.flowgate.conntrack.nat.NatBinder;
 import io.flowgate.conntrack.nat.NatMappings;
 import io.flowgate.conntrack.nat.NatRange;
@@ -34,6 +36,8 @@ public final class NatHook implements HookHandler
     private final NatBinder binder;
     private final NatPolicy policy;
     private final NatStats stats;
+    private final NatFollow follow = new NatFollow();
+    private ExpectTable expectations;
 
     public NatHook(final int manip, final Conntrack conntrack, final NatBinder binder, final NatPolicy policy)
     {
@@ -148,6 +152,14 @@ public final class NatHook implements HookHandler
         final int sport = OffHeap.getUnsignedShort(record + CtRecord.ORIG_SRC_PORT_OFFSET);
         final int dport = proto == Conntrack.IPPROTO_ICMP ? 0 : OffHeap.getUnsignedShort(record + CtRecord.REPLY_SRC_PORT_OFFSET);
         final int in = burst.inPort[i];
+        if ((CtRecord.status(record) & CtStatus.EXPECTED) != 0 && expectations != null && expectations.follow(idx, follow))
+        {
+            // nf_nat_follow_master: a helper's expected connection goes where the (translated) announcement said.
+            return manip == NatRewriter.MANIP_DST
+                ? binder.setup(idx, NatBinder.MANIP_DST, NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, follow.dstAddress, follow.dstAddress,
+                    follow.dstPort, follow.dstPort, false)
+                : binder.setup(idx, NatBinder.MANIP_SRC, NatRange.MAP_IPS, follow.srcAddress, follow.srcAddress, 0, 0, false);
+        }
         if (manip == NatRewriter.MANIP_DST)
         {
             for (final NatPolicy.Mapping m : policy.mappings)
@@ -198,6 +210,12 @@ public final class NatHook implements HookHandler
             }
         }
         return binder.nullBinding(idx, NatBinder.MANIP_SRC);
+    }
+
+    /** The worker's expectations (helpers): an expected connection then takes its master's translation. */
+    public void expectations(final ExpectTable expectations)
+    {
+        this.expectations = expectations;
     }
 
     public NatBinder binder()

@@ -7,7 +7,9 @@ import io.flowgate.conntrack.ConntrackConfig;
 import io.flowgate.conntrack.nat.NatStats;
 import io.flowgate.conntrack.ConntrackTable;
 import io.flowgate.conntrack.nat.NatBinder;
+import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.pipeline.nat.Handoff;
+import io.flowgate.pipeline.nat.helper.HelperHook;
 import io.flowgate.pipeline.nat.NatConfig;
 import io.flowgate.pipeline.nat.NatHook;
 import io.flowgate.pipeline.nat.NatOwnership;
@@ -80,6 +82,9 @@ public final class Router implements AutoCloseable
     public static final int REASSEMBLY_BUFFERS = 64;
     /** Control-plane threads that may read a conntrack table at once (listing, events, statistics). */
     private static final int CONNTRACK_READERS = 4;
+    /** Expectations (helpers' announced connections) and helped connections per worker. */
+    private static final int EXPECTATIONS = 4096;
+    private static final int HELPED_CONNECTIONS = 16384;
     /** Bursts one worker poll can take in (software dispatch: one per port from the ring); sizes conntrack's per-poll pending list. */
     private static final int MAX_BURSTS_PER_POLL = 8;
 
@@ -513,7 +518,7 @@ public final class Router implements AutoCloseable
             {
                 if (from != to)
                 {
-                    rings[from][to] = BurstRing.ofMbufBursts(arena, Math.max(8, ringBursts / burstSize), burstSize);
+                    rings[from][to] = BurstRing.ofMbufBursts(arena, ringBursts, burstSize); // as the dispatch rings: slots run out before packets
                 }
             }
         }
@@ -526,11 +531,24 @@ public final class Router implements AutoCloseable
             conntrack.binding(binder);
             final RouterWorker worker = workers.get(w);
             final HookChain chain = chains.get(w);
-            chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "nf_nat_prerouting", new NatHook(NatRewriter.MANIP_DST, conntrack, binder, policy));
+            final NatHook destination = new NatHook(NatRewriter.MANIP_DST, conntrack, binder, policy);
+            chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "nf_nat_prerouting", destination);
             final NatHook source = new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy);
             chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "nf_nat_postrouting", source);
             natStats.add(stats);
             worker.natSource(source);
+            if (config.hasHelpers())
+            {
+                final ExpectTable expect = new ExpectTable(conntrack.table(), EXPECTATIONS, HELPED_CONNECTIONS);
+                conntrack.expectations(expect);
+                destination.expectations(expect);
+                source.expectations(expect);
+                final HelperHook helpers = new HelperHook(conntrack, expect, w, n, ints(config.ftpPorts()), ints(config.tftpPorts()),
+                    seeds.nextLong());
+                chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_HELPER, "nf_conntrack_helper", helpers);
+                chain.register(Hook.INPUT, HookPriority.CONNTRACK_HELPER, "nf_conntrack_helper", helpers);
+                worker.helpers(helpers);
+            }
             if (n > 1)
             {
                 final ConntrackTable.Reader[] readers = new ConntrackTable.Reader[n];
@@ -547,6 +565,16 @@ public final class Router implements AutoCloseable
                 handoffs.add(handoff);
             }
         }
+    }
+
+    private static int[] ints(final List<Integer> values)
+    {
+        final int[] out = new int[values.size()];
+        for (int i = 0; i < out.length; i++)
+        {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     /** NAT counters summed over the workers (read while they run: a little stale); null without NAT. */

@@ -18,6 +18,7 @@ import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.nat.Handoff;
 import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.helper.HelperHook;
 import io.flowgate.pipeline.ip.IpDropReason;
 import io.flowgate.pipeline.ip.IpForward;
 import io.flowgate.pipeline.ip.Ipv4Input;
@@ -103,6 +104,12 @@ public final class RouterWorker implements Agent
     private static final int MODE_RING = 2;
     /** As the input port of {@link #process}: each packet's own, from its mbuf. */
     private static final int FROM_MBUF = -1;
+    /**
+     * Bursts taken from the other workers per poll: enough that a worker descheduled for a while (a shared CPU)
+     * catches up instead of letting the rings fill (measured 2026-11-23, two workers on two CPUs with the slow
+     * path: with 2 per poll and 32-burst rings, 30% of handed-off packets found no room).
+     */
+    private static final int MAX_HANDED_IN_BURSTS = 16;
 
     private final String roleName;
     private final int queue;
@@ -147,6 +154,7 @@ public final class RouterWorker implements Agent
     private Conntrack conntrack;
     private Handoff handoff;
     private NatHook natSource;
+    private HelperHook helpers;
     private CtClock ctClock;
     private HookHandler ctConfirm;
     /** The box's own packets on their way through OUTPUT and POSTROUTING (null while OUTPUT has no handler: they go straight out). */
@@ -436,7 +444,7 @@ public final class RouterWorker implements Agent
         final Handoff handoff = this.handoff;
         final PacketBurst b = this.burst;
         int work = 0;
-        for (int k = 0; k < maxInputBursts; k++)
+        for (int k = 0; k < MAX_HANDED_IN_BURSTS; k++)
         {
             final MbufBurst in = handoff.poll();
             if (in == null)
@@ -451,6 +459,8 @@ public final class RouterWorker implements Agent
                 Memory.putLong(to + 8L * i, Memory.getLong(from + 8L * i));
             }
             handoff.release(in); // its mbufs are this worker's now (copied into the burst)
+            // NOTE: the transmit stages hold one burst per port; this poll's received bursts may have filled them.
+            transmitAll();
             b.count(n); // not counted as RX again: the worker that received them did
             b.handedIn = true;
             process(b, FROM_MBUF); // the receiving port is in each mbuf
@@ -468,7 +478,16 @@ public final class RouterWorker implements Agent
             return true;
         }
         final HookHandler confirm = ctConfirm;
-        return confirm != null && conntrack.pendingCount() == 0 && hooks.isEmpty(Hook.FORWARD) && hooks.isOnly(Hook.INPUT, confirm)
+        if (confirm == null || conntrack.pendingCount() != 0 || !hooks.isEmpty(Hook.FORWARD))
+        {
+            return false;
+        }
+        if (helpers != null)
+        {
+            // Local packets skip INPUT on the fused pass: fine for the helpers, which only follow forwarded control connections here.
+            return hooks.isOnly(Hook.INPUT, helpers, confirm) && hooks.isOnly(Hook.POSTROUTING, natSource, helpers, confirm);
+        }
+        return hooks.isOnly(Hook.INPUT, confirm)
             && (hooks.isOnly(Hook.POSTROUTING, confirm) || (natSource != null && hooks.isOnly(Hook.POSTROUTING, natSource, confirm)));
     }
 
@@ -479,6 +498,12 @@ public final class RouterWorker implements Agent
     public void natSource(final NatHook natSource)
     {
         this.natSource = natSource;
+    }
+
+    /** The helpers' hook (POSTROUTING and INPUT, after NAT): the fused pass runs it after NAT's source manip. */
+    public void helpers(final HelperHook helpers)
+    {
+        this.helpers = helpers;
     }
 
     private int conntrackHousekeeping()
@@ -1000,7 +1025,7 @@ public final class RouterWorker implements Agent
             if (natSource != null)
             {
                 b.outPort[i] = out;
-                if (natSource.one(b, i) != Verdict.ACCEPT)
+                if (natSource.one(b, i) != Verdict.ACCEPT || (helpers != null && helpers.one(b, i) != Verdict.ACCEPT))
                 {
                     verdict[i] = Verdict.DROP;
                     free(b.mbuf(i)); // no free tuple (counted as port_exhausted)
