@@ -46,6 +46,8 @@ source "$BENCHES_DIR/l3-route.sh"
 CTU_FLOWS=100000
 CTU_SIZE=64
 CTU_REFERENCE_NAME=ovs-dpdk-ct-commit
+CTU_OVS_FLOW="in_port=1,udp,actions=ct(commit),output:2"
+CTU_OVS_DP_ACTION="actions:ct(commit)"   # what its datapath flow must show
 : "${CTU_FLOWGATE_CONNTRACK:=1}"  # 0: flowgate routes without the conntrack section
 : "${CTU_CT_CAPACITY:=262144}"    # flowgate conntrack capacity per worker
 # EAL memory of both tools: infinite_rx keeps one mbuf per pcap frame (100k), more than
@@ -55,148 +57,10 @@ CTU_REFERENCE_NAME=ovs-dpdk-ct-commit
 : "${CTU_CPS:=1}"                 # 0 skips the new-connections-per-second measurement
 : "${CTU_CPS_FLOWS:=2000000}"
 : "${CTU_CPS_CAPACITY:=4194304}"  # flowgate's table for the CPS run: at most half full
-: "${CTU_OVS_VSWITCHD:=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}"
-CTU_OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 
-# ---------------------------------------------------------------- prerequisites
-# The DPDK build of ovs-vswitchd (Debian's openvswitch-switch-dpdk installs it beside the
-# plain one and points the ovs-vswitchd alternative at neither by default: it is called
-# by its path here, the system's alternative and service are left alone).
-ctu_need_ovs() {
-    local t
-    if [[ ! -x $CTU_OVS_VSWITCHD ]] || ! command -v ovsdb-server >/dev/null 2>&1; then
-        bench_log "OVS with DPDK missing: apt-get install -y openvswitch-switch-dpdk"
-        timeout 600 apt-get install -y openvswitch-switch-dpdk >"$BENCH_DIR/apt-ovs.log" 2>&1 \
-            || bench_die "apt-get install openvswitch-switch-dpdk failed (see $BENCH_DIR/apt-ovs.log)"
-    fi
-    [[ -x $CTU_OVS_VSWITCHD ]] || bench_die "no $CTU_OVS_VSWITCHD"
-    for t in ovsdb-tool ovsdb-server ovs-vsctl ovs-appctl ovs-ofctl taskset; do
-        command -v "$t" >/dev/null 2>&1 || bench_die "$t not found (openvswitch-switch-dpdk)"
-    done
-    [[ -f $CTU_OVS_SCHEMA ]] || bench_die "no $CTU_OVS_SCHEMA"
-    "$CTU_OVS_VSWITCHD" --version 2>&1 | grep -q DPDK || bench_die "$CTU_OVS_VSWITCHD is not built with DPDK"
-    "$CTU_OVS_VSWITCHD" --version >>"$BENCH_DIR/env.txt" 2>&1
-}
-
-# ---------------------------------------------------------------- OVS
-# One private OVS per run: ovsdb-server and ovs-vswitchd with every file in CTU_OVS_DIR.
-CTU_OVS_DIR=
-CTU_OVS_DB_PID=
-CTU_OVS_VS_PID=
-
-# ctu_ovs CMD ARGS...: an OVS utility against the private instance (OVS_RUNDIR finds
-# br0.mgmt for ovs-ofctl), bounded in time.
-ctu_ovs() {
-    OVS_RUNDIR=$CTU_OVS_DIR OVS_LOGDIR=$CTU_OVS_DIR OVS_DBDIR=$CTU_OVS_DIR OVS_SYSCONFDIR=$CTU_OVS_DIR \
-        timeout -k 2 30 "$@"
-}
-ctu_vsctl() { ctu_ovs ovs-vsctl "--db=unix:$CTU_OVS_DIR/db.sock" --timeout=25 "$@"; }
-ctu_appctl() { ctu_ovs ovs-appctl -t "$CTU_OVS_DIR/vswitchd.ctl" "$@"; }
-
-# ctu_ovs_start DIR PREFIX PORT0_DEVARGS LOG: ovsdb-server, ovs-vswitchd with DPDK on the
-# two vdevs, bridge br0 with the ct(commit) rule installed before its ports exist (so
-# the first packet already meets it; fail_mode=secure: no NORMAL flooding meanwhile).
-# Traffic starts when p0 is added.
-ctu_ovs_start() {
-    local dir=$1 prefix=$2 port0=$3 log=$4 i
-    CTU_OVS_DIR=$dir
-    mkdir -p "$dir" || bench_die "cannot create $dir"
-    # unix socket paths are limited to 107 bytes
-    ((${#dir} + 16 < 108)) || bench_die "OVS run directory path too long for its sockets: $dir"
-    ctu_ovs ovsdb-tool create "$dir/conf.db" "$CTU_OVS_SCHEMA" >>"$log" 2>&1 || bench_die "ovsdb-tool create failed"
-    OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir \
-        timeout -k 5 600 taskset -c "$BENCH_MAIN_CORE" ovsdb-server "$dir/conf.db" \
-        "--remote=punix:$dir/db.sock" "--unixctl=$dir/ovsdb-server.ctl" "--pidfile=$dir/ovsdb-server.pid" \
-        "--log-file=$dir/ovsdb-server.log" --no-chdir >>"$dir/ovsdb-server.out" 2>&1 &
-    CTU_OVS_DB_PID=$!; BENCH_PIDS+=("$CTU_OVS_DB_PID")
-    for ((i = 0; i < 100; i++)); do [[ -S $dir/db.sock ]] && break; sleep 0.1; done
-    [[ -S $dir/db.sock ]] || bench_die "ovsdb-server did not start (see $dir/ovsdb-server.log)"
-
-    # dpdk-extra: OVS 3.1 adds --in-memory unless --legacy-mem is given, and DPDK rejects
-    # --in-memory with --no-huge. OVS adds `-l <first CPU of its affinity>` itself:
-    # ovs-vswitchd runs under taskset on the main core, so that is the main core.
-    local extra="--no-huge -m $CTU_MEM_MB --no-pci --file-prefix=$prefix --legacy-mem"
-    extra+=" --vdev=$port0 --vdev=net_null0,no-rx=1"
-    BENCH_PREFIXES+=("$prefix")
-    ctu_vsctl --no-wait init >>"$log" 2>&1 || bench_die "ovs-vsctl init failed"
-    ctu_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-        "other_config:pmd-cpu-mask=$(printf '0x%x' $((1 << BENCH_FWD_CORE)))" \
-        "other_config:dpdk-extra=$extra" >>"$log" 2>&1 || bench_die "ovs-vsctl set other_config failed"
-    echo "# dpdk-extra: $extra" >>"$log"
-
-    # OVS_RUNDIR also places the bridge's OpenFlow socket (br0.mgmt) in $dir, not in /var/run/openvswitch.
-    OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir OVS_SYSCONFDIR=$dir \
-        timeout -k 5 600 taskset -c "$BENCH_MAIN_CORE" "$CTU_OVS_VSWITCHD" "unix:$dir/db.sock" \
-        "--unixctl=$dir/vswitchd.ctl" "--pidfile=$dir/vswitchd.pid" "--log-file=$dir/vswitchd.log" \
-        --no-chdir >>"$dir/vswitchd.out" 2>&1 &
-    CTU_OVS_VS_PID=$!; BENCH_PIDS+=("$CTU_OVS_VS_PID")
-    for ((i = 0; i < 300; i++)); do
-        [[ -S $dir/vswitchd.ctl ]] && break
-        kill -0 "$CTU_OVS_VS_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    [[ -S $dir/vswitchd.ctl ]] || { tail -20 "$dir/vswitchd.log" >&2; bench_die "ovs-vswitchd did not start (see $dir/vswitchd.log)"; }
-
-    ctu_vsctl add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure >>"$log" 2>&1 \
-        || bench_die "ovs-vsctl add-br failed (see $dir/vswitchd.log)"
-    ctu_ovs ovs-ofctl del-flows br0 >>"$log" 2>&1 || bench_die "ovs-ofctl del-flows failed"
-    ctu_ovs ovs-ofctl add-flow br0 "in_port=1,udp,actions=ct(commit),output:2" >>"$log" 2>&1 \
-        || bench_die "ovs-ofctl add-flow failed"
-    ctu_vsctl add-port br0 p1 -- set Interface p1 type=dpdk options:dpdk-devargs=net_null0 ofport_request=2 \
-        >>"$log" 2>&1 || bench_die "adding the dpdk port p1 (net_null0) failed (see $dir/vswitchd.log)"
-    ctu_vsctl add-port br0 p0 -- set Interface p0 type=dpdk options:dpdk-devargs=net_pcap0 ofport_request=1 \
-        >>"$log" 2>&1 || bench_die "adding the dpdk port p0 (net_pcap0) failed (see $dir/vswitchd.log)"
-    local of0 of1
-    of0=$(ctu_vsctl get Interface p0 ofport) of1=$(ctu_vsctl get Interface p1 ofport)
-    [[ $of0 == 1 && $of1 == 2 ]] || bench_die "OVS gave the ports OpenFlow numbers $of0 and $of1, not 1 and 2"
-    { echo "# OpenFlow rules:"; ctu_ovs ovs-ofctl dump-flows br0; echo "# ct-get-maxconns: $(ctu_appctl dpctl/ct-get-maxconns)"; } >>"$log" 2>&1
-}
-
-# ctu_ovs_stop LOG: ovs-vswitchd exits through its control socket (closing its DPDK
-# ports), then ovsdb-server; TERM if either does not within 20 s.
-ctu_ovs_stop() {
-    local log=$1
-    {
-        echo "# datapath at exit:"; ctu_appctl dpctl/show -s; ctu_appctl dpif-netdev/pmd-stats-show
-        ctu_appctl exit
-    } >>"$log" 2>&1
-    ctu_ovs_reap "$CTU_OVS_VS_PID"
-    ctu_ovs ovs-appctl -t "$CTU_OVS_DIR/ovsdb-server.ctl" exit >>"$log" 2>&1
-    ctu_ovs_reap "$CTU_OVS_DB_PID"
-    CTU_OVS_VS_PID='' CTU_OVS_DB_PID=''
-}
-
-# ctu_ovs_reap PID: wait up to 20 s for PID (a timeout(1) wrapper) to exit, then TERM it.
-ctu_ovs_reap() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    for ((i = 0; i < 200; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { bench_log "warning: OVS process $pid did not exit: TERM"; kill -TERM "$pid"; }
-    wait "$pid" 2>/dev/null; bench_untrack "$pid"
-}
-
-# ctu_ovs_counters: "TIME P0_RX P0_TX P1_TX" from `dpctl/show -s` (dpif-netdev reads the
-# DPDK devices' counters at that moment, unlike the Interface table's statistics column,
-# which ovs-vswitchd refreshes every 5 s). TIME (s, CLOCK_REALTIME) is the midpoint of
-# the call, which takes a few ms.
-ctu_ovs_counters() {
-    local t0 t1 out
-    t0=$EPOCHREALTIME
-    out=$(ctu_appctl dpctl/show -s) || return 1
-    t1=$EPOCHREALTIME
-    awk -v t0="$t0" -v t1="$t1" '
-        $1 == "port" { name = $3; next }
-        $1 == "RX" && $2 ~ /^packets:/ { split($2, a, ":"); rx[name] = a[2] }
-        $1 == "TX" && $2 ~ /^packets:/ { split($2, a, ":"); tx[name] = a[2] }
-        END { if (!("p0" in rx) || !("p1" in tx)) exit 1
-              printf "%.6f %d %d %d\n", (t0 + t1) / 2, rx["p0"], tx["p0"], tx["p1"] }' <<<"$out"
-}
-
-# ctu_ovs_conns: connections in OVS's userspace conntrack (ct-stats-show's total).
-ctu_ovs_conns() {
-    ctu_appctl dpctl/ct-stats-show | awk '/Total:/ { for (i = 1; i <= NF; i++) if ($i == "Total:") print $(i+1); f = 1; exit }
-        END { exit !f }'
-}
+# The private OVS instance (prerequisites, start/stop, counters) is perf/lib/ovs-dpdk.sh.
+# shellcheck source=perf/lib/ovs-dpdk.sh
+source "$BENCH_ROOT/perf/lib/ovs-dpdk.sh"
 
 # ctu_check_conns WHO N: N connections must be 99..101% of the flows.
 ctu_check_conns() {
@@ -204,36 +68,42 @@ ctu_check_conns() {
         || bench_die "$1 holds $2 connections for $CTU_FLOWS flows"
 }
 
+# ctu_ovs_ct_entries DIR: the connections in OVS's conntrack as dpctl/dump-conntrack lists
+# them (nat44-udp replaces it: only translated connections count there).
+ctu_ovs_ct_entries() {
+    ovs_appctl dpctl/dump-conntrack | wc -l
+}
+
 # ctu_ovs_rate LOG PREFIX PCAP: BENCH_RATE = port 1's transmit rate (packets/s) over
 # the window, which starts BENCH_WARMUP s after OVS's conntrack holds every flow.
 ctu_ovs_rate() {
     local log=$1 prefix=$2 pcap=$3 dir=${1%.log} i n a b
     echo "# OVS userspace datapath, ct(commit) on every UDP packet; files in $dir/" >"$log"
-    ctu_ovs_start "$dir" "$prefix" "net_pcap0,rx_pcap=$pcap,infinite_rx=1" "$log"
+    ovs_start "$dir" "$prefix" "net_pcap0,rx_pcap=$pcap,infinite_rx=1" "$log" "$CTU_OVS_FLOW"
     for ((i = 0; i < 120; i++)); do     # 100k connections take well under a second at Mpps
-        n=$(ctu_ovs_conns) || n=0
+        n=$(ovs_conns) || n=0
         awk -v n="$n" -v f="$CTU_FLOWS" 'BEGIN { exit !(n >= 0.99 * f) }' && break
-        kill -0 "$CTU_OVS_VS_PID" 2>/dev/null || break
+        kill -0 "$BENCH_OVS_VS_PID" 2>/dev/null || break
         bench_sleep 0.5
     done
     echo "# conntrack holds $n connections after $((i / 2)) s" >>"$log"
     bench_sleep "$BENCH_WARMUP"
-    a=$(ctu_ovs_counters) || { ctu_ovs_stop "$log"; bench_die "cannot read OVS port counters (see $log)"; }
+    a=$(ovs_counters) || { ovs_stop "$log"; bench_die "cannot read OVS port counters (see $log)"; }
     bench_sleep "$BENCH_WINDOW"
-    b=$(ctu_ovs_counters) || { ctu_ovs_stop "$log"; bench_die "cannot read OVS port counters (see $log)"; }
+    b=$(ovs_counters) || { ovs_stop "$log"; bench_die "cannot read OVS port counters (see $log)"; }
     {
         echo "# counters (time p0_rx p0_tx p1_tx) before and after the window:"
         echo "window-start $a"; echo "window-end $b"
-        echo "# datapath flows:"; ctu_appctl dpctl/dump-flows
-        echo "# dpctl/dump-conntrack | wc -l: $(ctu_appctl dpctl/dump-conntrack | wc -l)"
-        echo "# dpctl/ct-stats-show:"; ctu_appctl dpctl/ct-stats-show
-        echo "# pmd-stats-show:"; ctu_appctl dpif-netdev/pmd-stats-show
+        echo "# datapath flows:"; ovs_appctl dpctl/dump-flows
+        echo "# conntrack entries (ctu_ovs_ct_entries): $(ctu_ovs_ct_entries "$dir")"
+        echo "# dpctl/ct-stats-show:"; ovs_appctl dpctl/ct-stats-show
+        echo "# pmd-stats-show:"; ovs_appctl dpif-netdev/pmd-stats-show
     } >>"$log" 2>&1
-    n=$(awk '/^# dpctl\/dump-conntrack \| wc -l: / { print $NF }' "$log")
-    ctu_ovs_stop "$log"
-    grep -q 'actions:ct(commit)' "$log" || bench_die "OVS's datapath flow does not run ct(commit) (see $log)"
+    n=$(awk '/^# conntrack entries \(ctu_ovs_ct_entries\): / { print $NF }' "$log")
+    ovs_stop "$log"
+    grep -qF "$CTU_OVS_DP_ACTION" "$log" || bench_die "OVS's datapath flow does not run $CTU_OVS_DP_ACTION (see $log)"
     ctu_check_conns OVS "$n"
-    bench_log "OVS: datapath flow $(grep -o 'actions:ct(commit)[^ ]*' "$log" | head -1), $n conntrack entries"
+    bench_log "OVS: datapath flow $(grep -o 'actions:ct([^ ]*' "$log" | head -1), $n conntrack entries"
     read -r -a a <<<"$a"; read -r -a b <<<"$b"
     local v
     v=$(awk -v t0="${a[0]}" -v t1="${b[0]}" -v rx="$((b[1] - a[1]))" -v tx0="$((b[2] - a[2]))" -v tx1="$((b[3] - a[3]))" 'BEGIN {
@@ -295,31 +165,17 @@ ctu_check_flowgate_conntrack() {
 }
 
 # ---------------------------------------------------------------- connections per second
-# ctu_slope FILE: FILE holds "TIME COUNT" samples of port 1's transmitted packets while
-# CTU_CPS_FLOWS new flows pass once; prints the rate between the moments the count
-# crossed 10% and 90% of them (start-up and tail left out), each found by linear
-# interpolation between the two samples around it. Fails if 90% is never reached.
-ctu_slope() {
-    awk -v n="$CTU_CPS_FLOWS" '
-        function cross(level) { return pt + (level - pc) * ($1 - pt) / ($2 - pc) }
-        NR > 1 && !lo && $2 >= 0.1 * n && $2 > pc { t10 = cross(0.1 * n); lo = 1 }
-        NR > 1 && lo && $2 >= 0.9 * n && $2 > pc { t90 = cross(0.9 * n)
-            if (t90 > t10) { printf "%.0f\n", 0.8 * n / (t90 - t10); f = 1 }; exit }
-        { pt = $1; pc = $2 }
-        END { exit !f }' "$1"
-}
-
 # ctu_ovs_cps LOG PREFIX PCAP: BENCH_RATE = OVS's new connections per second.
 ctu_ovs_cps() {
     local log=$1 prefix=$2 pcap=$3 dir=${1%.log} s=${1%.log}.samples c i n last=-1 still=0
     echo "# OVS, ct(commit), $CTU_CPS_FLOWS new flows once; files in $dir/" >"$log"
-    ctu_ovs_start "$dir" "$prefix" "net_pcap0,rx_pcap=$pcap" "$log"
+    ovs_start "$dir" "$prefix" "net_pcap0,rx_pcap=$pcap" "$log" "$CTU_OVS_FLOW"
     : >"$s"
     # Sample every ~0.1 s (plus the call) until all frames are out or the count has not
     # moved for ~1 s (the few hundred packets lost while the first upcall installs the megaflow
     # never arrive); at most ~60 s.
     for ((i = 0; i < 600; i++)); do
-        c=$(ctu_ovs_counters) || break
+        c=$(ovs_counters) || break
         read -r -a c <<<"$c"
         echo "${c[0]} ${c[3]}" >>"$s"
         ((c[3] >= CTU_CPS_FLOWS)) && break
@@ -328,10 +184,10 @@ ctu_ovs_cps() {
         sleep 0.1
     done
     # read at once: OVS expires unreplied UDP connections after its udp_first timeout
-    n=$(ctu_ovs_conns) || n=0
+    n=$(ovs_conns) || n=0
     echo "# port 1 transmitted ${c[3]:-?} of $CTU_CPS_FLOWS; conntrack connections at the end: $n" >>"$log"
-    ctu_ovs_stop "$log"
-    BENCH_RATE=$(ctu_slope "$s") || bench_die "OVS did not forward 90% of the $CTU_CPS_FLOWS new flows (see $s)"
+    ovs_stop "$log"
+    BENCH_RATE=$(bench_slope "$s" "$CTU_CPS_FLOWS") || bench_die "OVS did not forward 90% of the $CTU_CPS_FLOWS new flows (see $s)"
     ((${c[3]:-0} >= CTU_CPS_FLOWS * 99 / 100)) \
         || bench_die "OVS forwarded ${c[3]:-0} of the $CTU_CPS_FLOWS new flows (see $log)"
     ((n >= CTU_CPS_FLOWS * 99 / 100)) || bench_die "OVS conntrack holds $n connections after $CTU_CPS_FLOWS new flows (see $log)"
@@ -352,7 +208,7 @@ ctu_flowgate_cps() {
     ((rc == 0)) || { tail -20 "$log" >&2; bench_die "flowgate run exited with $rc (see $log)"; }
     awk '$1 == "route" && $2 ~ /^t=/ { t = $2; sub(/^t=/, "", t); sub(/s$/, "", t)
             for (i = 3; i <= NF; i++) if ($i ~ /^tx=/) { print t, substr($i, 4) } }' "$log" >"$s"
-    BENCH_RATE=$(ctu_slope "$s") || bench_die "flowgate did not forward 90% of the $CTU_CPS_FLOWS new flows (see $s)"
+    BENCH_RATE=$(bench_slope "$s" "$CTU_CPS_FLOWS") || bench_die "flowgate did not forward 90% of the $CTU_CPS_FLOWS new flows (see $s)"
     l3r_audit_flowgate "$log"
     n=$(tail -1 "$s" | cut -d' ' -f2)
     ((n >= CTU_CPS_FLOWS * 99 / 100)) || bench_die "flowgate forwarded $n of the $CTU_CPS_FLOWS new flows (see $log)"
@@ -385,7 +241,7 @@ ctu_gen_pcap() {
 
 bench_main() {
     bench_need_flowgate
-    ctu_need_ovs
+    ovs_need
     # shellcheck disable=SC2034  # read by bench_eal_args
     BENCH_MEM_MB=$CTU_MEM_MB
     echo "conntrack_udp flows=$CTU_FLOWS flowgate_conntrack=$CTU_FLOWGATE_CONNTRACK capacity=$CTU_CT_CAPACITY mem_mb=$CTU_MEM_MB mbufs=$CTU_MBUFS cps=$CTU_CPS cps_flows=$CTU_CPS_FLOWS" \

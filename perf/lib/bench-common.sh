@@ -126,6 +126,20 @@ bench_median() {
 bench_ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y+0 == 0) print "nan"; else printf "%.3f\n", x/y }'; }
 bench_pps_to_mpps() { awk -v p="$1" 'BEGIN { printf "%.3f\n", p/1e6 }'; }
 
+# bench_slope FILE N: FILE holds "TIME COUNT" samples of port 1's transmitted packets while
+# N new flows pass once; prints the rate between the moments the count crossed 10% and
+# 90% of N (start-up and tail left out), each found by linear interpolation between the
+# two samples around it. Fails if 90% is never reached.
+bench_slope() {
+    awk -v n="$2" '
+        function cross(level) { return pt + (level - pc) * ($1 - pt) / ($2 - pc) }
+        NR > 1 && !lo && $2 >= 0.1 * n && $2 > pc { t10 = cross(0.1 * n); lo = 1 }
+        NR > 1 && lo && $2 >= 0.9 * n && $2 > pc { t90 = cross(0.9 * n)
+            if (t90 > t10) { printf "%.0f\n", 0.8 * n / (t90 - t10); f = 1 }; exit }
+        { pt = $1; pc = $2 }
+        END { exit !f }' "$1"
+}
+
 # bench_result NAME RATIO X Y UNIT REFNAME: the contract line (print it last).
 bench_result() {
     printf '%s ratio=%s flowgate=%s reference=%s unit=%s reference_name=%s\n' "$@"

@@ -1,5 +1,6 @@
 package io.flowgate.app;
 
+import io.flowgate.pmd.header.Ipv4Flyweight;
 import io.flowgate.pmd.traffic.UdpFlowGenerator;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,6 +22,11 @@ final class GenPcapCommand implements Callable<Integer>
         description = "frame size in bytes including the 4-byte FCS, as testpmd and TRex count (64 writes 60), default ${DEFAULT-VALUE}")
     int size;
 
+    @Option(names = "--ports-per-source", defaultValue = "0",
+        description = "flows per source address, on consecutive source ports from 1024 (CSIT's NAT44 scheme: 63);"
+            + " 0: every flow its own address and port, default ${DEFAULT-VALUE}")
+    int portsPerSource;
+
     @Override
     public Integer call() throws Exception
     {
@@ -32,8 +38,13 @@ final class GenPcapCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--size must be 64..9018: " + size);
         }
-        UdpFlowGenerator.writePcap(out, flows, size);
-        System.out.println("wrote " + flows + " frames of " + size + " B (with FCS) to " + out);
+        final UdpFlowGenerator generator =
+            new UdpFlowGenerator(UdpFlowGenerator.Config.ofPortsPerSource(flows, size, portsPerSource));
+        generator.writePcap(out);
+        System.out.println("wrote " + flows + " frames of " + size + " B (with FCS) to " + out
+            + (portsPerSource == 0 ? "" : ", " + ((flows + portsPerSource - 1) / portsPerSource)
+                + " source addresses " + Ipv4Flyweight.addressToString(generator.srcIp(0)) + "-"
+                + Ipv4Flyweight.addressToString(generator.srcIp(flows - 1)) + " of " + portsPerSource + " ports"));
         return 0;
     }
 }

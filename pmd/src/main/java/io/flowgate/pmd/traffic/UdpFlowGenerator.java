@@ -28,7 +28,15 @@ import io.flowgate.pmd.pcap.PcapWriter;
  *   source port     = srcPort + i mod (65536 - srcPort)
  * </pre>
  * With the defaults, flow 0 is 198.18.0.1:1024 and flow 4095 is 198.18.16.0:5119, all sending to
- * 198.19.0.1:9 (the RFC 2544 benchmarking range, discard port). Everything else is fixed: IPv4 without
+ * 198.19.0.1:9 (the RFC 2544 benchmarking range, discard port).
+ * <p>
+ * With {@code portsPerSource = P > 0} (CSIT's NAT44 scheme: P = 63 ports per inside address) the flows fill
+ * each source address's P ports before moving to the next address:
+ * <pre>
+ *   source address  = srcIp + i / P                   (mod 2^32)
+ *   source port     = srcPort + i mod P
+ * </pre>
+ * so {@code flows = hosts * P} gives {@code hosts} inside addresses of P sessions each. Everything else is fixed: IPv4 without
  * options, TTL 64, DSCP 0, identification = flow number, no fragmentation flags; the UDP payload is the
  * byte sequence 0, 1, 2, ... so every frame of a flow is identical.
  * <p>
@@ -58,7 +66,8 @@ public final class UdpFlowGenerator
      * {@link Ipv4Flyweight}, ports 0..65535.
      */
     public record Config(
-        int flows, int frameSize, long srcMac, long dstMac, int srcIp, int dstIp, int srcPort, int dstPort)
+        int flows, int frameSize, long srcMac, long dstMac, int srcIp, int dstIp, int srcPort, int dstPort,
+        int portsPerSource)
     {
         public static final long DEFAULT_SRC_MAC = 0x02_00_00_00_00_01L;
         public static final long DEFAULT_DST_MAC = 0x02_00_00_00_00_02L;
@@ -89,6 +98,19 @@ public final class UdpFlowGenerator
             {
                 throw new IllegalArgumentException("ports must be 0..65535: " + srcPort + ", " + dstPort);
             }
+            if (portsPerSource < 0 || srcPort + portsPerSource > 0x10000)
+            {
+                throw new IllegalArgumentException(
+                    "ports per source must be 0 (one flow per address) or 1.." + (0x10000 - srcPort) + ": " + portsPerSource);
+            }
+        }
+
+        /** One flow per source address and port, the ports counting on (the default scheme). */
+        public Config(
+            final int flows, final int frameSize, final long srcMac, final long dstMac, final int srcIp, final int dstIp,
+            final int srcPort, final int dstPort)
+        {
+            this(flows, frameSize, srcMac, dstMac, srcIp, dstIp, srcPort, dstPort, 0);
         }
 
         /** The default MACs, addresses and ports. */
@@ -98,11 +120,20 @@ public final class UdpFlowGenerator
                 flows, frameSize, DEFAULT_SRC_MAC, DEFAULT_DST_MAC, DEFAULT_SRC_IP, DEFAULT_DST_IP,
                 DEFAULT_SRC_PORT, DEFAULT_DST_PORT);
         }
+
+        /** The default MACs, addresses and ports, {@code portsPerSource} flows per source address. */
+        public static Config ofPortsPerSource(final int flows, final int frameSize, final int portsPerSource)
+        {
+            return new Config(
+                flows, frameSize, DEFAULT_SRC_MAC, DEFAULT_DST_MAC, DEFAULT_SRC_IP, DEFAULT_DST_IP,
+                DEFAULT_SRC_PORT, DEFAULT_DST_PORT, portsPerSource);
+        }
     }
 
     private final Config config;
     private final int frameLength;
     private final int srcPortRange;
+    private final int portsPerSource;
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
     private final UdpFlyweight udp = new UdpFlyweight();
@@ -112,6 +143,7 @@ public final class UdpFlowGenerator
         this.config = config;
         this.frameLength = config.frameSize() - FCS_LENGTH;
         this.srcPortRange = 0x10000 - config.srcPort();
+        this.portsPerSource = config.portsPerSource();
     }
 
     public Config config()
@@ -132,12 +164,12 @@ public final class UdpFlowGenerator
 
     public int srcIp(final int flow)
     {
-        return config.srcIp() + flow;
+        return config.srcIp() + (portsPerSource == 0 ? flow : flow / portsPerSource);
     }
 
     public int srcPort(final int flow)
     {
-        return config.srcPort() + flow % srcPortRange;
+        return config.srcPort() + flow % (portsPerSource == 0 ? srcPortRange : portsPerSource);
     }
 
     /**

@@ -139,6 +139,45 @@ class UdpFlowGeneratorTest
     }
 
     @Test
+    void shouldFillPortsOfEachSourceAddressInCsitNatScheme()
+    {
+        // CSIT NAT44: 64 inside hosts x 63 ports = 4032 sessions
+        final UdpFlowGenerator generator = new UdpFlowGenerator(UdpFlowGenerator.Config.ofPortsPerSource(64 * 63, 64, 63));
+        final long frame = CapturedPackets.load(arena, new byte[60]);
+        final Set<Long> sessions = new HashSet<>();
+        final Set<Integer> addresses = new HashSet<>();
+
+        for (int flow = 0; flow < generator.flows(); flow++)
+        {
+            generator.write(frame, flow);
+            ipv4.wrap(frame + 14);
+            udp.wrap(frame + 34);
+            final int source = ipv4.srcAddress();
+            final int port = udp.srcPort();
+            assertEquals(Ipv4Flyweight.parseAddress("198.18.0.1") + flow / 63, source, "flow " + flow);
+            assertEquals(1024 + flow % 63, port, "flow " + flow);
+            assertEquals(Ipv4Flyweight.parseAddress("198.19.0.1"), ipv4.dstAddress());
+            assertTrue(ipv4.isHeaderChecksumValid(), "flow " + flow);
+            assertTrue(Checksum.isUdpIpv4Valid(ipv4.address()), "flow " + flow);
+            sessions.add(((long)source << 16) | port);
+            addresses.add(source);
+        }
+
+        assertEquals(64 * 63, sessions.size());
+        assertEquals(64, addresses.size());
+        assertEquals(Ipv4Flyweight.parseAddress("198.18.0.64"), generator.srcIp(64 * 63 - 1));
+        assertEquals(1086, generator.srcPort(64 * 63 - 1));
+    }
+
+    @Test
+    void shouldRejectPortsPerSourceBeyondThePortRange()
+    {
+        assertThrows(IllegalArgumentException.class, () -> UdpFlowGenerator.Config.ofPortsPerSource(1, 64, -1));
+        assertThrows(IllegalArgumentException.class, () -> UdpFlowGenerator.Config.ofPortsPerSource(1, 64, 65536 - 1024 + 1));
+        assertEquals(65536 - 1024, UdpFlowGenerator.Config.ofPortsPerSource(1, 64, 65536 - 1024).portsPerSource());
+    }
+
+    @Test
     void shouldUseConfiguredAddressesAndPorts()
     {
         final UdpFlowGenerator generator = new UdpFlowGenerator(new UdpFlowGenerator.Config(
