@@ -4,6 +4,15 @@ import io.flowgate.conntrack.Conntrack;
 import io.flowgate.conntrack.ConntrackConfig;
 import io.flowgate.conntrack.CtEventRing;
 import io.flowgate.conntrack.CtMailbox;
+import io.flowgate.conntrack.nat.NatBinder;
+import io.flowgate.conntrack.nat.NatRange;
+import io.flowgate.conntrack.nat.NatStats;
+import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.NatPolicy;
+import io.flowgate.pipeline.nat.NatRewriter;
+import io.flowgate.pipeline.nat.NatRule;
+import java.util.List;
 import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.pipeline.conntrack.ConfirmHook;
 import io.flowgate.pipeline.conntrack.ConntrackHook;
@@ -35,9 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The full conntrack step per packet inside the router worker: bursts of 32 established UDP flows, picked
  * at random among {@code flows}, injected through {@code net_ring} and routed into {@code net_null} with
- * conntrack (parse, lookup, UDP tracker, counters and refresh, confirmation check) and without
- * ({@code conntrack=false}, the plain router). The difference of the two is conntrack's cost per packet.
- * Every flow is in the table before the measurement (one pass over all of them at setup).
+ * conntrack ({@code mode=conntrack}: parse, lookup, UDP tracker, counters and refresh, confirmation check), without
+ * ({@code mode=off}, the plain router), or with conntrack and SNAT to a pool of 16 addresses ({@code mode=snat}: the
+ * source address and port rewritten with incremental IPv4 and UDP checksums, both NAT hooks run). The differences
+ * are conntrack's and NAT's costs per packet. Every flow is in the table (and translated) before the measurement.
  * <p>
  * Run: {@code perf/jmh RouterConntrackBenchmark}; per packet; the allocation rate must be 0 B/op.
  */
@@ -53,8 +63,8 @@ public class RouterConntrackBenchmark
     private static final int HOST_A = 0x0A010002;
     private static final int HOST_B = 0x0A020002;
 
-    @Param({"true", "false"})
-    public boolean conntrack;
+    @Param({"conntrack", "off", "snat"})
+    public String mode;
 
     @Param({"100000"})
     public int flows;
@@ -65,6 +75,7 @@ public class RouterConntrackBenchmark
     private UdpFlowGenerator generator;
     private RouterBenchRig.Writer writer;
     private int next;
+    private final NatStats stats = new NatStats();
 
     @Setup(Level.Trial)
     public void setUp()
@@ -80,7 +91,7 @@ public class RouterConntrackBenchmark
         final BurstRing<SlowPathBurst> slow = new BurstRing<>(4, () -> new SlowPathBurst(rig.arena, BURST));
         final HookChain chain = new HookChain(BURST);
         worker = new RouterWorker("jmh", 0, ports, local, rig.routes.ipv4(), rig.routes.nextHops(), rig.neighbours, chain, slow, null, BURST);
-        if (conntrack)
+        if (!"off".equals(mode))
         {
             final CtClock clock = new CtClock();
             tracker = new Conntrack(0, ConntrackConfig.defaults(Math.max(1024, flows * 2)), new HugePageTableMemory(), new CtEventRing(1 << 16),
@@ -90,6 +101,18 @@ public class RouterConntrackBenchmark
             chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             worker.conntrack(tracker, clock, confirm);
+            if ("snat".equals(mode))
+            {
+                final NatBinder binder = new NatBinder(tracker, 0, 1, tracker.table().capacity(), stats, 7);
+                tracker.binding(binder);
+                final NatConfig config = NatConfig.of(new NatRule(NatRule.Kind.SNAT, null, "out", -1, 0, 0, 0, 0, -1, -1, -1, -1,
+                    new NatRange(NatRange.MAP_IPS, 0xC6336400, 0xC633640F, 0, 0), "jmh")).withPortNames(List.of("in", "out"));
+                final NatPolicy policy = new NatPolicy(config, new int[] {rig.in.id(), rig.out.id()}, new int[] {0x0A010001, 0x0A020001});
+                chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "nf_nat_prerouting", new NatHook(NatRewriter.MANIP_DST, tracker, binder, policy));
+                final NatHook source = new NatHook(NatRewriter.MANIP_SRC, tracker, binder, policy);
+                chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "nf_nat_postrouting", source);
+                worker.natSource(source);
+            }
         }
         generator = new UdpFlowGenerator(new UdpFlowGenerator.Config(flows, 64, 0x02_00_00_00_00_0AL, 0x02_00_00_00_01_01L, HOST_A, HOST_B,
             1024, 80));
@@ -104,6 +127,10 @@ public class RouterConntrackBenchmark
         if (tracker != null && tracker.table().size() != flows)
         {
             throw new IllegalStateException("expected " + flows + " entries, table has " + tracker.table().size());
+        }
+        if ("snat".equals(mode) && stats.translated != flows)
+        {
+            throw new IllegalStateException("expected " + flows + " translations, NAT made " + stats.translated);
         }
     }
 
