@@ -217,6 +217,23 @@ public final class ConntrackTable implements AutoCloseable
      */
     public int lookup(final CtKey key, final int nowMs)
     {
+        final int entry = live(key, nowMs);
+        if (entry != NONE)
+        {
+            stats.found++;
+        }
+        return entry;
+    }
+
+    /** Whether a live confirmed entry has tuple {@code key} in either direction (NAT's "tuple taken"; not a packet's lookup: not counted as found). */
+    public boolean taken(final CtKey key, final int nowMs)
+    {
+        return live(key, nowMs) != NONE;
+    }
+
+    /** {@link #lookup} without the found counter. */
+    private int live(final CtKey key, final int nowMs)
+    {
         loadKey(key);
         int entry = find(curBase, curGroups, kHash, slab, v6Slab, capacity6, kFpz, kPorts, kA, kSh, kSl, kDh, kDl);
         if (entry == NONE && oldBase != 0)
@@ -235,20 +252,7 @@ public final class ConntrackTable implements AutoCloseable
             remove(index, REMOVED_EXPIRED);
             return NONE;
         }
-        stats.found++;
         return entry;
-    }
-
-    /** Whether a live confirmed entry has tuple {@code key} in either direction ({@link #lookup} without counting a hit as found). */
-    public boolean taken(final CtKey key, final int nowMs)
-    {
-        final int entry = lookup(key, nowMs);
-        if (entry == NONE)
-        {
-            return false;
-        }
-        stats.found--; // NOTE: a NAT probe, not a packet's lookup: lookup() counted it
-        return true;
     }
 
     /** Largest burst {@link #lookupBurst} takes. */

@@ -285,10 +285,9 @@ public final class NatBinder implements Conntrack.Binding
     {
         final int protocol = n.protocol;
         final boolean icmp = protocol == Conntrack.IPPROTO_ICMP;
-        if (!icmp && protocol != Conntrack.IPPROTO_TCP && protocol != Conntrack.IPPROTO_UDP && protocol != 132 && protocol != 33
-            && protocol != 136)
+        if (!icmp && protocol != Conntrack.IPPROTO_TCP && protocol != Conntrack.IPPROTO_UDP)
         {
-            return true; // no ports: nothing to choose (a clash, if any, is refused at confirmation)
+            return true; // no ports the rewriter translates (SCTP, DCCP, UDP-Lite: address only): a clash is refused at confirmation
         }
         final int current = icmp || manip == MANIP_SRC ? n.srcPort : n.dstPort;
         final int min;

@@ -31,22 +31,23 @@ import io.flowgate.pmd.header.EthernetFlyweight;
 public final class NatHook implements HookHandler
 {
     private final int manip;
-    private final Conntrack conntrack;
     private final ConntrackTable table;
     private final NatBinder binder;
     private final NatPolicy policy;
     private final NatStats stats;
+    /** The status bit that says this manip translates the original direction (the reply's is the other one). */
+    private final int natBit;
     private final NatFollow follow = new NatFollow();
     private ExpectTable expectations;
 
     public NatHook(final int manip, final Conntrack conntrack, final NatBinder binder, final NatPolicy policy)
     {
         this.manip = manip;
-        this.conntrack = conntrack;
         this.table = conntrack.table();
         this.binder = binder;
         this.policy = policy;
         this.stats = binder.stats();
+        this.natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
     }
 
     @Override
@@ -72,74 +73,35 @@ public final class NatHook implements HookHandler
         }
         final int info = burst.ctinfo[i];
         final long record = table.record(idx);
-        final long ip = burst.l3[i];
-        final int available = burst.length[i] - (int)(ip - burst.frame[i]);
-        if (info == CtInfo.RELATED || info == CtInfo.RELATED_REPLY)
-        {
-            if (Memory.getUnsignedByte(ip + 9) == Conntrack.IPPROTO_ICMP
-                && NatRewriter.isError(Memory.getUnsignedByte(ip + ((Memory.getUnsignedByte(ip) & 0x0F) << 2))))
-            {
-                icmpError(record, info == CtInfo.RELATED_REPLY ? 1 : 0, ip, available);
-                return Verdict.ACCEPT;
-            }
-        }
         if ((info == CtInfo.NEW || info == CtInfo.RELATED) && !NatBinder.initialized(record, manip) && !decide(burst, i, idx, record))
         {
             return Verdict.DROP;
         }
         final int dir = info == CtInfo.ESTABLISHED_REPLY || info == CtInfo.RELATED_REPLY ? 1 : 0;
-        final int natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
-        final int bit = dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK;
-        if ((CtRecord.status(record) & bit) != 0)
+        if ((CtRecord.status(record) & (dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK)) == 0)
         {
-            rewrite(record, dir, ip, available);
+            return Verdict.ACCEPT;
         }
-        return Verdict.ACCEPT;
-    }
-
-    /** nf_nat_manip_pkt: the packet takes the address and port of the other direction's tuple, inverted. */
-    private void rewrite(final long record, final int dir, final long ip, final int available)
-    {
+        // nf_nat_manip_pkt: the packet takes the address and port of the other direction's tuple, inverted. An ICMP
+        // error (nf_nat_icmp_reply_translation) takes them in its outer header and gives the packet it quotes, which
+        // went the other way, the same values at the opposite manip.
         final long other = CtRecord.tuple(record, 1 - dir);
-        final int address;
-        final int port;
-        if (CtRecord.protocol(record) == Conntrack.IPPROTO_ICMP)
+        final boolean icmp = CtRecord.protocol(record) == Conntrack.IPPROTO_ICMP;
+        final int address = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
+        final int port = OffHeap.getUnsignedShort(other + (icmp || manip == NatRewriter.MANIP_DST ? 8 : 10)); // ICMP: the identifier, "source port" of both tuples
+        final long ip = burst.l3[i];
+        final int available = burst.length[i] - (int)(ip - burst.frame[i]);
+        if ((info == CtInfo.RELATED || info == CtInfo.RELATED_REPLY) && Memory.getUnsignedByte(ip + 9) == Conntrack.IPPROTO_ICMP
+            && NatRewriter.isError(Memory.getUnsignedByte(ip + ((Memory.getUnsignedByte(ip) & 0x0F) << 2))))
         {
-            address = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
-            port = OffHeap.getUnsignedShort(other + 8); // the identifier: the source "port" of both tuples
-        }
-        else if (manip == NatRewriter.MANIP_SRC)
-        {
-            address = OffHeap.getInt(other + 4);
-            port = OffHeap.getUnsignedShort(other + 10);
+            NatRewriter.icmpError(ip, available, manip, address, port);
+            stats.icmpErrorsTranslated++;
         }
         else
         {
-            address = OffHeap.getInt(other);
-            port = OffHeap.getUnsignedShort(other + 8);
+            NatRewriter.manip(ip, available, manip, address, port);
         }
-        NatRewriter.manip(ip, available, manip, address, port);
-    }
-
-    /** nf_nat_icmp_reply_translation: the embedded packet went in the other direction; then the error itself. */
-    private void icmpError(final long record, final int dir, final long ip, final int available)
-    {
-        final int natBit = manip == NatRewriter.MANIP_SRC ? CtStatus.SRC_NAT : CtStatus.DST_NAT;
-        final int bit = dir == 0 ? natBit : natBit ^ CtStatus.NAT_MASK;
-        if ((CtRecord.status(record) & bit) == 0)
-        {
-            return;
-        }
-        final long other = CtRecord.tuple(record, 1 - dir);
-        // Inner: the other direction's tuple itself, at the opposite manip.
-        final boolean icmp = CtRecord.protocol(record) == Conntrack.IPPROTO_ICMP;
-        final int innerAddress = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
-        final int innerPort = icmp ? OffHeap.getUnsignedShort(other + 8)
-            : OffHeap.getUnsignedShort(other + (manip == NatRewriter.MANIP_SRC ? 10 : 8));
-        // Outer: the other direction's tuple inverted, addresses only.
-        final int outerAddress = OffHeap.getInt(other + (manip == NatRewriter.MANIP_SRC ? 4 : 0));
-        NatRewriter.icmpError(ip, available, manip, innerAddress, innerPort, true, outerAddress);
-        stats.icmpErrorsTranslated++;
+        return Verdict.ACCEPT;
     }
 
     /** The first packet of a connection at this manip: the translation is decided here, once. False: drop (no free tuple). */
@@ -219,13 +181,4 @@ public final class NatHook implements HookHandler
         this.expectations = expectations;
     }
 
-    public NatBinder binder()
-    {
-        return binder;
-    }
-
-    public Conntrack conntrack()
-    {
-        return conntrack;
-    }
 }

@@ -54,11 +54,7 @@ public final class NatRewriter
                 default -> { }
             }
         }
-        if (oldAddress != address)
-        {
-            Memory.putIntBE(addressAt, address);
-            Memory.putShortBE(ip + 10, Checksum.adjust32(Memory.getShortBE(ip + 10), oldAddress, address));
-        }
+        setAddress(ip, manip, address);
     }
 
     private static void tcp(final long tcp, final int bytes, final int manip, final int oldAddress, final int address, final int port)
@@ -127,31 +123,30 @@ public final class NatRewriter
 
     /**
      * nf_nat_icmp_reply_translation's rewrite: the embedded packet (it travelled in the other direction) gets
-     * {@code innerAddress}:{@code innerPort} at the opposite manip, the ICMP checksum is computed again over
-     * the message, and, when {@code outer} is set, the error's own header gets {@code outerAddress} at
-     * {@code manip} (addresses only: an error has no identifier). {@code available} counts bytes from the outer
-     * IPv4 header.
+     * {@code address}:{@code port} at the opposite manip, the ICMP checksum is computed again over the message,
+     * and the error's own header gets {@code address} at {@code manip} (an address only: an error has no
+     * identifier). {@code available} counts bytes from the outer IPv4 header.
      */
-    public static void icmpError(final long ip, final int available, final int manip, final int innerAddress, final int innerPort,
-                                 final boolean outer, final int outerAddress)
+    public static void icmpError(final long ip, final int available, final int manip, final int address, final int port)
     {
         final int ihl = (Memory.getUnsignedByte(ip) & 0x0F) << 2;
         final long icmp = ip + ihl;
-        final int totalLength = Math.min(Memory.getShortBE(ip + 2), available);
-        final int icmpBytes = totalLength - ihl;
-        final long inner = icmp + 8;
-        manip(inner, icmpBytes - 8, manip == MANIP_SRC ? MANIP_DST : MANIP_SRC, innerAddress, innerPort);
+        final int icmpBytes = Math.min(Memory.getShortBE(ip + 2), available) - ihl;
+        manip(icmp + 8, icmpBytes - 8, manip == MANIP_SRC ? MANIP_DST : MANIP_SRC, address, port);
         Memory.putShortBE(icmp + 2, 0);
         Memory.putShortBE(icmp + 2, Checksum.checksum(icmp, icmpBytes));
-        if (outer)
+        setAddress(ip, manip, address);
+    }
+
+    /** The IPv4 source ({@code MANIP_SRC}) or destination becomes {@code address}, the header checksum follows. */
+    private static void setAddress(final long ip, final int manip, final int address)
+    {
+        final long addressAt = ip + (manip == MANIP_SRC ? 12 : 16);
+        final int oldAddress = Memory.getIntBE(addressAt);
+        if (oldAddress != address)
         {
-            final long addressAt = ip + (manip == MANIP_SRC ? 12 : 16);
-            final int oldAddress = Memory.getIntBE(addressAt);
-            if (oldAddress != outerAddress)
-            {
-                Memory.putIntBE(addressAt, outerAddress);
-                Memory.putShortBE(ip + 10, Checksum.adjust32(Memory.getShortBE(ip + 10), oldAddress, outerAddress));
-            }
+            Memory.putIntBE(addressAt, address);
+            Memory.putShortBE(ip + 10, Checksum.adjust32(Memory.getShortBE(ip + 10), oldAddress, address));
         }
     }
 

@@ -106,8 +106,8 @@ public final class RouterWorker implements Agent
     private static final int FROM_MBUF = -1;
     /**
      * Bursts taken from the other workers per poll: enough that a worker descheduled for a while (a shared CPU)
-     * catches up instead of letting the rings fill (measured 2026-11-23, two workers on two CPUs with the slow
-     * path: with 2 per poll and 32-burst rings, 30% of handed-off packets found no room).
+     * catches up instead of letting the rings fill (seen 2026-11-23 in a hand-run iperf3 test, two workers on two CPUs with
+     * the slow path: with 2 per poll and 32-burst rings, 30% of handed-off packets found no room).
      */
     private static final int MAX_HANDED_IN_BURSTS = 16;
 
@@ -431,11 +431,6 @@ public final class RouterWorker implements Agent
     public void handoff(final Handoff handoff)
     {
         this.handoff = handoff;
-    }
-
-    public Handoff handoff()
-    {
-        return handoff;
     }
 
     /** Up to {@code maxInputBursts} bursts from the other workers, through the same stages (never handed on again). */

@@ -1,5 +1,7 @@
 package io.flowgate.pipeline.nat.helper;
 
+import io.flowgate.pipeline.nat.NatBed;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -268,7 +270,7 @@ class FtpLinuxDifferentialTest
     }
 
     /**
-     * The same packets through the NAT engine's hooks with the helpers ({@link NatHelperBed}): each packet that
+     * The same packets through the NAT engine's hooks with the helpers ({@link NatBed#withHelpers}): each packet that
      * left Linux's router must leave flowgate's byte for byte, addresses, ports and both checksums included,
      * except the TTL Linux's forwarding decremented (and the IPv4 header checksum that covers it).
      */
@@ -299,14 +301,14 @@ class FtpLinuxDifferentialTest
                 new io.flowgate.pipeline.nat.NatRule(io.flowgate.pipeline.nat.NatRule.Kind.DNAT, "outside", null, 17, 0, 0, 0, 0, -1, -1, 69, 69,
                     io.flowgate.conntrack.nat.NatRange.address(CLIENT), "test:2"));
         int compared = 0;
-        try (NatHelperBed bed = new NatHelperBed(config))
+        try (NatBed bed = NatBed.withHelpers(config, 0x0A4D0501, FtpLinuxDifferentialTest::route))
         {
             for (Packet in : ingress)
             {
                 final ArrayDeque<Packet> queue = egress.get(in.flow());
                 assertTrue(queue != null && !queue.isEmpty(), "Linux forwarded " + in.flow());
                 final Packet linuxOut = queue.poll();
-                final byte[] out = bed.send(in.ip(), in.src() == CLIENT ? NatHelperBed.INSIDE : NatHelperBed.OUTSIDE);
+                final byte[] out = bed.send(in.ip(), in.src() == CLIENT ? NatBed.INSIDE : NatBed.OUTSIDE, NatBed.ROUTED);
                 assertTrue(out != null, "flowgate forwarded " + describe(in));
                 final byte[] expected = linuxOut.ip();
                 assertEquals(expected.length, out.length, "length of " + describe(in) + " -> Linux " + describe(linuxOut));
@@ -361,5 +363,11 @@ class FtpLinuxDifferentialTest
             }
         }
         return s.toString();
+    }
+
+    /** Where a packet leaves, by its destination after PREROUTING: the inside network 10.77.5.0/24, else outside. */
+    private static int route(final int destination)
+    {
+        return (destination & 0xFFFFFF00) == 0x0A4D0500 ? NatBed.INSIDE : NatBed.OUTSIDE;
     }
 }
