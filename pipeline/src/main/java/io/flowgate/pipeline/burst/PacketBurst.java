@@ -45,6 +45,13 @@ public final class PacketBurst
     public final int[] ct;
     /** The packet's {@code CtInfo} (NEW, ESTABLISHED, RELATED, their reply forms, INVALID, UNTRACKED); written at PREROUTING. */
     public final int[] ctinfo;
+    /** nft's {@code meta mark} of each packet (0 on receive; {@code meta mark set} writes it). */
+    public final int[] mark;
+    /**
+     * A packet the rule engine rejected: its verdict is DROP and this says what to send back instead of only
+     * freeing it ({@code rules.RejectCodes}); 0 for every other packet.
+     */
+    public final int[] reject;
     /** The burst came from another worker that found this one owns its connections (NAT hand-off): never handed on. */
     public boolean handedIn;
 
@@ -67,6 +74,8 @@ public final class PacketBurst
         this.rxTsc = new long[capacity];
         this.ct = new int[capacity];
         this.ctinfo = new int[capacity];
+        this.mark = new int[capacity];
+        this.reject = new int[capacity];
     }
 
     public int count()

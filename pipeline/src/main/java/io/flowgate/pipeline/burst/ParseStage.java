@@ -55,6 +55,8 @@ public final class ParseStage
         burst.length[i] = length;
         burst.inPort[i] = inPort;
         burst.outPort[i] = -1;
+        burst.mark[i] = 0;
+        burst.reject[i] = 0;
         burst.nextHop[i] = -1; // flowHash is left: a hash stage writes it for every packet before anyone reads it
         if (length < EthernetFlyweight.HEADER_LENGTH + 4)
         {
