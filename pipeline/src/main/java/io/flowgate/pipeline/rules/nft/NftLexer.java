@@ -157,7 +157,7 @@ final class NftLexer
         }
         // ":8080" (a port without address), "::1"; "-300" (a negative priority)
         final char next = i + 1 < text.length() ? text.charAt(i + 1) : 0;
-        return (c == ':' && (Character.isLetterOrDigit(next) || next == ':')) || (c == '-' && Character.isDigit(next));
+        return c == ':' || (c == '-' && Character.isDigit(next));
     }
 
     private static boolean isWordPart(final char c)

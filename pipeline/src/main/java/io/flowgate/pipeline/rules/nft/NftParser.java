@@ -606,6 +606,10 @@ public final class NftParser
         }
         final Match.Op eqOp = op.equals("!=") ? Match.Op.NEQ : Match.Op.EQ;
         final Token v = peek();
+        if (v.is("vmap") || v.is("map") || v.is("."))
+        {
+            throw unsupported(v, v.is(".") ? "concatenation" : v.text());
+        }
         if (v.kind() == Kind.AT)
         {
             next();
