@@ -1287,6 +1287,10 @@ public final class NftParser
         {
             throw new RulesetException(t.origin(), "'" + t.text() + "' is not a valid name");
         }
+        if (NftNames.RESERVED.contains(t.text()))
+        {
+            throw new RulesetException(t.origin(), "'" + t.text() + "' is a keyword of nft and cannot be " + what);
+        }
         return t.text();
     }
 

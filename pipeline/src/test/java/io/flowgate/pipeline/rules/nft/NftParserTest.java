@@ -302,5 +302,7 @@ class NftParserTest
         fails("table ip t {\nset s { type ipv4_addr; elements = { 10.0.0.0/8 } }\n}", "2:36", "needs 'flags interval'");
         fails("table ip t {\nset s { type ipv4_addr; flags interval; elements = { 10.0.0.0/8, 10.1.0.0/16 } }\n}", "2:52", "conflicting");
         fails("table ip t {\nchain c { policy drop; }\n}", "2:11", "not a base chain");
+        fails("table ip fwd { }", "1:10", "'fwd' is a keyword of nft and cannot be a table name");
+        fails("table ip t { chain counter { } }", "1:20", "'counter' is a keyword of nft");
     }
 }
