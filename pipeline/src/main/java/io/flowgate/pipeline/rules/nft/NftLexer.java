@@ -19,7 +19,7 @@ final class NftLexer
     enum Kind
     {
         WORD, STRING, NL, SEMI, LBRACE, RBRACE, LPAREN, RPAREN, COMMA, ASSIGN, EQEQ, NEQ, LT, GT, LE, GE, AMP, PIPE,
-        SLASH, DOLLAR, AT, MINUS, PLUS, EOF
+        SLASH, DOLLAR, AT, MINUS, PLUS, BANG, EOF
     }
 
     record Token(Kind kind, String text, Origin origin)
@@ -122,12 +122,8 @@ final class NftLexer
                     }
                     case '!' ->
                     {
-                        if (next != '=')
-                        {
-                            throw new RulesetException(at, "'!' is not supported (only '!=')");
-                        }
-                        kind = Kind.NEQ;
-                        len = 2;
+                        kind = next == '=' ? Kind.NEQ : Kind.BANG;
+                        len = next == '=' ? 2 : 1;
                     }
                     case '<' ->
                     {

@@ -579,6 +579,12 @@ public final class NftParser
                 throw new RulesetException(peek().origin(), "a mask needs == or != after it");
             }
         }
+        if (field.isBitmask() && mask == -1L && peek().kind() == Kind.BANG)
+        {
+            // nft's listing of "& BITS == 0": "tcp flags ! syn,ack"
+            next();
+            return Match.of(field, Match.Op.EQ, bitList(field), List.of(Interval.of(0)), o);
+        }
         final Token opToken = peek();
         String op = "";
         switch (opToken.kind())
@@ -650,6 +656,10 @@ public final class NftParser
             {
                 next();
                 mask = bitList(field);
+            }
+            if (mask != -1L && value == 0 && eqOp == Match.Op.NEQ)
+            {
+                return Match.of(field, Match.Op.ANY_BIT, mask, List.of(), o); // "& BITS != 0" is the implicit form
             }
             return Match.of(field, eqOp, mask, List.of(Interval.of(value)), o);
         }

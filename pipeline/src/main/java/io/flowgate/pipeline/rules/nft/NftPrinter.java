@@ -188,7 +188,11 @@ public final class NftPrinter
         }
         if (m.mask() != -1L)
         {
-            if (f.isBitmask() && m.intervals().size() == 1)
+            if (f.isBitmask() && m.intervals().size() == 1 && m.op() == Match.Op.EQ && m.intervals().get(0).lo().signum() == 0)
+            {
+                return out.append("! ").append(NftValues.formatBits(f, m.mask())).toString();
+            }
+            if (f.isBitmask() && m.intervals().size() == 1 && Long.bitCount(m.mask()) > 1)
             {
                 return out.append(neq).append(NftValues.formatBits(f, m.intervals().get(0).lo().longValue())).append(" / ")
                     .append(NftValues.formatBits(f, m.mask())).toString();
@@ -202,7 +206,11 @@ public final class NftPrinter
             final Interval i = m.intervals().get(0);
             if (f.isBitmask())
             {
-                return out.append(m.op() == Match.Op.NEQ ? "!= " : "== ").append(NftValues.formatBits(f, i.lo().longValue())).toString();
+                // nft 1.0.6 lists an exact value of several bits as hex for tcp flags, joined by " | " for ct state/status
+                final long v = i.lo().longValue();
+                final String value = Long.bitCount(v) <= 1 ? NftValues.formatBits(f, v)
+                    : f == Field.TCP_FLAGS ? String.format("0x%x", v) : NftValues.formatBits(f, v).replace(",", " | ");
+                return out.append(m.op() == Match.Op.NEQ ? "!= " : "== ").append(value).toString();
             }
             if (!NftValues.isAddress(f) && !i.isSingle() && m.op() == Match.Op.EQ)
             {

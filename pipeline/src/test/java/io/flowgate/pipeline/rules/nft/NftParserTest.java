@@ -109,6 +109,10 @@ class NftParserTest
         assertEquals(List.of(Interval.of(2)), masked.intervals());
         assertEquals(masked.intervals(), match("tcp flags syn / syn,ack").intervals());
         assertEquals(48, match("ct status & (snat|dnat) != 0").mask());
+        assertEquals(Match.Op.ANY_BIT, match("ct status & (snat|dnat) != 0").op());
+        final Match none = match("tcp flags ! syn,ack");
+        assertEquals(List.of(18L, Match.Op.EQ, List.of(Interval.of(0))), List.of(none.mask(), none.op(), none.intervals()));
+        assertEquals(List.of(Interval.of(6)), match("ct state != established | related").intervals());
         final Match exact = match("ct state == new");
         assertEquals(-1L, exact.mask());
         assertEquals(List.of(Interval.of(8)), exact.intervals());

@@ -101,7 +101,8 @@ class NftPrinterTest
             table inet q {
               chain c { type filter hook forward priority 0; queue; queue num 3; queue num 2-5 bypass fanout; queue flags fanout to 7;
                 ct state != established accept; ct status snat / snat,dnat; ip6 saddr { ::1, ::ffff:1.2.3.4 } drop
-                meta mark & 0xff != 0x2; tcp dport != { 22, 23 }; iifname != { "a", "b" }; log prefix "q"; log level emerg }
+                meta mark & 0xff != 0x2; tcp dport != { 22, 23 }; iifname != { "a", "b" }; log prefix "q"; log level emerg
+                ct status == snat|dnat; tcp flags == syn|ack; ct state & (new) == 0 }
             }
             """);
         for (final Path p : examples())
