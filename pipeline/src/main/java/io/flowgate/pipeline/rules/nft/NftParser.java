@@ -372,7 +372,26 @@ public final class NftParser
         {
             throw new RulesetException(origin, "empty rule");
         }
+        if (exprs.get(exprs.size() - 1) instanceof Expr.Reject r && r.kind() == Expr.RejectKind.TCP_RESET && !protocolMatched(exprs))
+        {
+            // nft adds the dependency itself: "reject with tcp reset" alone is "meta l4proto tcp reject with tcp reset"
+            exprs.add(exprs.size() - 1, Match.of(Field.META_L4PROTO, Match.Op.EQ, -1L, List.of(Interval.of(6)), r.origin()));
+        }
         return new Rule(exprs, origin, comment);
+    }
+
+    /** Whether a match before the verdict already names an L4 protocol (then nft adds no dependency of its own). */
+    private static boolean protocolMatched(final List<Expr> exprs)
+    {
+        for (final Expr e : exprs)
+        {
+            if (e instanceof Match m && (m.field().dependencyProtocol >= 0 || m.field() == Field.META_L4PROTO
+                || m.field() == Field.IP_PROTOCOL))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Expr expr(final Family family) throws RulesetException

@@ -125,8 +125,15 @@ public final class NftPrinter
     public static String rule(final Family family, final Rule rule, final long[] counterValues)
     {
         final StringBuilder out = new StringBuilder();
-        for (final Expr e : rule.exprs())
+        final List<Expr> exprs = rule.exprs();
+        for (int i = 0; i < exprs.size(); i++)
         {
+            final Expr e = exprs.get(i);
+            if (family != Family.INET && i + 1 < exprs.size() && isTcpDependency(e) && exprs.get(i + 1) instanceof Expr.Reject r
+                && r.kind() == Expr.RejectKind.TCP_RESET)
+            {
+                continue; // nft 1.0.6 hides the tcp dependency of "reject with tcp reset" in ip and ip6 tables
+            }
             if (!out.isEmpty())
             {
                 out.append(' ');
@@ -138,6 +145,12 @@ public final class NftPrinter
             out.append(" comment \"").append(rule.comment()).append('"');
         }
         return out.toString();
+    }
+
+    private static boolean isTcpDependency(final Expr e)
+    {
+        return e instanceof Match m && m.field() == Field.META_L4PROTO && m.op() == Match.Op.EQ && m.mask() == -1L
+            && m.setName() == null && m.intervals().equals(List.of(Interval.of(6)));
     }
 
     private static String expr(final Family family, final Expr e, final long[] counterValues)

@@ -199,6 +199,11 @@ class NftParserTest
         assertEquals(1, ((Expr.Reject)rule("ip6", "input", "reject with icmpv6 admin-prohibited").exprs().get(0)).code());
         assertEquals(3, ((Expr.Reject)rule("inet", "input", "reject with icmpx type admin-prohibited").exprs().get(0)).code());
         assertEquals(Expr.RejectKind.TCP_RESET, ((Expr.Reject)rule("inet", "input", "tcp dport 1 reject with tcp reset").exprs().get(1)).kind());
+        // nft's implicit dependency
+        final Rule reset = rule("ip", "input", "reject with tcp reset");
+        assertEquals(List.of(Interval.of(6)), ((Match)reset.exprs().get(0)).intervals());
+        assertEquals(Field.META_L4PROTO, ((Match)reset.exprs().get(0)).field());
+        assertEquals(2, reset.exprs().size());
     }
 
     @Test
@@ -293,13 +298,12 @@ class NftParserTest
         fails("table ip t { chain c { type route hook input priority 0; } }", "1:29", "a route chain cannot be at hook input");
         fails("table ip t { chain c { type nat hook prerouting priority srcnat; } }", "1:58", "'srcnat' is an invalid priority");
         fails(inChain("ip", "postrouting", "reject"), "4:1", "reject is not allowed at hook postrouting");
-        fails(inChain("ip", "input", "notrack"), "4:1", "notrack is not allowed at hook input");
         fails(inChain("ip", "input", "snat to 1.2.3.4"), "4:1", "snat is only allowed in a nat chain");
         fails("table ip t {\nchain p { type nat hook prerouting priority dstnat; jump x; }\nchain x { masquerade; }\n}", "3:11",
             "masquerade is not allowed at hook prerouting (chain x, reached from base chain p");
         fails("table ip t { chain p { type nat hook postrouting priority 100; dnat to 1.1.1.1; } }", "1:64", "dnat is not allowed at hook postrouting");
         fails("table ip t { chain p { type nat hook output priority 100; redirect to :1; } }", "1:59", "needs a transport protocol match");
-        fails(inChain("inet", "input", "reject with tcp reset"), "4:1", "reject with tcp reset needs a tcp match");
+        fails(inChain("inet", "input", "udp dport 1 reject with tcp reset"), "4:13", "you cannot use tcp reset with this protocol");
         fails(inChain("ip", "input", "reject with icmpx port-unreachable"), "4:1", "icmpx is only valid in an inet table");
         fails(inChain("ip6", "input", "reject with icmp port-unreachable"), "4:1", "icmp is not valid in an ip6 table");
         fails("table inet t { chain p { type nat hook postrouting priority 100; snat to 1.1.1.1; } }", "1:71", "needs its family");

@@ -178,4 +178,47 @@ class NftRealTest
     {
         check("constructs.nft", NftPrinterTest.resource("constructs.nft"));
     }
+
+    /** What the parser refuses as nft's own rules (not flowgate's limits), the real nft (and kernel) refuses too. */
+    @Test
+    void shouldRefuseWhatTheRealNftRefuses() throws Exception
+    {
+        final List<String> refused = List.of(
+            "table ip t {\n\tchain in {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tjump a\n\t}\n"
+                + "\tchain a {\n\t\tjump b\n\t}\n\tchain b {\n\t\tgoto a\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tjump nowhere\n\t}\n}\n",
+            "table ip6 t {\n\tchain a {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tip saddr 1.2.3.4\n\t}\n}\n",
+            "table inet t {\n\tchain a {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 1 udp sport 2\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype nat hook forward priority 0; policy accept;\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype route hook input priority 0; policy accept;\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype filter hook postrouting priority 0; policy accept;\n\t\treject\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tsnat to 1.2.3.4\n\t}\n}\n",
+            "table ip t {\n\tchain p {\n\t\ttype nat hook prerouting priority -100; policy accept;\n\t\tjump x\n\t}\n\tchain x {\n\t\tmasquerade\n\t}\n}\n",
+            "table ip t {\n\tchain p {\n\t\ttype nat hook postrouting priority 100; policy accept;\n\t\tdnat to 1.1.1.1\n\t}\n}\n",
+            "table ip t {\n\tchain p {\n\t\ttype nat hook output priority 100; policy accept;\n\t\tredirect to :1\n\t}\n}\n",
+            "table inet t {\n\tchain a {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tudp dport 1 reject with tcp reset\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype filter hook input priority 0; policy accept;\n\t\treject with icmpx port-unreachable\n\t}\n}\n",
+            "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.0/8 }\n\t}\n}\n",
+            "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.0/8, 10.1.0.0/16 }\n\t}\n}\n",
+            "table ip t {\n\tset s {\n\t\ttype inet_service\n\t}\n\tchain a {\n\t\tip saddr @s\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\ttype nat hook prerouting priority srcnat; policy accept;\n\t}\n}\n",
+            "table ip fwd {\n}\n");
+        final Path file = Files.createTempFile("fgl-", ".nft");
+        try
+        {
+            for (final String text : refused)
+            {
+                org.junit.jupiter.api.Assertions.assertThrows(io.flowgate.pipeline.rules.model.RulesetException.class,
+                    () -> NftParser.parse("refused.nft", text), text);
+                Files.writeString(file, text);
+                nft("flush", "ruleset");
+                final Result loaded = nft("-f", file.toString());
+                assertTrue(loaded.code() != 0, "the real nft accepted what the parser refuses:\n" + text);
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(file);
+        }
+    }
 }
