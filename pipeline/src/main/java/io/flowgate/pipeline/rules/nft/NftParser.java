@@ -850,6 +850,10 @@ public final class NftParser
     {
         keyword("set");
         final Token v = next();
+        if (v.kind() == Kind.WORD && !v.text().isEmpty() && !Character.isDigit(v.text().charAt(0)))
+        {
+            throw unsupported(v, field.keyword + " set " + v.text());
+        }
         return new Expr.MarkSet(field, NftValues.number(v, 0xFFFF_FFFFL), o);
     }
 

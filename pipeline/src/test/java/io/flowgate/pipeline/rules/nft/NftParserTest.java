@@ -162,6 +162,27 @@ class NftParserTest
     }
 
     @Test
+    void shouldReadCommentsSeparatorsContinuationsAndNestedDefines() throws RulesetException
+    {
+        final Ruleset r = NftParser.parse("t.nft", """
+            # a comment line
+            define A = 10.0.0.1
+            define B = { $A, 10.0.0.2 }   # a define using another
+            table ip t { # after a brace
+              chain c {
+                ip saddr $B \\
+                  counter; accept  # two rules on one line
+              }
+            }
+            """);
+        final List<Rule> rules = r.tables().get(0).chains().get(0).rules();
+        assertEquals(2, rules.size());
+        assertEquals(List.of(Interval.of(0x0A000001L), Interval.of(0x0A000002L)), ((Match)rules.get(0).exprs().get(0)).intervals());
+        assertEquals("t.nft:6:5", rules.get(0).origin().toString());
+        assertEquals("t.nft:7:16", rules.get(1).origin().toString());
+    }
+
+    @Test
     void shouldParseStatementsAndVerdicts() throws RulesetException
     {
         assertEquals(new Expr.Limit(10, Expr.Per.MINUTE, 5, false, false, null).rate(),
@@ -260,6 +281,8 @@ class NftParserTest
         fails(inChain("ip", "input", "meter m { ip saddr limit rate 1/second }"), "4:1", "meter is not supported");
         fails("table ip t {\n  set s { type ipv4_addr . inet_service; }\n}", "2:26", "concatenation is not supported");
         fails(inChain("ip", "input", "log group 1"), "4:5", "log group is not supported");
+        fails(inChain("ip", "input", "meta mark set ct mark"), "4:15", "meta mark set ct is not supported");
+        fails(inChain("ip", "input", "ip saddr . tcp dport { 1.1.1.1 . 22 }"), "4:10", "concatenation is not supported");
         fails("flush table ip t", "1:7", "flush table is not supported");
     }
 
