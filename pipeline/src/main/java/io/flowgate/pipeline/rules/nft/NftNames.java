@@ -5,8 +5,10 @@ import io.flowgate.pipeline.rules.model.Field;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * nft's symbolic constants: the names the parser accepts and the printer writes for protocol numbers, ICMP types,
@@ -63,7 +65,7 @@ final class NftNames
      * Words nft's scanner reserves: nft 1.0.6 refuses them as unquoted table, chain and set names (found by loading
      * {@code table ip W { chain W { } }} for each; "filter", "nat", "input", "state" are not among them).
      */
-    static final java.util.Set<String> RESERVED = java.util.Set.of(
+    static final Set<String> RESERVED = Set.of(
         "fwd", "rt", "ip", "ip6", "inet", "tcp", "udp", "icmp", "ct", "meta", "mark", "limit", "counter", "log",
         "accept", "drop", "reject", "queue", "set", "map", "table", "chain", "type", "hook", "priority", "policy",
         "redirect", "masquerade", "snat", "dnat", "notrack", "flags", "interval", "elements", "comment", "return",
@@ -165,7 +167,7 @@ final class NftNames
         {
             map.put((String)pairs[i], (Integer)pairs[i + 1]);
         }
-        return Map.copyOf(map).isEmpty() ? map : java.util.Collections.unmodifiableMap(map);
+        return Collections.unmodifiableMap(map); // insertion order kept: the printer searches in it
     }
 
     static Integer protocol(final String name)

@@ -682,7 +682,7 @@ public final class NftParser
             }
             return Match.of(field, eqOp, mask, List.of(Interval.of(value)), o);
         }
-        final Interval value = element(field, next(), false);
+        final Interval value = element(field, next());
         if (op.isEmpty() || op.equals("==") || op.equals("!="))
         {
             return Match.of(field, eqOp, mask, List.of(value), o);
@@ -803,7 +803,7 @@ public final class NftParser
             }
             else
             {
-                out.add(element(field, t, named));
+                out.add(element(field, t));
             }
             skipNewlines();
             if (peek().is(":") || (peek().kind() == Kind.WORD && peek().text().startsWith(":")))
@@ -829,7 +829,7 @@ public final class NftParser
     }
 
     /** One value of {@code field}: single, prefix ({@code /n}) or range ({@code a-b}, also {@code a - b}). */
-    private Interval element(final Field field, final Token t, final boolean inNamedSet) throws RulesetException
+    private Interval element(final Field field, final Token t) throws RulesetException
     {
         if (t.kind() != Kind.WORD)
         {
@@ -871,7 +871,7 @@ public final class NftParser
             next();
         }
         final Token rateToken = word("a rate");
-        String text = rateToken.text();
+        final String text = rateToken.text();
         final long rate;
         boolean bytes = false;
         Expr.Per per;
@@ -1176,7 +1176,7 @@ public final class NftParser
                 next();
                 final Token n = next();
                 final Interval range = n.kind() == Kind.WORD && peek().kind() == Kind.MINUS
-                    ? element(Field.TCP_DPORT, n, false) : NftValues.parse(Field.TCP_DPORT, n);
+                    ? element(Field.TCP_DPORT, n) : NftValues.parse(Field.TCP_DPORT, n);
                 from = range.lo().intValue();
                 to = range.hi().intValue();
             }
