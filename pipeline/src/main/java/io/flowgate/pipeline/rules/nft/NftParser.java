@@ -328,7 +328,7 @@ public final class NftParser
         if (peek().kind() == Kind.PLUS || peek().kind() == Kind.MINUS)
         {
             final boolean minus = next().kind() == Kind.MINUS;
-            final long offset = number(next(), 0, Integer.MAX_VALUE);
+            final int offset = (int)number(next(), 0, Integer.MAX_VALUE);
             value += minus ? -offset : offset;
         }
         else if (peek().kind() == Kind.WORD && peek().text().startsWith("-"))
