@@ -202,6 +202,31 @@ final class NftChecker
             if (e instanceof Match m)
             {
                 final Field f = m.field();
+                if (f == Field.META_NFPROTO && family != Family.INET)
+                {
+                    throw new RulesetException(m.origin(), "meta nfproto is only useful in the inet family");
+                }
+                if (m.op() == Match.Op.EQ && m.mask() == -1L && m.intervals().size() == 1 && m.intervals().get(0).isSingle())
+                {
+                    final int v = m.intervals().get(0).lo().intValue();
+                    if (f == Field.META_L4PROTO || f == Field.IP_PROTOCOL)
+                    {
+                        if (protocol >= 0 && protocol != v)
+                        {
+                            throw new RulesetException(m.origin(), "conflicting protocols: " + f.keyword + " after a match on another protocol");
+                        }
+                        protocol = v;
+                    }
+                    else if (f == Field.META_NFPROTO && (v == 2 || v == 10))
+                    {
+                        final Family nf = v == 2 ? Family.IP : Family.IP6;
+                        if (seen != null && seen != nf)
+                        {
+                            throw new RulesetException(m.origin(), "conflicting protocols: meta nfproto after a match on " + seen.keyword);
+                        }
+                        seen = nf;
+                    }
+                }
                 if (f.dependencyFamily != null)
                 {
                     if (family != Family.INET && family != f.dependencyFamily)

@@ -372,12 +372,48 @@ public final class NftParser
         {
             throw new RulesetException(origin, "empty rule");
         }
+        dropImpliedDependencies(family, exprs);
         if (exprs.get(exprs.size() - 1) instanceof Expr.Reject r && r.kind() == Expr.RejectKind.TCP_RESET && !protocolMatched(exprs))
         {
             // nft adds the dependency itself: "reject with tcp reset" alone is "meta l4proto tcp reject with tcp reset"
             exprs.add(exprs.size() - 1, Match.of(Field.META_L4PROTO, Match.Op.EQ, -1L, List.of(Interval.of(6)), r.origin()));
         }
         return new Rule(exprs, origin, comment);
+    }
+
+    /**
+     * nft keeps one check where the user wrote a protocol or family match that a later match implies
+     * ({@code meta l4proto udp udp dport 53}, {@code meta nfproto ipv4 ip saddr X}) and lists the rule without it;
+     * the model follows, so that it and the listing are what nft has. Only across matches: a statement in between
+     * ({@code counter}) keeps it, as in nft.
+     */
+    private static void dropImpliedDependencies(final Family family, final List<Expr> exprs)
+    {
+        for (int i = 0; i < exprs.size(); i++)
+        {
+            if (!(exprs.get(i) instanceof Match m) || m.op() != Match.Op.EQ || m.mask() != -1L || m.setName() != null
+                || m.intervals().size() != 1 || !m.intervals().get(0).isSingle())
+            {
+                continue;
+            }
+            final int value = m.intervals().get(0).lo().intValue();
+            final boolean protocol = m.field() == Field.META_L4PROTO || m.field() == Field.IP_PROTOCOL;
+            final Family implied = m.field() == Field.META_NFPROTO && family == Family.INET
+                ? (value == 2 ? Family.IP : value == 10 ? Family.IP6 : null) : null;
+            if (!protocol && implied == null)
+            {
+                continue;
+            }
+            for (int j = i + 1; j < exprs.size() && exprs.get(j) instanceof Match later; j++)
+            {
+                if ((protocol && later.field().dependencyProtocol == value) || (implied != null && later.field().dependencyFamily == implied))
+                {
+                    exprs.remove(i);
+                    i--;
+                    break;
+                }
+            }
+        }
     }
 
     /** Whether a match before the verdict already names an L4 protocol (then nft adds no dependency of its own). */

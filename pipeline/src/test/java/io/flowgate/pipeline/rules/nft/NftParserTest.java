@@ -183,6 +183,27 @@ class NftParserTest
     }
 
     @Test
+    void shouldDropAProtocolOrFamilyMatchThatALaterMatchImpliesAsNftDoes() throws RulesetException
+    {
+        assertEquals(List.of(Field.UDP_DPORT), fields(rule("inet", "input", "meta l4proto udp udp dport 53")));
+        assertEquals(List.of(Field.IP_SADDR, Field.UDP_DPORT), fields(rule("inet", "input", "meta l4proto udp ip saddr 1.1.1.1 udp dport 53")));
+        assertEquals(List.of(Field.IP_SADDR), fields(rule("inet", "input", "meta nfproto ipv4 ip saddr 1.1.1.1")));
+        assertEquals(List.of(Field.META_NFPROTO, Field.TCP_DPORT), fields(rule("inet", "input", "meta nfproto ipv4 meta l4proto tcp tcp dport 2")));
+        assertEquals(3, rule("inet", "input", "meta l4proto udp counter udp dport 53").exprs().size());
+        assertEquals(2, rule("inet", "input", "meta l4proto != udp udp dport 53").exprs().size());
+    }
+
+    private static List<Field> fields(final Rule rule)
+    {
+        final List<Field> out = new java.util.ArrayList<>();
+        for (final Expr e : rule.exprs())
+        {
+            out.add(((Match)e).field());
+        }
+        return out;
+    }
+
+    @Test
     void shouldParseStatementsAndVerdicts() throws RulesetException
     {
         assertEquals(new Expr.Limit(10, Expr.Per.MINUTE, 5, false, false, null).rate(),
@@ -317,6 +338,9 @@ class NftParserTest
         fails(inChain("ip", "input", "icmpv6 type echo-request"), "4:1", "icmpv6 type is not valid in an ip table");
         fails(inChain("inet", "input", "ip saddr 1.2.3.4 ip6 daddr ::1"), "4:18", "conflicting protocols");
         fails(inChain("inet", "input", "tcp dport 1 udp sport 2"), "4:13", "conflicting protocols");
+        fails(inChain("inet", "input", "meta l4proto tcp udp dport 1"), "4:18", "conflicting protocols");
+        fails(inChain("inet", "input", "meta nfproto ipv6 ip saddr 1.1.1.1"), "4:19", "conflicting protocols");
+        fails(inChain("ip", "input", "meta nfproto ipv4"), "4:1", "meta nfproto is only useful in the inet family");
         fails("table ip t { chain c { type nat hook forward priority 0; } }", "1:29", "a nat chain cannot be at hook forward");
         fails("table ip t { chain c { type route hook input priority 0; } }", "1:29", "a route chain cannot be at hook input");
         fails("table ip t { chain c { type nat hook prerouting priority srcnat; } }", "1:58", "'srcnat' is an invalid priority");

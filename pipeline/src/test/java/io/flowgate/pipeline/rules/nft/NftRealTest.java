@@ -202,6 +202,8 @@ class NftRealTest
             "table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.0.0.0/8, 10.1.0.0/16 }\n\t}\n}\n",
             "table ip t {\n\tset s {\n\t\ttype inet_service\n\t}\n\tchain a {\n\t\tip saddr @s\n\t}\n}\n",
             "table ip t {\n\tchain a {\n\t\ttype nat hook prerouting priority srcnat; policy accept;\n\t}\n}\n",
+            "table inet t {\n\tchain a {\n\t\tmeta l4proto tcp udp dport 1\n\t}\n}\n",
+            "table ip t {\n\tchain a {\n\t\tmeta nfproto ipv4\n\t}\n}\n",
             "table ip fwd {\n}\n");
         final Path file = Files.createTempFile("fgl-", ".nft");
         try
