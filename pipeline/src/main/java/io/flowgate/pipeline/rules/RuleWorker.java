@@ -462,8 +462,8 @@ public final class RuleWorker implements NatHook.RulesetNat
         final boolean v6 = family == CompiledRuleset.FAMILY_IPV6;
         if (kind == Expr.RejectKind.TCP_RESET.ordinal())
         {
-            return l4proto == 6 ? RejectCodes.of(RejectCodes.TCP_RESET, 0)
-                : v6 ? RejectCodes.of(RejectCodes.ICMPV6, 4) : RejectCodes.of(RejectCodes.ICMP, 3);
+            // nf_send_reset answers TCP only: any other packet is just dropped.
+            return l4proto == 6 ? RejectCodes.of(RejectCodes.TCP_RESET, 0) : RejectCodes.NONE;
         }
         if (kind == Expr.RejectKind.ICMPX.ordinal())
         {
