@@ -1093,7 +1093,12 @@ public final class RouterWorker implements Agent
         }
         else if (v == Verdict.DROP)
         {
-            if (b.reason[i] == IpDropReason.TIME_EXCEEDED)
+            if (b.reject[i] != 0)
+            {
+                // A rule said reject: the slow path sends the error (nf_reject_ipv4/ipv6) and frees the packet.
+                toSlowPath(b, i, SlowPathBurst.REJECT, b.inPort[i], b.reject[i]);
+            }
+            else if (b.reason[i] == IpDropReason.TIME_EXCEEDED)
             {
                 // IpForward drops it; a router owes the sender an ICMP time exceeded (as ip_forward does).
                 toSlowPath(b, i, SlowPathBurst.TIME_EXCEEDED, b.inPort[i], 0);
