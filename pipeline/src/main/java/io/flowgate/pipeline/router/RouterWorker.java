@@ -38,6 +38,9 @@ import io.flowgate.pmd.port.Port;
 import java.lang.foreign.Arena;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.Agent;
+import io.flowgate.pipeline.hook.HookRegistration;
+import io.flowgate.pipeline.rules.queue.Reinjector;
+import io.flowgate.pipeline.rules.queue.WorkerQueue;
 
 /**
  * One routing worker. Its input is chosen at construction: with rss dispatch it polls its own receive queue
@@ -73,7 +76,7 @@ import org.agrona.concurrent.Agent;
  * Counters with software dispatch: {@link #RX} counts packets taken from the ring, {@link #TX} packets handed
  * to the dispatcher, {@link #TX_FULL} packets freed because the transmit ring had no room.
  */
-public final class RouterWorker implements Agent
+public final class RouterWorker implements Agent, Reinjector
 {
     public static final int RX = 0;
     public static final int TX = 1;
@@ -146,6 +149,15 @@ public final class RouterWorker implements Agent
     private final int maxInputBursts;
     private int mode;
     private SlowPathBurst slow;
+    /** nft {@code queue}: this worker's queues, or null. */
+    private WorkerQueue queues;
+    /** While a burst of reinjected packets goes through the stages: the registration they continue after. */
+    private HookRegistration resumeAfter;
+    /** Packets given ACCEPT by a queue, gathered for one pass ({@link #flushReinjected}). */
+    private final long[] reinjectMbuf;
+    private final int[] reinjectMark;
+    private int reinjectCount;
+    private HookRegistration reinjectAfter;
     private TxBurst txOut;
     private TransitLatency latency;
     private RxPacer pacer;
@@ -257,6 +269,8 @@ public final class RouterWorker implements Agent
         this.hooks = hooks;
         this.slowRing = slowRing;
         this.fromSlowPath = fromSlowPath;
+        this.reinjectMbuf = new long[burstSize];
+        this.reinjectMark = new int[burstSize];
         this.burst = new PacketBurst(arena, burstSize);
         this.toFree = new MbufBurst(arena, burstSize);
         this.dst = new int[burstSize];
@@ -411,6 +425,10 @@ public final class RouterWorker implements Agent
         {
             work += takeFromSlowPath();
         }
+        if (queues != null)
+        {
+            work += queues.drain(this);
+        }
         if (work > 0)
         {
             transmitAll();
@@ -425,6 +443,73 @@ public final class RouterWorker implements Agent
         }
         publishSlowPath();
         return work;
+    }
+
+    /**
+     * nft {@code queue}: this worker's queues (see {@code PacketQueues}). Queued packets leave the burst; the verdicts
+     * given later are applied in the duty cycle, and ACCEPTed packets go on from the registration that queued them.
+     * Only PREROUTING before defragmentation is supported ({@code PacketQueues.supported}): a reinjected packet takes
+     * the rest of that hook and then every stage, as a received one does.
+     */
+    public void queues(final WorkerQueue queues)
+    {
+        this.queues = queues;
+        hooks.queueHandler(queues);
+    }
+
+    private void runPrerouting(final PacketBurst b)
+    {
+        final HookRegistration resume = resumeAfter;
+        if (resume == null)
+        {
+            hooks.run(Hook.PREROUTING, b);
+        }
+        else
+        {
+            hooks.runAfter(Hook.PREROUTING, resume, b);
+        }
+    }
+
+    @Override
+    public void reinject(final long mbuf, final Hook hook, final HookRegistration after, final int inPort, final int mark)
+    {
+        if (hook != Hook.PREROUTING)
+        {
+            free(mbuf); // PacketQueues.supported refuses queues elsewhere: not reachable
+            return;
+        }
+        if (reinjectCount == reinjectMbuf.length || (reinjectCount > 0 && after != reinjectAfter))
+        {
+            flushReinjected();
+        }
+        Mbuf.port(mbuf, inPort); // the stages read the receiving port from the mbuf (not every driver writes it)
+        reinjectMbuf[reinjectCount] = mbuf;
+        reinjectMark[reinjectCount] = mark;
+        reinjectAfter = after;
+        reinjectCount++;
+    }
+
+    @Override
+    public void flushReinjected()
+    {
+        final int n = reinjectCount;
+        if (n == 0)
+        {
+            return;
+        }
+        // NOTE: the transmit stages hold one burst per port; the bursts received in this cycle may have filled them.
+        transmitAll();
+        final PacketBurst b = this.burst;
+        for (int i = 0; i < n; i++)
+        {
+            b.mbufs.mbuf(i, reinjectMbuf[i]);
+        }
+        b.count(n); // not counted as RX again
+        resumeAfter = reinjectAfter;
+        process(b, FROM_MBUF);
+        resumeAfter = null;
+        reinjectAfter = null;
+        reinjectCount = 0;
     }
 
     /** NAT with several workers: packets whose connection this worker owns, handed over by the others. */
@@ -571,9 +656,14 @@ public final class RouterWorker implements Agent
     {
         final int n = b.count();
         ingest(b, n, inPort);
-        if (!hooks.isEmpty(Hook.PREROUTING) && !onlyDefragWithNothingToDo())
+        final HookRegistration resume = resumeAfter;
+        if (resume != null)
         {
-            hooks.run(Hook.PREROUTING, b);
+            System.arraycopy(reinjectMark, 0, b.mark, 0, n); // parsing cleared them
+        }
+        if (!hooks.isEmpty(Hook.PREROUTING) && (resume != null || !onlyDefragWithNothingToDo()))
+        {
+            runPrerouting(b);
             for (int i = 0; i < n; i++)
             {
                 destination(b, i); // a handler may have changed it (DNAT)
@@ -1392,7 +1482,7 @@ public final class RouterWorker implements Agent
         ipv6Input.process(b);
         if (!hooks.isEmpty(Hook.PREROUTING))
         {
-            hooks.run(Hook.PREROUTING, b);
+            runPrerouting(b);
         }
         route6Stage(b, m);
         hookOn(Hook.INPUT, b, n, true);
