@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class QueueAllocationTest
 {
     private static final int BURST = 32;
-    private static final int ROUNDS = 2_000;
+    private static final int ROUNDS = 1_000;
 
     private final long[] back = new long[BURST];
     private int backCount;
