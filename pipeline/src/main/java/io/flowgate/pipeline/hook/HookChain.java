@@ -11,7 +11,8 @@ import java.util.List;
  * a burst with the verdict semantics of Linux's {@code nf_hook_slow} ({@code net/netfilter/core.c}).
  * <p>
  * Usage: the control plane registers handlers ({@link #register}); the worker calls {@link #run} at each
- * hook of the data path. On entry a packet takes part when its {@code burst.verdict} is ACCEPT; on exit
+ * hook of the data path, and {@link #runAfter} for packets a queue handler reinjects (the handlers after the one
+ * that queued them). On entry a packet takes part when its {@code burst.verdict} is ACCEPT; on exit
  * each of those packets has exactly one outcome in {@code burst.verdict}:
  * <ul>
  *   <li>ACCEPT: every handler accepted it, or one said STOP, or it was queued with bypass and nobody

@@ -69,6 +69,11 @@ import io.flowgate.pipeline.rules.queue.WorkerQueue;
  * IPv6 packets arriving on a port without IPv6 addresses are counted ({@link #NOT_ROUTED_IPV6}) and dropped,
  * as Linux does on an interface with IPv6 disabled.
  * <p>
+ * Rules: a packet a hook dropped with {@code burst.reject[i]} set goes to the slow path ({@code SlowPathBurst.REJECT}),
+ * which sends the ICMP/ICMPv6 error or TCP reset and frees it. A packet a hook queued (nft {@code queue}) leaves the
+ * burst for its {@code WorkerQueue}; each duty cycle applies the verdicts given since ({@link #queues}): ACCEPTed
+ * packets go through the stages again as a burst of their own, resuming after the registration that queued them.
+ * <p>
  * Thread-safety: one thread. Reads the LPM, next-hop and neighbour tables lock-free (their writers publish
  * with release stores); writes only its own bursts, counters and transmit queues ({@code queue} of every port;
  * none when it hands back). It is the single consumer of {@code input} and single producer of {@code output}.
