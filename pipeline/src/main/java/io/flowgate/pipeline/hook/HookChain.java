@@ -11,7 +11,8 @@ import java.util.List;
  * a burst with the verdict semantics of Linux's {@code nf_hook_slow} ({@code net/netfilter/core.c}).
  * <p>
  * Usage: the control plane registers handlers ({@link #register}); the worker calls {@link #run} at each
- * hook of the data path. On entry a packet takes part when its {@code burst.verdict} is ACCEPT; on exit
+ * hook of the data path, and {@link #runAfter} for packets a queue handler reinjects (the handlers after the one
+ * that queued them). On entry a packet takes part when its {@code burst.verdict} is ACCEPT; on exit
  * each of those packets has exactly one outcome in {@code burst.verdict}:
  * <ul>
  *   <li>ACCEPT: every handler accepted it, or one said STOP, or it was queued with bypass and nobody
@@ -266,10 +267,28 @@ public final class HookChain
      */
     public int run(final Hook hook, final PacketBurst burst)
     {
+        return runFrom(hook, burst, null);
+    }
+
+    /**
+     * Worker only: {@link #run} for packets reinjected after a queue verdict (Linux {@code nf_reinject}): only the
+     * handlers after {@code after} run. When {@code after} is no longer registered (the ruleset was replaced while
+     * the packets waited), the handlers of a higher priority than it had run.
+     *
+     * @return the packets still ACCEPT afterwards.
+     */
+    public int runAfter(final Hook hook, final HookRegistration after, final PacketBurst burst)
+    {
+        return runFrom(hook, burst, after);
+    }
+
+    private int runFrom(final Hook hook, final PacketBurst burst, final HookRegistration after)
+    {
         final int hookNumber = hook.ordinal();
         final Counters counters = hookCounters[hookNumber];
         final HookRegistration[] registrations =
             (HookRegistration[])ENTRIES.getAcquire(entries, hookNumber);   // A1: pairs with R1 in register
+        final int first = after == null ? 0 : indexAfter(registrations, after);
         final int[] burstVerdicts = burst.verdict;
         final int[] active = this.active;
         final int count = burst.count();
@@ -286,7 +305,7 @@ public final class HookChain
 
         final QueueHandler queueHandler = this.queueHandler;
         stopped = 0;
-        for (int h = 0; h < registrations.length && live > 0; h++)
+        for (int h = first; h < registrations.length && live > 0; h++)
         {
             live = runHandler(hook, counters, queueHandler, registrations[h], burst, live);
         }
@@ -294,6 +313,23 @@ public final class HookChain
         final int accepted = live + stopped;
         counters.add(ACCEPTED, accepted);
         return accepted;
+    }
+
+    private static int indexAfter(final HookRegistration[] registrations, final HookRegistration after)
+    {
+        for (int h = 0; h < registrations.length; h++)
+        {
+            if (registrations[h] == after)
+            {
+                return h + 1;
+            }
+        }
+        int h = 0;
+        while (h < registrations.length && registrations[h].priority <= after.priority)
+        {
+            h++;
+        }
+        return h;
     }
 
     /**

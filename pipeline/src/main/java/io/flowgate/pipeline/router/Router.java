@@ -29,6 +29,7 @@ import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.dispatch.SoftwareDispatcher;
 import io.flowgate.pipeline.dispatch.TxBurst;
 import io.flowgate.pipeline.hook.HookChain;
+import io.flowgate.pipeline.rules.queue.PacketQueues;
 import io.flowgate.pipeline.neigh.NdFlyweight;
 import io.flowgate.pipeline.hook.HookPriority;
 import io.flowgate.pipeline.neigh.NeighbourParams;
@@ -100,6 +101,7 @@ public final class Router implements AutoCloseable
     private ConntrackService conntrackService;
     private final List<NatStats> natStats = new ArrayList<>();
     private final List<Handoff> handoffs = new ArrayList<>();
+    private PacketQueues queues;
     private final SlowPath slowPath;
     private final List<AgentRunner> workerRunners;
     private final AgentRunner slowPathRunner;
@@ -363,6 +365,11 @@ public final class Router implements AutoCloseable
             wireNat(nat, ports, workers, chains, tracks, conntracks, natStats, handoffs, arena, ringBursts, burstSize, seeds, engine);
         }
         engine.load(ruleset); // checked above: the workers do not run yet, nothing to wait for
+        final PacketQueues queues = new PacketQueues(workerCpus.length); // nft queue: listeners bind later (Router.queues)
+        for (int w = 0; w < workerCpus.length; w++)
+        {
+            workers.get(w).queues(queues.worker(w));
+        }
         for (int w = 0; w < workerCpus.length; w++)
         {
             runners.add(LcoreAgent.start(eal, workerCpus[w], workers.get(w), new BusySpinIdleStrategy()));
@@ -383,6 +390,7 @@ public final class Router implements AutoCloseable
         }
         final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner,
             inputRings, txRings);
+        router.queues = queues;
         router.defrags.addAll(defrags);
         router.rules = engine;
         router.natStats.addAll(natStats);
@@ -733,6 +741,12 @@ public final class Router implements AutoCloseable
         return neighbours.size();
     }
 
+    /** nft {@code queue}: bind a {@code PacketQueueHandler} to a queue number here ({@link PacketQueues#listen}). */
+    public PacketQueues queues()
+    {
+        return queues;
+    }
+
     @Override
     public void close()
     {
@@ -752,6 +766,7 @@ public final class Router implements AutoCloseable
             runner.close();
         }
         slowPathRunner.close();
+        queues.close(); // every worker has stopped: the queue threads end, what they still held is freed
         for (final Handoff handoff : handoffs)
         {
             handoff.drain(); // every worker has stopped: what one handed to another and nobody took

@@ -39,6 +39,9 @@ import io.flowgate.pmd.port.Port;
 import java.lang.foreign.Arena;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.Agent;
+import io.flowgate.pipeline.hook.HookRegistration;
+import io.flowgate.pipeline.rules.queue.Reinjector;
+import io.flowgate.pipeline.rules.queue.WorkerQueue;
 
 /**
  * One routing worker. Its input is chosen at construction: with rss dispatch it polls its own receive queue
@@ -67,6 +70,11 @@ import org.agrona.concurrent.Agent;
  * IPv6 packets arriving on a port without IPv6 addresses are counted ({@link #NOT_ROUTED_IPV6}) and dropped,
  * as Linux does on an interface with IPv6 disabled.
  * <p>
+ * Rules: a packet a hook dropped with {@code burst.reject[i]} set goes to the slow path ({@code SlowPathBurst.REJECT}),
+ * which sends the ICMP/ICMPv6 error or TCP reset and frees it. A packet a hook queued (nft {@code queue}) leaves the
+ * burst for its {@code WorkerQueue}; each duty cycle applies the verdicts given since ({@link #queues}): ACCEPTed
+ * packets go through the stages again as a burst of their own, resuming after the registration that queued them.
+ * <p>
  * Thread-safety: one thread. Reads the LPM, next-hop and neighbour tables lock-free (their writers publish
  * with release stores); writes only its own bursts, counters and transmit queues ({@code queue} of every port;
  * none when it hands back). It is the single consumer of {@code input} and single producer of {@code output}.
@@ -74,7 +82,7 @@ import org.agrona.concurrent.Agent;
  * Counters with software dispatch: {@link #RX} counts packets taken from the ring, {@link #TX} packets handed
  * to the dispatcher, {@link #TX_FULL} packets freed because the transmit ring had no room.
  */
-public final class RouterWorker implements Agent
+public final class RouterWorker implements Agent, Reinjector
 {
     public static final int RX = 0;
     public static final int TX = 1;
@@ -148,6 +156,15 @@ public final class RouterWorker implements Agent
     private final int maxInputBursts;
     private int mode;
     private SlowPathBurst slow;
+    /** nft {@code queue}: this worker's queues, or null. */
+    private WorkerQueue queues;
+    /** While a burst of reinjected packets goes through the stages: the registration they continue after. */
+    private HookRegistration resumeAfter;
+    /** Packets given ACCEPT by a queue, gathered for one pass ({@link #flushReinjected}). */
+    private final long[] reinjectMbuf;
+    private final int[] reinjectMark;
+    private int reinjectCount;
+    private HookRegistration reinjectAfter;
     private TxBurst txOut;
     private TransitLatency latency;
     private RxPacer pacer;
@@ -259,6 +276,8 @@ public final class RouterWorker implements Agent
         this.hooks = hooks;
         this.slowRing = slowRing;
         this.fromSlowPath = fromSlowPath;
+        this.reinjectMbuf = new long[burstSize];
+        this.reinjectMark = new int[burstSize];
         this.burst = new PacketBurst(arena, burstSize);
         this.toFree = new MbufBurst(arena, burstSize);
         this.dst = new int[burstSize];
@@ -424,6 +443,10 @@ public final class RouterWorker implements Agent
         {
             work += takeFromSlowPath();
         }
+        if (queues != null)
+        {
+            work += queues.drain(this);
+        }
         if (work > 0)
         {
             transmitAll();
@@ -438,6 +461,73 @@ public final class RouterWorker implements Agent
         }
         publishSlowPath();
         return work;
+    }
+
+    /**
+     * nft {@code queue}: this worker's queues (see {@code PacketQueues}). Queued packets leave the burst; the verdicts
+     * given later are applied in the duty cycle, and ACCEPTed packets go on from the registration that queued them.
+     * Only PREROUTING before defragmentation is supported ({@code PacketQueues.supported}): a reinjected packet takes
+     * the rest of that hook and then every stage, as a received one does.
+     */
+    public void queues(final WorkerQueue queues)
+    {
+        this.queues = queues;
+        hooks.queueHandler(queues);
+    }
+
+    private void runPrerouting(final PacketBurst b)
+    {
+        final HookRegistration resume = resumeAfter;
+        if (resume == null)
+        {
+            hooks.run(Hook.PREROUTING, b);
+        }
+        else
+        {
+            hooks.runAfter(Hook.PREROUTING, resume, b);
+        }
+    }
+
+    @Override
+    public void reinject(final long mbuf, final Hook hook, final HookRegistration after, final int inPort, final int mark)
+    {
+        if (hook != Hook.PREROUTING)
+        {
+            free(mbuf); // PacketQueues.supported refuses queues elsewhere: not reachable
+            return;
+        }
+        if (reinjectCount == reinjectMbuf.length || (reinjectCount > 0 && after != reinjectAfter))
+        {
+            flushReinjected();
+        }
+        Mbuf.port(mbuf, inPort); // the stages read the receiving port from the mbuf (not every driver writes it)
+        reinjectMbuf[reinjectCount] = mbuf;
+        reinjectMark[reinjectCount] = mark;
+        reinjectAfter = after;
+        reinjectCount++;
+    }
+
+    @Override
+    public void flushReinjected()
+    {
+        final int n = reinjectCount;
+        if (n == 0)
+        {
+            return;
+        }
+        // NOTE: the transmit stages hold one burst per port; the bursts received in this cycle may have filled them.
+        transmitAll();
+        final PacketBurst b = this.burst;
+        for (int i = 0; i < n; i++)
+        {
+            b.mbufs.mbuf(i, reinjectMbuf[i]);
+        }
+        b.count(n); // not counted as RX again
+        resumeAfter = reinjectAfter;
+        process(b, FROM_MBUF);
+        resumeAfter = null;
+        reinjectAfter = null;
+        reinjectCount = 0;
     }
 
     /** NAT with several workers: packets whose connection this worker owns, handed over by the others. */
@@ -589,9 +679,14 @@ public final class RouterWorker implements Agent
         }
         final int n = b.count();
         ingest(b, n, inPort);
-        if (!hooks.isEmpty(Hook.PREROUTING) && !onlyDefragWithNothingToDo())
+        final HookRegistration resume = resumeAfter;
+        if (resume != null)
         {
-            hooks.run(Hook.PREROUTING, b);
+            System.arraycopy(reinjectMark, 0, b.mark, 0, n); // parsing cleared them
+        }
+        if (!hooks.isEmpty(Hook.PREROUTING) && (resume != null || !onlyDefragWithNothingToDo()))
+        {
+            runPrerouting(b);
             for (int i = 0; i < n; i++)
             {
                 destination(b, i); // a handler may have changed it (DNAT)
@@ -1111,7 +1206,12 @@ public final class RouterWorker implements Agent
         }
         else if (v == Verdict.DROP)
         {
-            if (b.reason[i] == IpDropReason.TIME_EXCEEDED)
+            if (b.reject[i] != 0)
+            {
+                // A rule said reject: the slow path sends the error (nf_reject_ipv4/ipv6) and frees the packet.
+                toSlowPath(b, i, SlowPathBurst.REJECT, b.inPort[i], b.reject[i]);
+            }
+            else if (b.reason[i] == IpDropReason.TIME_EXCEEDED)
             {
                 // IpForward drops it; a router owes the sender an ICMP time exceeded (as ip_forward does).
                 toSlowPath(b, i, SlowPathBurst.TIME_EXCEEDED, b.inPort[i], 0);
@@ -1410,7 +1510,7 @@ public final class RouterWorker implements Agent
         ipv6Input.process(b);
         if (!hooks.isEmpty(Hook.PREROUTING))
         {
-            hooks.run(Hook.PREROUTING, b);
+            runPrerouting(b);
         }
         route6Stage(b, m);
         hookOn(Hook.INPUT, b, n, true);

@@ -16,6 +16,9 @@ import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.neigh.PortAddresses;
 import io.flowgate.pipeline.slowpath.IcmpRateLimiter;
 import io.flowgate.pipeline.slowpath.IcmpSender;
+import io.flowgate.pipeline.slowpath.TcpReset;
+import io.flowgate.pipeline.rules.RejectCodes;
+import io.flowgate.pmd.checksum.Checksum;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.header.IcmpFlyweight;
 import io.flowgate.pmd.header.IpProtocol;
@@ -92,7 +95,13 @@ public final class SlowPath implements Agent, NeighbourHandler
     public static final int HOST_UNREACHABLE = 19;
     /** Gratuitous ARPs and unsolicited neighbour advertisements sent by {@link #announce()}. */
     public static final int ANNOUNCEMENTS = 20;
-    public static final int COUNTERS = 21;
+    /** Rejected packets answered (ICMP/ICMPv6 unreachable or TCP reset sent). */
+    public static final int REJECTS_SENT = 21;
+    /** TCP resets sent (part of {@link #REJECTS_SENT}). */
+    public static final int TCP_RESETS = 23;
+    /** Rejected packets not answered: no error owed (nf_reject's rules), rate limited, no mbuf, wrong family. */
+    public static final int REJECTS_SUPPRESSED = 22;
+    public static final int COUNTERS = 24;
 
     /** The most fragments one datagram may need: 65535 bytes in 48-byte pieces at the smallest MTU (68). */
     private static final int MAX_FRAGMENTS = 1366;
@@ -222,6 +231,7 @@ public final class SlowPath implements Agent, NeighbourHandler
             case SlowPathBurst.TIME_EXCEEDED6 ->
                 icmp6Error(m, port, IcmpFlyweight.V6_TIME_EXCEEDED, IcmpFlyweight.V6_CODE_HOP_LIMIT_EXCEEDED, 0, nowNs);
             case SlowPathBurst.PACKET_TOO_BIG6 -> icmp6Error(m, port, IcmpFlyweight.V6_PACKET_TOO_BIG, 0, argument, nowNs);
+            case SlowPathBurst.REJECT -> counters.increment(reject(m, port, argument, nowNs) ? REJECTS_SENT : REJECTS_SUPPRESSED);
             default ->
             {
                 counters.increment(NOT_SUPPORTED);
@@ -272,21 +282,21 @@ public final class SlowPath implements Agent, NeighbourHandler
         drop(m);
     }
 
-    private void icmpError(final long m, final int port, final int type, final int code, final int info, final long nowNs)
+    private boolean icmpError(final long m, final int port, final int type, final int code, final int info, final long nowNs)
     {
         final RouterPort p = portById[port];
         if (p == null || p.primaryIpv4() == 0 || !icmpLimit.tryAcquire(nowNs))
         {
             counters.increment(ICMP_RATE_LIMITED);
             drop(m);
-            return;
+            return false;
         }
         final long e = pool.alloc();
         if (e == 0)
         {
             counters.increment(NO_MBUF);
             drop(m);
-            return;
+            return false;
         }
         final long frame = Mbuf.data(m);
         final int offset = EthernetFlyweight.payloadOffset(frame);
@@ -297,9 +307,10 @@ public final class SlowPath implements Agent, NeighbourHandler
         {
             Mbuf.free(e);
             drop(m);
-            return;
+            return false;
         }
         sendError(m, e, frame, p, n, EthernetFlyweight.ETHER_TYPE_IPV4, ICMP_ERRORS);
+        return true;
     }
 
     /**
@@ -384,7 +395,7 @@ public final class SlowPath implements Agent, NeighbourHandler
      * An ICMPv6 error about the packet in {@code m} back out of {@code port}, to the MAC it came from; from the
      * port's address of the offending source's scope. Packet Too Big is not rate limited (Linux's ratemask).
      */
-    private void icmp6Error(final long m, final int port, final int type, final int code, final int info, final long nowNs)
+    private boolean icmp6Error(final long m, final int port, final int type, final int code, final int info, final long nowNs)
     {
         final RouterPort p = portById[port];
         final long frame = Mbuf.data(m);
@@ -395,20 +406,20 @@ public final class SlowPath implements Agent, NeighbourHandler
         {
             counters.increment(NOT_SUPPORTED);
             drop(m);
-            return;
+            return false;
         }
         if (type != IcmpFlyweight.V6_PACKET_TOO_BIG && !icmpLimit.tryAcquire(nowNs))
         {
             counters.increment(ICMP_RATE_LIMITED);
             drop(m);
-            return;
+            return false;
         }
         final long e = pool.alloc();
         if (e == 0)
         {
             counters.increment(NO_MBUF);
             drop(m);
-            return;
+            return false;
         }
         final int length = Math.min(Mbuf.dataLength(m) - offset, Ipv6Flyweight.HEADER_LENGTH + Ipv6Flyweight.getPayloadLength(ip));
         final long out = Mbuf.data(e);
@@ -418,9 +429,147 @@ public final class SlowPath implements Agent, NeighbourHandler
         {
             Mbuf.free(e);
             drop(m);
-            return;
+            return false;
         }
         sendError(m, e, frame, p, n, EthernetFlyweight.ETHER_TYPE_IPV6, ICMP6_ERRORS);
+        return true;
+    }
+
+    /**
+     * A packet a rule rejected ({@code argument} is its {@code RejectCodes} value): the error Linux's nf_reject sends
+     * ({@code nf_send_unreach}, {@code nf_send_unreach6}, {@code nf_send_reset}, {@code nf_send_reset6}), back out of
+     * {@code port} to the MAC the packet came from; the packet is freed either way. ICMP and ICMPv6 errors are rate
+     * limited (icmp_send's global limit) and follow {@link IcmpSender}'s rules of when not to answer; like
+     * nf_send_unreach, a TCP or UDP packet whose checksum is wrong is not answered. Resets are not rate limited (Linux
+     * does not limit them either). A kind that does not fit the packet's family gets nothing.
+     *
+     * @return whether something was sent.
+     */
+    private boolean reject(final long m, final int port, final int argument, final long nowNs)
+    {
+        final long frame = Mbuf.data(m);
+        final int offset = EthernetFlyweight.payloadOffset(frame);
+        final int etherType = EthernetFlyweight.payloadEtherType(frame);
+        final long ip = frame + offset;
+        final int length = Mbuf.dataLength(m) - offset;
+        final int kind = RejectCodes.kind(argument);
+        final int code = RejectCodes.code(argument);
+        final boolean v4 = etherType == EthernetFlyweight.ETHER_TYPE_IPV4;
+        final boolean v6 = etherType == EthernetFlyweight.ETHER_TYPE_IPV6;
+        if (Mbuf.segments(m) > 1)
+        {
+            drop(m); // NOTE: a reassembled datagram (a chain) is not answered; its first fragment's bytes are not linear here
+            return false;
+        }
+        switch (kind)
+        {
+            case RejectCodes.ICMP ->
+            {
+                if (v4 && l4ChecksumOk4(ip, length))
+                {
+                    return icmpError(m, port, IcmpFlyweight.DEST_UNREACHABLE, code, 0, nowNs);
+                }
+            }
+            case RejectCodes.ICMPV6 ->
+            {
+                if (v6 && l4ChecksumOk6(ip, length))
+                {
+                    return icmp6Error(m, port, IcmpFlyweight.V6_DEST_UNREACHABLE, code, 0, nowNs);
+                }
+            }
+            case RejectCodes.TCP_RESET ->
+            {
+                if (v4 || v6)
+                {
+                    return tcpReset(m, port, frame, ip, length, v4);
+                }
+            }
+            default ->
+            {
+            }
+        }
+        drop(m);
+        return false;
+    }
+
+    private boolean tcpReset(final long m, final int port, final long frame, final long ip, final int length, final boolean v4)
+    {
+        final RouterPort p = port >= 0 && port < portById.length ? portById[port] : null;
+        if (p == null)
+        {
+            drop(m);
+            return false;
+        }
+        final long e = pool.alloc();
+        if (e == 0)
+        {
+            counters.increment(NO_MBUF);
+            drop(m);
+            return false;
+        }
+        final long out = Mbuf.data(e) + EthernetFlyweight.HEADER_LENGTH;
+        final int room = Mbuf.tailroom(e) - EthernetFlyweight.HEADER_LENGTH;
+        final int n = v4 ? TcpReset.ipv4(out, room, ip, length) : TcpReset.ipv6(out, room, ip, length);
+        if (n == 0)
+        {
+            Mbuf.free(e);
+            drop(m);
+            return false;
+        }
+        sendError(m, e, frame, p, n, v4 ? EthernetFlyweight.ETHER_TYPE_IPV4 : EthernetFlyweight.ETHER_TYPE_IPV6, TCP_RESETS);
+        return true;
+    }
+
+    /** nf_send_unreach: a TCP or UDP packet (not a later fragment) is answered only when its checksum holds. */
+    private static boolean l4ChecksumOk4(final long ip, final int length)
+    {
+        if (length < Ipv4Flyweight.MIN_HEADER_LENGTH
+            || (Memory.getShortBE(ip + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET)
+            & (Ipv4Flyweight.FRAGMENT_OFFSET_MASK | Ipv4Flyweight.FLAG_MORE_FRAGMENTS)) != 0)
+        {
+            return true; // fragments: icmp_send decides (no answer about a later one); the checksum spans the datagram
+        }
+        final int headerLength = Ipv4Flyweight.getHeaderLength(ip);
+        final int total = Memory.getShortBE(ip + Ipv4Flyweight.TOTAL_LENGTH_OFFSET);
+        final int protocol = Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET);
+        if (total > length || total < headerLength)
+        {
+            return false;
+        }
+        if (protocol == IpProtocol.TCP)
+        {
+            return total - headerLength >= 20 && Checksum.isTcpIpv4Valid(ip);
+        }
+        if (protocol == IpProtocol.UDP)
+        {
+            return total - headerLength >= 8 && Checksum.isUdpIpv4Valid(ip);
+        }
+        return true;
+    }
+
+    /** nf_send_unreach6: likewise for TCP or UDP right after the fixed header. */
+    private static boolean l4ChecksumOk6(final long ip, final int length)
+    {
+        if (length < Ipv6Flyweight.HEADER_LENGTH)
+        {
+            return false;
+        }
+        final int payload = Ipv6Flyweight.getPayloadLength(ip);
+        final int next = Ipv6Flyweight.getNextHeader(ip);
+        final long l4 = ip + Ipv6Flyweight.HEADER_LENGTH;
+        if (Ipv6Flyweight.HEADER_LENGTH + payload > length)
+        {
+            return false;
+        }
+        if (next == IpProtocol.TCP)
+        {
+            return payload >= 20 && Checksum.isTcpIpv6Valid(ip, l4);
+        }
+        if (next == IpProtocol.UDP)
+        {
+            return payload >= 8 && Checksum.isUdpIpv6Valid(ip, l4);
+        }
+        return true;
     }
 
     /**

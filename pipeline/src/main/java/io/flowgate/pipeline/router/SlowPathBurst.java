@@ -45,6 +45,11 @@ public final class SlowPathBurst
     public static final int BEYOND_SCOPE6 = 13;
     /** On the transmit ring (slow path to worker 0): an IP packet the box itself originates, for OUTPUT and POSTROUTING. */
     public static final int LOCAL_OUT = 14;
+    /**
+     * The rule engine rejected it ({@code reject}): send what {@code argument} says ({@code rules.RejectCodes}: ICMP or
+     * ICMPv6 destination unreachable with its code, or a TCP reset) back out of {@code port}, the port it came in on.
+     */
+    public static final int REJECT = 15;
 
     public final MbufBurst mbufs;
     public final int[] reason;

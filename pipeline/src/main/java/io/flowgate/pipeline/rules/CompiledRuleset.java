@@ -10,6 +10,7 @@ import java.util.Map;
 
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.rules.classify.ChainClassifier;
+import io.flowgate.pipeline.rules.model.BaseChain;
 import io.flowgate.pipeline.rules.model.Chain;
 import io.flowgate.pipeline.rules.model.ChainType;
 import io.flowgate.pipeline.rules.model.Expr;
@@ -20,6 +21,7 @@ import io.flowgate.pipeline.rules.model.Rule;
 import io.flowgate.pipeline.rules.model.Ruleset;
 import io.flowgate.pipeline.rules.model.RulesetException;
 import io.flowgate.pipeline.rules.model.Table;
+import io.flowgate.pipeline.rules.queue.PacketQueues;
 
 /**
  * A {@link Ruleset} compiled for the workers: every chain of every table flattened into an index, each with its
@@ -403,6 +405,13 @@ final class CompiledRuleset
             }
             case Expr.Queue q ->
             {
+                for (final BaseChain base : reachingBases(t, ch))
+                {
+                    if (!PacketQueues.supported(base.hook(), base.priority()))
+                    {
+                        throw new RulesetException(q.origin(), PacketQueues.unsupportedReason(base.hook(), base.priority()));
+                    }
+                }
                 code.add(Program.QUEUE);
                 code.add(q.from());
                 code.add(q.to());
@@ -504,5 +513,42 @@ final class CompiledRuleset
     {
         final Table t = chainTables[c];
         return t.family().keyword + '/' + t.name() + '/' + chains[c].name() + '/' + chains[c].rules().get(r).identity();
+    }
+
+    /** The base chains of {@code table} from which {@code chain} is reached (itself when it is one), through jumps and gotos. */
+    static List<BaseChain> reachingBases(final Table table, final Chain chain)
+    {
+        final List<BaseChain> out = new java.util.ArrayList<>();
+        for (final Chain start : table.chains())
+        {
+            if (!start.isBase())
+            {
+                continue;
+            }
+            final java.util.ArrayDeque<Chain> todo = new java.util.ArrayDeque<>();
+            final java.util.Set<String> seen = new java.util.HashSet<>();
+            todo.add(start);
+            seen.add(start.name());
+            while (!todo.isEmpty())
+            {
+                final Chain c = todo.poll();
+                if (c == chain || c.name().equals(chain.name()))
+                {
+                    out.add(start.base());
+                    break;
+                }
+                for (final Rule rule : c.rules())
+                {
+                    for (final Expr e : rule.exprs())
+                    {
+                        if (e instanceof Expr.Verdict v && v.chain() != null && seen.add(v.chain()) && table.chain(v.chain()) != null)
+                        {
+                            todo.add(table.chain(v.chain()));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
     }
 }

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.Verdict;
+import io.flowgate.pipeline.rules.model.ChainType;
 import io.flowgate.pipeline.rules.model.Expr;
 import io.flowgate.pipeline.rules.model.Family;
 import io.flowgate.pipeline.rules.model.Field;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import static io.flowgate.pipeline.rules.RuleBed.O;
 import static io.flowgate.pipeline.rules.RuleBed.accept;
+import static io.flowgate.pipeline.rules.RuleBed.base;
 import static io.flowgate.pipeline.rules.RuleBed.counter;
 import static io.flowgate.pipeline.rules.RuleBed.drop;
 import static io.flowgate.pipeline.rules.RuleBed.eq;
@@ -49,13 +51,14 @@ class RuleAllocationTest
                     rule(eq(Field.META_MARK, 3), new Expr.Log("L ", 4, O)),
                     rule(jump("sub")),
                     rule(eq(Field.TCP_DPORT, 23), new Expr.Reject(Expr.RejectKind.ICMPX, 1, O)),
-                    rule(eq(Field.UDP_DPORT, 7), new Expr.Queue(1, 4, true, false, O)),
                     rule(prefix(Field.IP_SADDR, "10.0.0.0", 8), counter(), accept())),
                 regular("sub",
                     rule(eq(Field.TCP_DPORT, 22), counter(), drop()),
                     rule(eq(Field.TCP_DPORT, 24), goTo("leaf")),
                     rule(eq(Field.TCP_DPORT, 25), ret())),
-                regular("leaf", rule(counter(), accept())))));
+                regular("leaf", rule(counter(), accept())),
+                base("raw", ChainType.FILTER, Hook.PREROUTING, -450, true,
+                    rule(eq(Field.UDP_DPORT, 7), new Expr.Queue(1, 4, true, false, O))))));
             bed.engine.close(); // no logger: the ring fills and drops, which must not allocate either
             for (int i = 0; i < 4; i++)
             {
@@ -84,6 +87,14 @@ class RuleAllocationTest
         {
             bed.burst.verdict[i] = Verdict.ACCEPT;
             bed.burst.reject[i] = 0;
+        }
+        bed.run(Hook.PREROUTING);
+        for (int i = 0; i < 16; i++)
+        {
+            if (bed.burst.verdict[i] != Verdict.ACCEPT)
+            {
+                bed.burst.verdict[i] = Verdict.ACCEPT;
+            }
         }
         bed.run(Hook.INPUT);
     }

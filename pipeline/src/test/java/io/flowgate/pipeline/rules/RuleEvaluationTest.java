@@ -236,7 +236,9 @@ class RuleEvaluationTest
     @Test
     void shouldQueueBySpreadAndBypass() throws Exception
     {
-        bed.engine.load(ruleset(table(Family.IP, "t", filter("input", Hook.INPUT, false,
+        assertThrows(RulesetException.class, () -> bed.engine.load(ruleset(table(Family.IP, "t", filter("input", Hook.INPUT, false,
+            rule(eq(Field.TCP_DPORT, 80), new Expr.Queue(3, 3, false, false, O)))))), "queue where PacketQueues cannot hold a packet");
+        bed.engine.load(ruleset(table(Family.IP, "t", base("raw", ChainType.FILTER, Hook.PREROUTING, -450, false,
             rule(eq(Field.TCP_DPORT, 80), new Expr.Queue(3, 3, false, false, O)),
             rule(eq(Field.TCP_DPORT, 81), new Expr.Queue(4, 7, true, false, O))))));
         final List<Integer> queued = new ArrayList<>();
@@ -252,7 +254,7 @@ class RuleEvaluationTest
         });
         final int web = bed.add(tcp("1.1.1.1", "10.0.0.1", 1, 80, 2), 0, -1);
         final int spread = bed.add(tcp("1.1.1.1", "10.0.0.1", 1, 81, 2), 0, -1);
-        bed.run(Hook.INPUT);
+        bed.run(Hook.PREROUTING);
         assertEquals(Verdict.QUEUE, bed.verdict(web));
         assertEquals(Verdict.ACCEPT, bed.verdict(spread), "bypass: nobody listens on that queue");
         assertEquals(3, queued.get(0));
