@@ -1,6 +1,7 @@
 package io.flowgate.app;
 
 import io.flowgate.app.ct.CtCommand;
+import io.flowgate.app.nft.NftCommand;
 import io.flowgate.nativebindings.DpdkException;
 import io.flowgate.nativebindings.dpdk.Dpdk;
 import picocli.CommandLine;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Kernel-bypass stateful packet processor on DPDK.",
-    subcommands = {RunCommand.class, FwdCommand.class, GenPcapCommand.class, ConfigCommand.class, CtCommand.class, NatCommand.class})
+    subcommands = {RunCommand.class, FwdCommand.class, GenPcapCommand.class, ConfigCommand.class, CtCommand.class, NatCommand.class, NftCommand.class})
 public final class Main
 {
     public static final int EXIT_USAGE = 2;
