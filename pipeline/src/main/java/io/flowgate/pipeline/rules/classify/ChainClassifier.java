@@ -16,8 +16,11 @@ import io.flowgate.pipeline.rules.model.RulesetException;
  */
 public final class ChainClassifier
 {
-    private ChainClassifier()
+    private final LinearClassifier linear;
+
+    private ChainClassifier(final LinearClassifier linear)
     {
+        this.linear = linear;
     }
 
     /**
@@ -27,18 +30,18 @@ public final class ChainClassifier
      */
     public static ChainClassifier compile(final List<Rule> rules, final List<String> portNames) throws RulesetException
     {
-        throw new UnsupportedOperationException("classifier not built yet");
+        return new ChainClassifier(LinearClassifier.compile(rules, portNames));
     }
 
     public int size()
     {
-        throw new UnsupportedOperationException();
+        return linear.size();
     }
 
     /** Index of the first rule {@code >= from} whose decided matches all hold for packet {@code p}; -1 if none. */
     public int next(final RuleKeys keys, final int p, final int from)
     {
-        throw new UnsupportedOperationException();
+        return linear.next(keys, p, from);
     }
 
     /**
@@ -47,18 +50,18 @@ public final class ChainClassifier
      */
     public void classify(final RuleKeys keys, final int[] packets, final int count, final int[] result)
     {
-        throw new UnsupportedOperationException();
+        linear.classify(keys, packets, count, result);
     }
 
     /** Whether expression {@code expr} (index into the rule's exprs, a Match) of rule {@code rule} is decided by {@link #next}. */
     public boolean decided(final int rule, final int expr)
     {
-        throw new UnsupportedOperationException();
+        return linear.decided(rule, expr);
     }
 
     /** Tests one undecided Match ({@code rule}, {@code expr}) against packet {@code p}: no allocation. */
     public boolean test(final int rule, final int expr, final RuleKeys keys, final int p)
     {
-        throw new UnsupportedOperationException();
+        return linear.test(rule, expr, keys, p);
     }
 }
