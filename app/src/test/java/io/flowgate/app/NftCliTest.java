@@ -208,6 +208,27 @@ class NftCliTest
     }
 
     @Test
+    void shouldCheckTheRulesFileWithTheConfiguration() throws Exception
+    {
+        write("router.nft", RULES.replace("inside", "lan"));
+        final Path config = write("router.yaml", """
+            workers: [0]
+            ports:
+              - {name: lan, device: net_null0}
+            rules: router.nft
+            """);
+        final Result ok = run("config", "check", config.toString());
+        assertEquals(0, ok.exit, ok.err);
+        assertTrue(ok.out.contains("rules " + dir.resolve("router.nft").toAbsolutePath() + ": 1 table(s), 1 chain(s), 1 rule(s)\n"), ok.out);
+
+        write("router.nft", RULES);
+        final Result bad = run("config", "check", config.toString());
+        assertEquals(Main.EXIT_USAGE, bad.exit);
+        assertEquals("flowgate: error: " + dir.resolve("router.nft").toAbsolutePath() + ":4:3: iif \"inside\": no such port (ports: lan)\n",
+            bad.err);
+    }
+
+    @Test
     void shouldSayWhenNoFlowgateRuns() throws Exception
     {
         server.close();

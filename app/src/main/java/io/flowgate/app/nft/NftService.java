@@ -1,6 +1,7 @@
 package io.flowgate.app.nft;
 
 import io.flowgate.app.mgmt.ManagementServer;
+import io.flowgate.pipeline.rules.RuleEngine;
 import io.flowgate.pipeline.rules.model.Ruleset;
 import io.flowgate.pipeline.rules.model.RulesetException;
 import io.flowgate.pipeline.rules.nft.NftParser;
@@ -32,6 +33,25 @@ public final class NftService implements ManagementServer.Handler
 
         /** The running ruleset in nft syntax with live counters. */
         String list();
+    }
+
+    /** The router's rule engine as the service sees it. */
+    public static Engine of(final RuleEngine rules)
+    {
+        return new Engine()
+        {
+            @Override
+            public void load(final Ruleset ruleset) throws RulesetException
+            {
+                rules.load(ruleset);
+            }
+
+            @Override
+            public String list()
+            {
+                return rules.list();
+            }
+        };
     }
 
     private final Engine engine;
