@@ -1,5 +1,6 @@
 package io.flowgate.app;
 
+import io.flowgate.app.config.RulesFileException;
 import io.flowgate.app.ct.CtCommand;
 import io.flowgate.app.nft.NftCommand;
 import io.flowgate.nativebindings.DpdkException;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
  * The {@code flowgate} command.
  * <p>
  * Every failure ends with exactly one line on stderr, {@code flowgate: error: <cause>}, and a non-zero exit
- * status: 2 for a refused argument or configuration, 1 for a failure at run time.
+ * status: 2 for a refused argument or configuration, 1 for a failure at run time and for a refused nft ruleset (as
+ * {@code nft -f}), also the configuration's {@code rules:} file.
  */
 @Command(
     name = "flowgate",
@@ -41,7 +43,7 @@ public final class Main
             final String cause = ex instanceof DpdkException || ex instanceof IllegalArgumentException
                 || ex instanceof IllegalStateException ? ex.getMessage() : ex.toString();
             System.err.println("flowgate: error: " + cause);
-            return ex instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_FAILURE;
+            return ex instanceof IllegalArgumentException && !(ex instanceof RulesFileException) ? EXIT_USAGE : EXIT_FAILURE;
         });
         cli.setParameterExceptionHandler((ex, a) ->
         {

@@ -223,7 +223,7 @@ class NftCliTest
 
         write("router.nft", RULES);
         final Result bad = run("config", "check", config.toString());
-        assertEquals(Main.EXIT_USAGE, bad.exit);
+        assertEquals(Main.EXIT_FAILURE, bad.exit, "a bad ruleset exits 1, as nft -f");
         assertEquals("flowgate: error: " + dir.resolve("router.nft").toAbsolutePath() + ":4:3: iif \"inside\": no such port (ports: lan)\n",
             bad.err);
     }

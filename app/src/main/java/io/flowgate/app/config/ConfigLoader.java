@@ -216,7 +216,7 @@ public final class ConfigLoader
             final Origin at = ex.origin();
             final String prefix = at + ": ";
             final String reason = ex.getMessage().startsWith(prefix) ? ex.getMessage().substring(prefix.length()) : ex.getMessage();
-            throw new ConfigException(at.file() == null ? rulesFile : Path.of(at.file()), at.line(), at.column(), reason);
+            throw new RulesFileException(at.file() == null ? rulesFile : Path.of(at.file()), at.line(), at.column(), reason);
         }
     }
 
