@@ -169,21 +169,24 @@ class RulesTwinIT
             final Path outsidePcap = outside.stop();
             CLIENT_WIRE.put(name(t), wire(clientPcap));
             OUTSIDE_WIRE.put(name(t), wire(outsidePcap));
-            LIMITED.put(name(t), Integer.parseInt(Testbed.sh("tshark -r " + outsidePcap + " -Y 'udp.dstport == 9000' 2>/dev/null | wc -l")
+            LIMITED.put(name(t), Integer.parseInt(Testbed.sh("tshark -r " + outsidePcap + " -Y 'udp.dstport == 9000 && !icmp' 2>/dev/null | wc -l")
                 .strip()));
+            System.out.println(name(t) + ": " + LIMITED.get(name(t)) + " of " + UDP_BURST + " datagrams through the limit; sent over "
+                + Testbed.sh("tshark -r " + clientPcap + " -Y 'udp.dstport == 9000 && !icmp' -T fields -e frame.time_relative 2>/dev/null "
+                + "| sed -n '1p;$p' | tr '\\n' ' '").strip() + " s");
         }
         final List<String> linuxSeen = SEEN.get("linux");
         assertEquals(List.of("ping ok", "tcp 80 outside", "tcp 81 refused", "tcp 82 timeout", "udp 5353 refused", "dnat inside"),
             linuxSeen, "the Linux twin (the harness's expectation)");
         final int linuxLimited = LIMITED.get("linux");
-        assertTrue(linuxLimited >= 5 && linuxLimited <= 12, "Linux let " + linuxLimited + " of " + UDP_BURST + " through limit 10/s burst 5");
+        // The burst takes well under a millisecond: the bucket's 5 packets and no refill (a packet costs 100 ms).
+        assertEquals(5, linuxLimited, "Linux let " + linuxLimited + " of " + UDP_BURST + " through limit 10/s burst 5");
         if (fg != null)
         {
             assertEquals(linuxSeen, SEEN.get("flowgate"), "what the clients saw\n" + flowgate);
             assertEquals(CLIENT_WIRE.get("linux"), CLIENT_WIRE.get("flowgate"), "frames on the client's wire");
             assertEquals(OUTSIDE_WIRE.get("linux"), OUTSIDE_WIRE.get("flowgate"), "frames on the outside wire");
-            assertTrue(Math.abs(LIMITED.get("flowgate") - linuxLimited) <= 2, "limit: Linux let " + linuxLimited + " through, flowgate "
-                + LIMITED.get("flowgate"));
+            assertEquals(linuxLimited, LIMITED.get("flowgate"), "through the limit");
         }
     }
 
@@ -191,7 +194,9 @@ class RulesTwinIT
     @Order(2)
     void shouldCountLikeLinux() throws Exception
     {
-        final Map<String, long[]> l = counters(linux.in(linux.r, "nft list ruleset"));
+        final String linuxListing = linux.in(linux.r, "nft list ruleset");
+        System.out.println("linux:\n" + linuxListing);
+        final Map<String, long[]> l = counters(linuxListing);
         assertEquals(13, l.size(), "counters of the Linux ruleset: " + l.keySet());
         // The harness's expectation of Linux: one new packet per probe (the ping's later requests and the unreplied UDP
         // flow's later datagrams belong to the first's connection); masquerade sees the first packet of the ping, the
@@ -217,10 +222,6 @@ class RulesTwinIT
             {
                 // Established traffic: TCP's acknowledgements depend on timing (delayed ACKs); within a quarter.
                 assertTrue(Math.abs(lp - fp) <= Math.max(3, lp / 4), rule + ": linux " + lp + " flowgate " + fp);
-            }
-            else if (rule.equals("fgd/fw/8") || rule.equals("fgd/fw/9"))
-            {
-                assertTrue(Math.abs(lp - fp) <= 2, rule + " (limit): linux " + lp + " flowgate " + fp);
             }
             else
             {
