@@ -229,6 +229,20 @@ class NftCliTest
     }
 
     @Test
+    void shouldAcceptTheDifferentialTestsRulesets() throws Exception
+    {
+        for (final String verdict : List.of("drop", "reject with tcp reset"))
+        {
+            final Result r = run("nft", "-c", "-f", write("twin.nft", RulesTwinIT.ruleset("lan0", "wan0", verdict)).toString());
+            assertEquals(0, r.exit, r.err);
+        }
+        final Path broken = write("broken.nft", RulesTwinIT.ruleset("lan0", "wan0", "drop").replace("tcp dport 81", "tcp dport eightyone"));
+        final Result r = run("nft", "-c", "-f", broken.toString());
+        assertEquals(1, r.exit);
+        assertTrue(r.err.startsWith("flowgate: error: " + broken + ":9:"), r.err);
+    }
+
+    @Test
     void shouldSayWhenNoFlowgateRuns() throws Exception
     {
         server.close();
