@@ -13,6 +13,8 @@ import io.flowgate.pmd.header.EthernetFlyweight;
 public final class ParseStage
 {
     public static final int REASON_RUNT = 1;
+    /** {@code ctinfo} of a packet conntrack has not seen (yet): no CtInfo value. */
+    public static final int NOT_TRACKED_YET = -1;
 
     private ParseStage()
     {
@@ -57,6 +59,8 @@ public final class ParseStage
         burst.outPort[i] = -1;
         burst.mark[i] = 0;
         burst.reject[i] = 0;
+        burst.ct[i] = -1;
+        burst.ctinfo[i] = NOT_TRACKED_YET; // the rule engine's notrack (before conntrack) tells conntrack apart from this
         burst.nextHop[i] = -1; // flowHash is left: a hash stage writes it for every packet before anyone reads it
         if (length < EthernetFlyweight.HEADER_LENGTH + 4)
         {

@@ -81,6 +81,12 @@ public final class ConntrackHook implements HookHandler
         return conntrack;
     }
 
+    /**
+     * {@code burst.ct} of a packet the rule engine's {@code notrack} marked before conntrack ran (its ctinfo is
+     * UNTRACKED already): conntrack leaves it without entry. Only that statement writes it; this hook clears it.
+     */
+    public static final int NOTRACK = -2;
+
     @Override
     public void process(final Hook hook, final PacketBurst burst, final int[] packets, final int count, final int[] verdicts)
     {
@@ -101,6 +107,14 @@ public final class ConntrackHook implements HookHandler
             final int i = packets[k];
             final long ip = l3[i];
             final int type = etherType[i];
+            if (burst.ct[i] == NOTRACK)
+            {
+                // The rule engine's notrack (a raw chain before conntrack): no entry, as nf_conntrack_in skips a
+                // template-less skb that already carries IP_CT_UNTRACKED.
+                burst.ct[i] = -1;
+                verdicts[i] = Verdict.ACCEPT;
+                continue;
+            }
             if (ip != 0 && (type == EthernetFlyweight.ETHER_TYPE_IPV4 || type == EthernetFlyweight.ETHER_TYPE_IPV6))
             {
                 final CtPacket p = facts[m];

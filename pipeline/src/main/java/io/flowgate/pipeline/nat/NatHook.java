@@ -39,6 +39,29 @@ public final class NatHook implements HookHandler
     private final int natBit;
     private final NatFollow follow = new NatFollow();
     private ExpectTable expectations;
+    private RulesetNat rulesetNat;
+
+    /**
+     * The nat chains of an nftables ruleset (the rule engine): decide a connection's translation at its first packet
+     * as {@code nf_nat_inet_fn} runs the nat base chains of the hook in priority order until one binds.
+     */
+    public interface RulesetNat
+    {
+        /** A chain bound the connection (binder.setup ran and succeeded). */
+        int BOUND = 1;
+        /** No chain bound it: the rest of the decision (none configured: the null binding). */
+        int NONE = 0;
+        /** A chain dropped the packet, or the binding failed (no free tuple). */
+        int DROP = -1;
+
+        int decide(int manip, PacketBurst burst, int i, int index, NatBinder binder);
+    }
+
+    /** The rule engine's nat chains on this worker (exclusive with the configuration's NAT rules). */
+    public void rulesetNat(final RulesetNat rulesetNat)
+    {
+        this.rulesetNat = rulesetNat;
+    }
 
     public NatHook(final int manip, final Conntrack conntrack, final NatBinder binder, final NatPolicy policy)
     {
@@ -122,6 +145,15 @@ public final class NatHook implements HookHandler
                     follow.dstPort, follow.dstPort, false)
                 : binder.setup(idx, NatBinder.MANIP_SRC, NatRange.MAP_IPS, follow.srcAddress, follow.srcAddress, 0, 0,
                     follow.srcAddress != (int)OffHeap.getInt(record + CtRecord.ORIG_SRC_OFFSET)); // a translated source: a port this worker owns
+        }
+        final RulesetNat rules = rulesetNat;
+        if (rules != null)
+        {
+            final int decided = rules.decide(manip, burst, i, idx, binder);
+            if (decided != RulesetNat.NONE)
+            {
+                return decided == RulesetNat.BOUND;
+            }
         }
         if (manip == NatRewriter.MANIP_DST)
         {

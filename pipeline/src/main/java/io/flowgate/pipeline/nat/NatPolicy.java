@@ -105,6 +105,8 @@ public final class NatPolicy
     /** Addresses that SNAT and masquerade translate to, sorted (unsigned): their ports are partitioned among workers. */
     private final int[] poolStarts;
     private final int[] poolEnds;
+    /** The nftables ruleset's pools, {start, end} pairs (written by the control plane, read by every worker). */
+    private volatile int[] rulesetPools = new int[0];
 
     /**
      * @param portIds          DPDK port id of each router port, in {@code config.portNames()} order
@@ -163,9 +165,26 @@ public final class NatPolicy
         }
     }
 
+    /**
+     * Control: the pools of the ruleset's snat and masquerade statements ({start, end} pairs, unsigned, inclusive),
+     * replacing the previous ruleset's; set before the ruleset that uses them is published.
+     */
+    public void rulesetPools(final int[] startsAndEnds)
+    {
+        rulesetPools = startsAndEnds.clone();
+    }
+
     /** Whether SNAT or masquerade translates sources to {@code address} (then a port names the worker that owns it). */
     public boolean isPoolAddress(final int address)
     {
+        final int[] extra = rulesetPools;
+        for (int i = 0; i < extra.length; i += 2)
+        {
+            if (Integer.compareUnsigned(address, extra[i]) >= 0 && Integer.compareUnsigned(address, extra[i + 1]) <= 0)
+            {
+                return true;
+            }
+        }
         final int[] starts = poolStarts;
         for (int i = 0; i < starts.length; i++)
         {

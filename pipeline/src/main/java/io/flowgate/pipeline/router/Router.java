@@ -34,6 +34,11 @@ import io.flowgate.pipeline.hook.HookPriority;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.route.RouteTable;
+import io.flowgate.pipeline.conntrack.CtAccess;
+import io.flowgate.pipeline.rules.RuleEngine;
+import io.flowgate.pipeline.rules.RuleWorker;
+import io.flowgate.pipeline.rules.model.Ruleset;
+import io.flowgate.pipeline.rules.model.RulesetException;
 import io.flowgate.pmd.lcore.LcoreAgent;
 import io.flowgate.pmd.port.MbufBurst;
 import io.flowgate.pmd.port.Port;
@@ -90,6 +95,7 @@ public final class Router implements AutoCloseable
 
     private final List<RouterWorker> workers;
     private final List<Ipv4DefragHook> defrags = new ArrayList<>();
+    private RuleEngine rules;
     private final List<Conntrack> conntracks = new ArrayList<>();
     private ConntrackService conntrackService;
     private final List<NatStats> natStats = new ArrayList<>();
@@ -197,6 +203,40 @@ public final class Router implements AutoCloseable
                                final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
                                final ConntrackConfig conntrackConfig, final NatConfig natConfig)
     {
+        try
+        {
+            return start(eal, ports, routes, pool, workerCpus, dispatcherCpu, slowPathCpu, burstSize, ringSize, staticNeighbours,
+                staticNeighbours6, instruments, conntrackConfig, natConfig, Ruleset.empty());
+        }
+        catch (final RulesetException e)
+        {
+            throw new IllegalStateException("the empty ruleset was refused", e);
+        }
+    }
+
+    /**
+     * As above, with the nftables {@code ruleset} loaded before the workers start (docs/rules.md): the rule engine's
+     * hook handlers at the (hook, priority) of its filter and route base chains, its nat chains deciding NAT for a
+     * connection's first packet (then {@code natConfig} must have no rules of its own). Reload through
+     * {@link #rules()}. A ruleset that cannot be loaded is refused before anything starts.
+     */
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours,
+                               final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
+                               final ConntrackConfig conntrackConfig, final NatConfig natConfig, final Ruleset ruleset)
+        throws RulesetException
+    {
+        final RuleEngine engine = ruleEngine(ports);
+        engine.check(ruleset, workerCpus.length);
+        if (RuleEngine.hasNatChains(ruleset) && natConfig != null && (!natConfig.rules().isEmpty() || !natConfig.mappings().isEmpty()))
+        {
+            throw new IllegalArgumentException("NAT rules in both the configuration (nat:) and the ruleset (nat chains): use one");
+        }
+        if (RuleEngine.needsConntrack(ruleset) && conntrackConfig == null)
+        {
+            throw new IllegalArgumentException("the ruleset's nat chains need connection tracking (a conntrack section)");
+        }
         if (natConfig != null && conntrackConfig == null)
         {
             throw new IllegalArgumentException("NAT needs connection tracking (a conntrack section)");
@@ -265,6 +305,7 @@ public final class Router implements AutoCloseable
         final List<AgentRunner> runners = new ArrayList<>();
         final List<ConntrackHook> tracks = new ArrayList<>();
         final List<HookChain> chains = new ArrayList<>();
+        final List<HookChain> ruleChains = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
             final HookChain chain = new HookChain(burstSize);
@@ -307,14 +348,23 @@ public final class Router implements AutoCloseable
                 ctEvents.add(events);
                 ctMailboxes.add(mailbox);
             }
+            final RuleWorker ruleWorker = engine.attach(chain);
+            worker.rules(ruleWorker);
+            if (conntrackConfig != null)
+            {
+                ruleWorker.conntrack(new CtAccess(conntracks.get(w).table()));
+            }
+            ruleChains.add(chain);
             workers.add(worker);
         }
         final List<NatStats> natStats = new ArrayList<>();
         final List<Handoff> handoffs = new ArrayList<>();
-        if (natConfig != null)
+        final NatConfig nat = natConfig == null && RuleEngine.hasNatChains(ruleset) ? new NatConfig(List.of(), List.of(), NatConfig.Filtering.ADDRESS_AND_PORT_DEPENDENT) : natConfig;
+        if (nat != null)
         {
-            wireNat(natConfig, ports, workers, chains, tracks, conntracks, natStats, handoffs, arena, ringBursts, burstSize, seeds);
+            wireNat(nat, ports, workers, chains, tracks, conntracks, natStats, handoffs, arena, ringBursts, burstSize, seeds, engine);
         }
+        engine.load(ruleset); // checked above: the workers do not run yet, nothing to wait for
         for (int w = 0; w < workerCpus.length; w++)
         {
             runners.add(LcoreAgent.start(eal, workerCpus[w], workers.get(w), new BusySpinIdleStrategy()));
@@ -336,6 +386,7 @@ public final class Router implements AutoCloseable
         final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner,
             inputRings, txRings);
         router.defrags.addAll(defrags);
+        router.rules = engine;
         router.natStats.addAll(natStats);
         router.handoffs.addAll(handoffs);
         if (!conntracks.isEmpty())
@@ -500,7 +551,7 @@ public final class Router implements AutoCloseable
     private static void wireNat(final NatConfig config, final RouterPort[] ports, final List<RouterWorker> workers, final List<HookChain> chains,
                                 final List<ConntrackHook> tracks, final List<Conntrack> conntracks,
                                 final List<NatStats> natStats, final List<Handoff> handoffs, final Arena arena, final int ringBursts,
-                                final int burstSize, final SplittableRandom seeds)
+                                final int burstSize, final SplittableRandom seeds, final RuleEngine engine)
     {
         final int n = workers.size();
         final int[] portIds = new int[ports.length];
@@ -511,6 +562,17 @@ public final class Router implements AutoCloseable
             portAddresses[i] = ports[i].addresses().ipv4Count() > 0 ? ports[i].addresses().ipv4(0) : 0;
         }
         final NatPolicy policy = new NatPolicy(config, portIds, portAddresses);
+        int maxId = 0;
+        for (final int id : portIds)
+        {
+            maxId = Math.max(maxId, id);
+        }
+        final int[] addressById = new int[maxId + 1];
+        for (int i = 0; i < ports.length; i++)
+        {
+            addressById[portIds[i]] = portAddresses[i];
+        }
+        engine.nat(policy, !config.rules().isEmpty() || !config.mappings().isEmpty(), addressById);
         final BurstRing<MbufBurst>[][] rings = new BurstRing[n][n];
         for (int from = 0; n > 1 && from < n; from++)
         {
@@ -535,6 +597,8 @@ public final class Router implements AutoCloseable
             chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "nf_nat_prerouting", destination);
             final NatHook source = new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy);
             chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "nf_nat_postrouting", source);
+            destination.rulesetNat(engine.workers().get(w));
+            source.rulesetNat(engine.workers().get(w));
             natStats.add(stats);
             worker.natSource(source);
             if (config.hasHelpers())
@@ -638,6 +702,34 @@ public final class Router implements AutoCloseable
         return slowPath.counter(counter);
     }
 
+    /** The rule engine: {@code load} a new ruleset, {@code list} the running one with its counters, statistics. */
+    public RuleEngine rules()
+    {
+        return rules;
+    }
+
+    /** The rule engine for {@code ports}: their names and IPv4 addresses by port id. */
+    static RuleEngine ruleEngine(final RouterPort[] ports)
+    {
+        int maxId = -1;
+        for (final RouterPort port : ports)
+        {
+            maxId = Math.max(maxId, port.port().id());
+        }
+        final List<String> names = new ArrayList<>();
+        final boolean[] hasIpv4 = new boolean[maxId + 1];
+        for (int id = 0; id <= maxId; id++)
+        {
+            names.add(null);
+        }
+        for (final RouterPort port : ports)
+        {
+            names.set(port.port().id(), port.port().name());
+            hasIpv4[port.port().id()] = port.addresses().ipv4Count() > 0;
+        }
+        return new RuleEngine(names, hasIpv4);
+    }
+
     public int neighbours()
     {
         return neighbours.size();
@@ -693,6 +785,10 @@ public final class Router implements AutoCloseable
             }
         }
         neighbours.close();
+        if (rules != null)
+        {
+            rules.close();
+        }
         arena.close();
     }
 

@@ -14,6 +14,7 @@ import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.conntrack.Conntrack;
 import io.flowgate.pipeline.conntrack.CtClock;
 import io.flowgate.pipeline.hook.HookChain;
+import io.flowgate.pipeline.rules.RuleWorker;
 import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.Verdict;
 import io.flowgate.pipeline.nat.Handoff;
@@ -129,6 +130,7 @@ public final class RouterWorker implements Agent
     private final NextHopTable nextHops;
     private final NeighbourTable neighbours;
     private final HookChain hooks;
+    private RuleWorker rules;
     private final BurstRing<SlowPathBurst> slowRing;
     private final BurstRing<SlowPathBurst> fromSlowPath;
     private final Ipv4Input ipv4Input = new Ipv4Input();
@@ -347,9 +349,20 @@ public final class RouterWorker implements Agent
         return latency;
     }
 
+    /** The rule engine on this worker (the engine attaches it before the worker starts); null without one. */
+    public void rules(final RuleWorker rules)
+    {
+        this.rules = rules;
+    }
+
     @Override
     public int doWork()
     {
+        final RuleWorker rules = this.rules;
+        if (rules != null)
+        {
+            rules.enterBurst(); // an idle worker passes the rule engine's epoch here
+        }
         if (mode != MODE_RSS)
         {
             return mode == MODE_RING ? doWorkFromRing() : doWorkInstrumented();
@@ -569,6 +582,11 @@ public final class RouterWorker implements Agent
 
     private void process(final PacketBurst b, final int inPort)
     {
+        final RuleWorker rules = this.rules;
+        if (rules != null)
+        {
+            rules.enterBurst(); // a burst sees one ruleset at every hook
+        }
         final int n = b.count();
         ingest(b, n, inPort);
         if (!hooks.isEmpty(Hook.PREROUTING) && !onlyDefragWithNothingToDo())
@@ -1325,6 +1343,11 @@ public final class RouterWorker implements Agent
      */
     private void localOutput(final PacketBurst b)
     {
+        final RuleWorker rules = this.rules;
+        if (rules != null)
+        {
+            rules.enterBurst();
+        }
         final int n = b.count();
         for (int k = 0; k < n; k++)
         {
@@ -1609,6 +1632,10 @@ public final class RouterWorker implements Agent
     @Override
     public void onClose()
     {
+        if (rules != null)
+        {
+            rules.park(); // the rule engine no longer waits for this worker
+        }
         if (slow != null)
         {
             counters.add(DROPPED, slow.count());

@@ -175,6 +175,11 @@ final class CompiledRuleset
                         if (ch.base().type() == ChainType.NAT)
                         {
                             final Hook h = ch.base().hook();
+                            if (h != Hook.PREROUTING && h != Hook.POSTROUTING)
+                            {
+                                throw new RulesetException(ch.origin(), "nat chains at hook " + h.name().toLowerCase()
+                                    + " are not supported (prerouting and postrouting only)");
+                            }
                             natSorted.add(new int[] {h == Hook.PREROUTING || h == Hook.OUTPUT ? 0 : 1, ch.base().priority(), c});
                         }
                         else

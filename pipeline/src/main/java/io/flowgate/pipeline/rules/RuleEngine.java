@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookRegistration;
+import io.flowgate.pipeline.nat.NatPolicy;
 import io.flowgate.pipeline.rules.model.Chain;
+import io.flowgate.pipeline.rules.model.ChainType;
+import io.flowgate.pipeline.rules.model.Expr;
 import io.flowgate.pipeline.rules.model.CounterReader;
 import io.flowgate.pipeline.rules.model.Ruleset;
 import io.flowgate.pipeline.rules.model.RulesetException;
@@ -70,6 +73,10 @@ public final class RuleEngine implements AutoCloseable
     /** The ruleset before the published one (the logger may still meet its records). */
     private volatile CompiledRuleset previous;
     private long version;
+    /** NAT as the router wired it: none (nat chains refused), the configuration's rules (refused too), or the ruleset's. */
+    private NatPolicy natPolicy;
+    private boolean natFromConfiguration;
+    private int[] portAddresses = new int[0];
     private long loads;
     private long refusals;
     private long epochTimeouts;
@@ -114,18 +121,117 @@ public final class RuleEngine implements AutoCloseable
         return worker;
     }
 
+    /**
+     * Control, by the router when it wires NAT, before the first load: the policy whose ownership the ruleset's pools
+     * join, whether the configuration has NAT rules of its own (then nat chains are refused), and the IPv4 address of
+     * each port by id (masquerade, redirect).
+     */
+    public synchronized void nat(final NatPolicy policy, final boolean fromConfiguration, final int[] portAddressById)
+    {
+        this.natPolicy = policy;
+        this.natFromConfiguration = fromConfiguration;
+        this.portAddresses = portAddressById.clone();
+        for (final RuleWorker w : workers)
+        {
+            w.portAddresses = portAddresses;
+        }
+    }
+
+    /** Whether {@code ruleset} has base chains of type nat. */
+    public static boolean hasNatChains(final Ruleset ruleset)
+    {
+        for (final Table t : ruleset.tables())
+        {
+            for (final Chain c : t.chains())
+            {
+                if (c.isBase() && c.base().type() == ChainType.NAT)
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code ruleset} needs connection tracking (nat chains). */
+    public static boolean needsConntrack(final Ruleset ruleset)
+    {
+        return hasNatChains(ruleset);
+    }
+
+    /** Control: whether {@code ruleset} would load on {@code workerCount} workers; nothing changes. */
+    public synchronized void check(final Ruleset ruleset, final int workerCount) throws RulesetException
+    {
+        CompiledRuleset.compile(0, ruleset, workerCount, portNames, portHasIpv4, this::pair, System.nanoTime());
+    }
+
+    private void checkNat(final Ruleset ruleset) throws RulesetException
+    {
+        for (final Table t : ruleset.tables())
+        {
+            for (final Chain c : t.chains())
+            {
+                if (c.isBase() && c.base().type() == ChainType.NAT)
+                {
+                    if (natFromConfiguration)
+                    {
+                        throw new RulesetException(c.origin(), "nat chain " + c.name()
+                            + ": the configuration has NAT rules (nat:) already; use one or the other");
+                    }
+                    if (natPolicy == null)
+                    {
+                        throw new RulesetException(c.origin(), "nat chain " + c.name()
+                            + ": the router runs without NAT (start it with a ruleset that has nat chains, and conntrack)");
+                    }
+                }
+            }
+        }
+    }
+
+    /** {start, end} pairs of the addresses the ruleset's snat and masquerade statements translate sources to. */
+    private int[] pools(final CompiledRuleset rules)
+    {
+        final List<Integer> out = new ArrayList<>();
+        for (final Expr.Nat n : rules.nats)
+        {
+            if (n.kind() == Expr.NatKind.SNAT && n.addressMin() != 0)
+            {
+                out.add(n.addressMin());
+                out.add(n.addressMax() == 0 ? n.addressMin() : n.addressMax());
+            }
+            else if (n.kind() == Expr.NatKind.MASQUERADE)
+            {
+                // Any port's address may be the one a masqueraded connection leaves by.
+                for (final int address : portAddresses)
+                {
+                    if (address != 0)
+                    {
+                        out.add(address);
+                        out.add(address);
+                    }
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** Compiles and publishes {@code ruleset}; returns once every worker runs it. Refused: nothing changes. */
     public synchronized void load(final Ruleset ruleset) throws RulesetException
     {
         final CompiledRuleset next;
         try
         {
+            checkNat(ruleset);
             next = CompiledRuleset.compile(version + 1, ruleset, workers.size(), portNames, portHasIpv4, this::pair, System.nanoTime());
         }
         catch (final RulesetException | RuntimeException e)
         {
             refusals++;
             throw e;
+        }
+        if (natPolicy != null)
+        {
+            natPolicy.rulesetPools(pools(next)); // ownership knows the new pools before a connection can be bound to them
         }
         version++;
         loads++;

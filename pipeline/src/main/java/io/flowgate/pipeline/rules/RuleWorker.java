@@ -7,12 +7,18 @@ import java.util.List;
 
 import io.flowgate.conntrack.CtInfo;
 import io.flowgate.pipeline.burst.PacketBurst;
+import io.flowgate.pipeline.burst.ParseStage;
+import io.flowgate.pipeline.conntrack.ConntrackHook;
 import io.flowgate.pipeline.conntrack.CtAccess;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookHandler;
 import io.flowgate.pipeline.hook.HookRegistration;
 import io.flowgate.pipeline.hook.Verdict;
+import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.NatRewriter;
+import io.flowgate.conntrack.nat.NatBinder;
+import io.flowgate.conntrack.nat.NatRange;
 import io.flowgate.pipeline.rules.classify.ChainClassifier;
 import io.flowgate.pipeline.rules.classify.RuleKeys;
 import io.flowgate.pipeline.rules.model.Expr;
@@ -28,7 +34,7 @@ import io.flowgate.pmd.header.EthernetFlyweight;
  * <p>
  * Thread-safety: everything but the epoch slot and the counters' reads belongs to the owning worker.
  */
-public final class RuleWorker
+public final class RuleWorker implements NatHook.RulesetNat
 {
     /** Epoch slot of a worker that runs no burst (stopped, not started): it holds no ruleset. */
     static final long PARKED = Long.MAX_VALUE;
@@ -54,6 +60,10 @@ public final class RuleWorker
     // Statistics, written by the worker only (read racily).
     long rulesEvaluated;
     long jumpStackDrops;
+    /** Masquerade or redirect on a port without IPv4 address: the connection's first packet dropped. */
+    long natNoAddress;
+    /** IPv4 address of port {@code id} (0: none), for masquerade and redirect. */
+    int[] portAddresses = new int[0];
 
     RuleWorker(final int id, final RuleEngine engine, final HookChain chain, final int logRecords)
     {
@@ -251,9 +261,9 @@ public final class RuleWorker
                     case Program.NOTRACK ->
                     {
                         // nft_notrack_eval: only a packet conntrack has not seen yet.
-                        if (burst.ctinfo[p] < 0)
+                        if (burst.ctinfo[p] == ParseStage.NOT_TRACKED_YET)
                         {
-                            burst.ct[p] = -1;
+                            burst.ct[p] = ConntrackHook.NOTRACK;
                             burst.ctinfo[p] = CtInfo.UNTRACKED;
                             keys.ctState[p] = 64;
                         }
@@ -336,6 +346,96 @@ public final class RuleWorker
 
     /** {@link #evaluate}'s result when a NAT statement ran: this plus the statement's index. */
     static final int NAT_BOUND = 1 << 20;
+
+    /**
+     * NatHook, at a connection's first packet: the ruleset's nat chains of this manip's hook in priority order
+     * ({@code nf_nat_inet_fn}) until one binds the connection or drops the packet.
+     */
+    @Override
+    public int decide(final int manip, final PacketBurst burst, final int i, final int index, final NatBinder binder)
+    {
+        final CompiledRuleset rules = current;
+        if (rules == null)
+        {
+            return NONE;
+        }
+        final boolean source = manip == NatRewriter.MANIP_SRC;
+        final int[] chains = rules.natChains[source ? 1 : 0];
+        if (chains.length == 0)
+        {
+            return NONE;
+        }
+        final RuleKeys keys = this.keys;
+        KeyExtractor.one(burst, i, keys, ct, true, source);
+        final Hook hook = source ? Hook.POSTROUTING : Hook.PREROUTING;
+        final long nowNs = System.nanoTime();
+        for (int k = 0; k < chains.length; k++)
+        {
+            final int c = chains[k];
+            if ((rules.chainFamilies[c] & CompiledRuleset.FAMILY_IPV4) == 0)
+            {
+                continue;
+            }
+            final int verdict = evaluate(rules, c, hook, burst, i, keys, nowNs, CompiledRuleset.FAMILY_IPV4);
+            if (verdict >= NAT_BOUND)
+            {
+                return bind(rules.nats[verdict - NAT_BOUND], source, burst, i, index, binder) ? BOUND : DROP;
+            }
+            if ((verdict & Verdict.VERDICT_MASK) != Verdict.ACCEPT)
+            {
+                return DROP;
+            }
+        }
+        return NONE;
+    }
+
+    /** A NAT statement as a range for the binder (nft_nat_eval, nft_masq_eval, nft_redir_eval). */
+    private boolean bind(final Expr.Nat nat, final boolean source, final PacketBurst burst, final int i, final int index,
+                         final NatBinder binder)
+    {
+        int flags = 0;
+        if ((nat.flags() & Expr.NAT_RANDOM) != 0)
+        {
+            flags |= NatRange.RANDOM;
+        }
+        if ((nat.flags() & Expr.NAT_FULLY_RANDOM) != 0)
+        {
+            flags |= NatRange.RANDOM_FULLY;
+        }
+        if ((nat.flags() & Expr.NAT_PERSISTENT) != 0)
+        {
+            flags |= NatRange.PERSISTENT;
+        }
+        int min = nat.addressMin();
+        int max = nat.addressMax() == 0 ? min : nat.addressMax();
+        if (nat.kind() == Expr.NatKind.MASQUERADE || nat.kind() == Expr.NatKind.REDIRECT)
+        {
+            // The address of the port the packet leaves by (masquerade) or came in on (redirect); none: drop.
+            final int port = nat.kind() == Expr.NatKind.MASQUERADE ? burst.outPort[i] : burst.inPort[i];
+            final int address = port >= 0 && port < portAddresses.length ? portAddresses[port] : 0;
+            if (address == 0)
+            {
+                natNoAddress++;
+                return false;
+            }
+            min = address;
+            max = address;
+        }
+        if (min != 0)
+        {
+            flags |= NatRange.MAP_IPS;
+        }
+        int portMin = 0;
+        int portMax = 0;
+        if (nat.portMin() >= 0)
+        {
+            flags |= NatRange.PROTO_SPECIFIED;
+            portMin = nat.portMin();
+            portMax = nat.portMax() < 0 ? portMin : nat.portMax();
+        }
+        return binder.setup(index, source ? NatBinder.MANIP_SRC : NatBinder.MANIP_DST, flags, min, max, portMin, portMax,
+            source && (flags & NatRange.MAP_IPS) != 0);
+    }
 
     /** nft_limit_eval: a token bucket refilled by elapsed time. Per worker (see {@link CompiledRuleset#compile}). */
     private boolean limit(final CompiledRuleset rules, final int l, final int length, final long nowNs)
