@@ -10,6 +10,7 @@ import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
 import io.flowgate.app.nft.RulesCheck;
 import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.rules.RuleEngine;
 import io.flowgate.pipeline.rules.model.Origin;
 import io.flowgate.pipeline.rules.model.Ruleset;
 import io.flowgate.pipeline.rules.model.RulesetException;
@@ -185,6 +186,10 @@ public final class ConfigLoader
             final Path parent = file.toAbsolutePath().getParent();
             rulesFile = parent == null || Path.of(name).isAbsolute() ? Path.of(name) : parent.resolve(name).normalize();
             rules = rules(rulesFile, node, ports.stream().map(PortSpec::name).toList(), conntrack != null);
+            if (nat != null && (!nat.rules().isEmpty() || !nat.mappings().isEmpty()) && RuleEngine.hasNatChains(rules))
+            {
+                throw error(node, "NAT in both the 'nat' section and the ruleset's nat chains: use one");
+            }
         }
         return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat, rulesFile,
             rules);
