@@ -243,6 +243,22 @@ class NftCliTest
     }
 
     @Test
+    void shouldCarryALargeRulesetAsTheRequestsBody() throws Exception
+    {
+        final StringBuilder text = new StringBuilder("table ip filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n");
+        for (int i = 0; i < 10_000; i++)
+        {
+            text.append("\t\tip saddr 10.").append(i >> 8).append('.').append(i & 0xFF).append(".0/24 tcp dport ").append(1 + i % 60000)
+                .append(" counter accept\n");
+        }
+        final Path file = write("large.nft", text.append("\t}\n}\n").toString());
+        assertTrue(Files.size(file) > ManagementServer.MAX_REQUEST_BYTES * 100);
+        final Result r = nft("-f", file.toString());
+        assertEquals(0, r.exit, r.err);
+        assertEquals(10_000, engine.running.tables().get(0).chains().get(0).rules().size());
+    }
+
+    @Test
     void shouldSayWhenNoFlowgateRuns() throws Exception
     {
         server.close();

@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
     description = "nftables rulesets: flowgate nft [-c] -f FILE [--config YAML] | flowgate nft list ruleset [--socket PATH].")
 public final class NftCommand implements Callable<Integer>
 {
-    @Option(names = "-f", paramLabel = "FILE", description = "load the ruleset in FILE (replaces the running one; with -c: check only)")
+    @Option(names = "-f", paramLabel = "FILE", description = "load the ruleset in FILE, - for standard input (replaces the running one; "
+        + "with -c: check only)")
     Path file;
 
     @Option(names = "-c", description = "check only: parse and validate, load nothing (needs no running flowgate)")
@@ -75,7 +76,7 @@ public final class NftCommand implements Callable<Integer>
         final byte[] text;
         try
         {
-            text = Files.readAllBytes(file);
+            text = file.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(file);
         }
         catch (final IOException ex)
         {
