@@ -305,7 +305,6 @@ public final class Router implements AutoCloseable
         final List<AgentRunner> runners = new ArrayList<>();
         final List<ConntrackHook> tracks = new ArrayList<>();
         final List<HookChain> chains = new ArrayList<>();
-        final List<HookChain> ruleChains = new ArrayList<>();
         for (int w = 0; w < workerCpus.length; w++)
         {
             final HookChain chain = new HookChain(burstSize);
@@ -354,7 +353,6 @@ public final class Router implements AutoCloseable
             {
                 ruleWorker.conntrack(new CtAccess(conntracks.get(w).table()));
             }
-            ruleChains.add(chain);
             workers.add(worker);
         }
         final List<NatStats> natStats = new ArrayList<>();

@@ -1,27 +1,26 @@
 package io.flowgate.pipeline.rules;
 
-import java.nio.ByteBuffer;
-
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import java.lang.foreign.Arena;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import io.flowgate.nativebindings.Memory;
 
 /**
- * One worker's {@code log} statements: fixed-size records on a single-producer single-consumer ring (Agrona's
- * {@link OneToOneRingBuffer}) drained by the {@link RuleLogger} thread. A full ring drops the record and counts
- * it; the worker never waits.
+ * One worker's {@code log} statements: fixed-size records on a single-producer single-consumer ring in native
+ * memory, drained by the {@link RuleLogger} thread. A full ring drops the record and counts it; the worker never
+ * waits.
  * <pre>
- *   0      4      8     12     16     20     24     28            28 + 14         RECORD
- *   +------+------+------+------+------+------+------+-------------+---------------+
- *   | log  | hook | iif  | oif  | fam  | mac? | len  | MAC header  | L3 bytes ...  |
- *   +------+------+------+------+------+------+------+-------------+---------------+
+ *   0          8      12     16     20     24     28     32     36            50             RECORD
+ *   +----------+------+------+------+------+------+------+------+-------------+--------------+
+ *   | version  | log  | hook | iif  | oif  | fam  | mac? | len  | MAC header  | L3 bytes ... |
+ *   +----------+------+------+------+------+------+------+------+-------------+--------------+
  * </pre>
- * {@code log}: index of the statement's prefix in the ruleset that wrote it ({@code version} precedes the record
- * as a long at offset -8, i.e. the record starts with it); {@code len}: L3 bytes copied (at most {@link #L3_BYTES}).
+ * {@code version}: the ruleset whose statement {@code log} wrote the record (its prefix); {@code len}: L3 bytes
+ * copied (at most {@link #L3_BYTES}).
  * <p>
- * Thread-safety: {@link #offer} by the owning worker only, {@link #drain} by the logger only.
+ * Thread-safety: {@link #offer} by the owning worker only, {@link #poll} by the logger only. The producer's and the
+ * consumer's positions sit on cache lines of their own, and each side keeps a cached copy of the other's.
  */
 final class LogRing
 {
@@ -36,46 +35,71 @@ final class LogRing
     static final int MAC = 36;
     static final int L3 = MAC + 14;
     /** The IP header with options and the transport header's first bytes: what nf_log prints. */
-    static final int L3_BYTES = 96;
+    static final int L3_BYTES = 94;
     static final int RECORD = L3 + L3_BYTES;
 
-    final OneToOneRingBuffer ring;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(RECORD));
+    private static final VarHandle POSITIONS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int TAIL = 8;    // producer's position, own cache line
+    private static final int HEAD = 24;   // consumer's position, own cache line
+
+    private final long base;
+    private final int capacity;
+    private final long[] positions = new long[40];
+    /** Producer's cached view of the consumer's position. */
+    private long headCache;
     private long dropped;
 
     LogRing(final int records)
     {
-        final int bytes = Integer.highestOneBit(Math.max(1, records) * (RECORD + 8) * 2 - 1);
-        ring = new OneToOneRingBuffer(new UnsafeBuffer(ByteBuffer.allocateDirect(bytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        capacity = Integer.highestOneBit(Math.max(2, records) * 2 - 1);
+        base = Arena.ofAuto().allocate((long)capacity * RECORD, 64).address();
     }
 
     /** Worker: copies what the log line needs of the packet; false (counted) when the ring is full. */
     boolean offer(final long version, final int log, final int hook, final int iif, final int oif, final int family,
                   final long frame, final long l3, final int l3Length)
     {
-        final UnsafeBuffer b = scratch;
-        b.putLong(VERSION, version);
-        b.putInt(LOG, log);
-        b.putInt(HOOK, hook);
-        b.putInt(IIF, iif);
-        b.putInt(OIF, oif);
-        b.putInt(FAMILY, family);
+        final long tail = positions[TAIL];
+        if (tail - headCache >= capacity)
+        {
+            headCache = (long)POSITIONS.getAcquire(positions, HEAD);   // A3: pairs with R4 in poll
+            if (tail - headCache >= capacity)
+            {
+                dropped++;
+                return false;
+            }
+        }
+        final long r = base + (tail & (capacity - 1)) * RECORD;
+        Memory.putLong(r + VERSION, version);
+        Memory.putInt(r + LOG, log);
+        Memory.putInt(r + HOOK, hook);
+        Memory.putInt(r + IIF, iif);
+        Memory.putInt(r + OIF, oif);
+        Memory.putInt(r + FAMILY, family);
         final boolean mac = frame != 0 && l3 - frame >= 14;
-        b.putInt(HAS_MAC, mac ? 1 : 0);
+        Memory.putInt(r + HAS_MAC, mac ? 1 : 0);
         final int length = Math.max(0, Math.min(L3_BYTES, l3Length));
-        b.putInt(LENGTH, length);
-        final long base = b.addressOffset();
+        Memory.putInt(r + LENGTH, length);
         if (mac)
         {
-            Memory.copy(l3 - 14, base + MAC, 14);   // NOTE: the untagged header right before L3 (a VLAN tag is not printed)
+            Memory.copy(l3 - 14, r + MAC, 14);   // NOTE: the 14 bytes before L3 (with a VLAN tag, its last ones)
         }
-        Memory.copy(l3, base + L3, length);
-        if (!ring.write(1, b, 0, RECORD))
-        {
-            dropped++;
-            return false;
-        }
+        Memory.copy(l3, r + L3, length);
+        POSITIONS.setRelease(positions, TAIL, tail + 1);   // R3: pairs with A4 in poll
         return true;
+    }
+
+    /** Logger: the address of the oldest record, 0 when none; {@link #release} it once read. */
+    long poll()
+    {
+        final long head = positions[HEAD];
+        final long tail = (long)POSITIONS.getAcquire(positions, TAIL);   // A4: pairs with R3 in offer
+        return head == tail ? 0 : base + (head & (capacity - 1)) * RECORD;
+    }
+
+    void release()
+    {
+        POSITIONS.setRelease(positions, HEAD, positions[HEAD] + 1);   // R4: pairs with A3 in offer
     }
 
     /** Any thread (a little stale): records the ring had no room for. */

@@ -430,6 +430,28 @@ public final class RuleEngine implements AutoCloseable
         return n;
     }
 
+    /** Masquerade or redirect of a connection whose port had no IPv4 address: its first packet dropped. */
+    public long natWithoutAddress()
+    {
+        long n = 0;
+        for (final RuleWorker w : workers)
+        {
+            n += w.natNoAddress;
+        }
+        return n;
+    }
+
+    /** Packets dropped because the jump stack overflowed (unreachable: loads refuse deeper nesting). */
+    public long jumpStackDrops()
+    {
+        long n = 0;
+        for (final RuleWorker w : workers)
+        {
+            n += w.jumpStackDrops;
+        }
+        return n;
+    }
+
     public long loads()
     {
         return loads;

@@ -7,8 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
-import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.MessageHandler;
+import io.flowgate.nativebindings.Memory;
 
 /**
  * The logger thread of the {@code log} statement: drains every worker's {@link LogRing} and prints each record as
@@ -19,7 +18,7 @@ import org.agrona.concurrent.MessageHandler;
  * Thread-safety: {@link #drain} on one thread (its own, or a test's). Shutdown: {@link #close} stops the thread
  * after a last drain.
  */
-public final class RuleLogger implements MessageHandler, AutoCloseable
+public final class RuleLogger implements AutoCloseable
 {
     private final List<LogRing> rings = new CopyOnWriteArrayList<>();
     private final LongFunction<CompiledRuleset> rulesets;
@@ -88,14 +87,20 @@ public final class RuleLogger implements MessageHandler, AutoCloseable
         int n = 0;
         for (final LogRing ring : rings)
         {
-            n += ring.ring.read(this, 256);
+            long record;
+            for (int k = 0; k < 256 && (record = ring.poll()) != 0; k++)
+            {
+                print(record);
+                ring.release();
+                n++;
+            }
         }
         return n;
     }
 
-    @Override
-    public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    private void print(final long index)
     {
+        final Buf buffer = BUF;
         final CompiledRuleset rules = rulesets.apply(buffer.getLong(index + LogRing.VERSION));
         final int log = buffer.getInt(index + LogRing.LOG);
         line.setLength(0);
@@ -114,7 +119,7 @@ public final class RuleLogger implements MessageHandler, AutoCloseable
             }
             line.append(' ');
         }
-        final int at = index + LogRing.L3;
+        final long at = index + LogRing.L3;
         final int len = buffer.getInt(index + LogRing.LENGTH);
         if (buffer.getInt(index + LogRing.FAMILY) == CompiledRuleset.FAMILY_IPV4)
         {
@@ -133,7 +138,7 @@ public final class RuleLogger implements MessageHandler, AutoCloseable
         return port >= 0 && port < portNames.size() && portNames.get(port) != null ? portNames.get(port) : "";
     }
 
-    private void ipv4(final org.agrona.DirectBuffer b, final int at, final int len)
+    private void ipv4(final Buf b, final long at, final int len)
     {
         if (len < 20)
         {
@@ -169,7 +174,7 @@ public final class RuleLogger implements MessageHandler, AutoCloseable
         transport(b, at + ihl, len - ihl, proto, (frag & 0x1FFF) != 0, false);
     }
 
-    private void ipv6(final org.agrona.DirectBuffer b, final int at, final int len)
+    private void ipv6(final Buf b, final long at, final int len)
     {
         if (len < 40)
         {
@@ -187,7 +192,7 @@ public final class RuleLogger implements MessageHandler, AutoCloseable
         transport(b, at + 40, len - 40, b.getByte(at + 6) & 0xFF, false, true);
     }
 
-    private void transport(final org.agrona.DirectBuffer b, final int at, final int len, final int proto, final boolean fragment, final boolean v6)
+    private void transport(final Buf b, final long at, final int len, final int proto, final boolean fragment, final boolean v6)
     {
         switch (proto)
         {
@@ -257,12 +262,41 @@ public final class RuleLogger implements MessageHandler, AutoCloseable
         }
     }
 
-    private static int u16(final org.agrona.DirectBuffer b, final int at)
+    /** Reads of the record in native memory, by absolute address. */
+    private static final class Buf
+    {
+        byte getByte(final long at)
+        {
+            return Memory.getByte(at);
+        }
+
+        int getInt(final long at)
+        {
+            return Memory.getInt(at);
+        }
+
+        long getLong(final long at)
+        {
+            return Memory.getLong(at);
+        }
+
+        void getBytes(final long at, final byte[] out)
+        {
+            for (int i = 0; i < out.length; i++)
+            {
+                out[i] = Memory.getByte(at + i);
+            }
+        }
+    }
+
+    private static final Buf BUF = new Buf();
+
+    private static int u16(final Buf b, final long at)
     {
         return ((b.getByte(at) & 0xFF) << 8) | (b.getByte(at + 1) & 0xFF);
     }
 
-    private static String ipv4(final org.agrona.DirectBuffer b, final int at)
+    private static String ipv4(final Buf b, final long at)
     {
         return (b.getByte(at) & 0xFF) + "." + (b.getByte(at + 1) & 0xFF) + "." + (b.getByte(at + 2) & 0xFF) + "." + (b.getByte(at + 3) & 0xFF);
     }

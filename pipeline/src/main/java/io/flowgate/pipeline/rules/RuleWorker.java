@@ -50,6 +50,8 @@ public final class RuleWorker implements NatHook.RulesetNat
     final RuleKeys keys;
     private final int[] stackChain = new int[CompiledRuleset.MAX_JUMP_DEPTH];
     private final int[] stackRule = new int[CompiledRuleset.MAX_JUMP_DEPTH];
+    /** Per packet of the burst: the first base chain's first matching rule ({@code ChainClassifier.classify}). */
+    private final int[] first;
     final LogRing log;
     CtAccess ct;
     /** The ruleset of the burst in progress: written only here, at {@link #enterBurst}. */
@@ -71,6 +73,7 @@ public final class RuleWorker implements NatHook.RulesetNat
         this.engine = engine;
         this.chain = chain;
         this.keys = new RuleKeys(chain.capacity());
+        this.first = new int[chain.capacity()];
         this.log = new LogRing(logRecords);
         SLOT.setVolatile(epoch, SLOT_INDEX, PARKED);
     }
@@ -161,6 +164,10 @@ public final class RuleWorker implements NatHook.RulesetNat
         }
         final RuleKeys keys = this.keys;
         KeyExtractor.fill(hook, burst, packets, count, keys, ct);
+        // The first chain's first rule for the whole burst at once (the classifier overlaps the packets' loads);
+        // later chains may see keys a statement changed, so they ask per packet.
+        final int[] first = this.first;
+        rules.classifiers[chains[0]].classify(keys, packets, count, first);
         final long nowNs = System.nanoTime();
         for (int k = 0; k < count; k++)
         {
@@ -173,7 +180,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                 final int base = chains[c];
                 if ((rules.chainFamilies[base] & family) != 0)
                 {
-                    verdict = evaluate(rules, base, hook, burst, p, keys, nowNs, family);
+                    verdict = evaluate(rules, base, hook, burst, p, keys, nowNs, family, c == 0 ? first[p] : ASK);
                 }
             }
             verdicts[p] = verdict;
@@ -186,8 +193,9 @@ public final class RuleWorker implements NatHook.RulesetNat
      * NAT statement ran.
      */
     int evaluate(final CompiledRuleset rules, final int base, final Hook hook, final PacketBurst burst, final int p, final RuleKeys keys,
-                 final long nowNs, final int family)
+                 final long nowNs, final int family, final int firstRule)
     {
+        int known = firstRule;
         final int[] stackChain = this.stackChain;
         final int[] stackRule = this.stackRule;
         int sp = 0;
@@ -198,7 +206,8 @@ public final class RuleWorker implements NatHook.RulesetNat
         while (true)
         {
             final ChainClassifier classifier = rules.classifiers[chain];
-            final int rule = classifier.next(keys, p, from);
+            final int rule = known != ASK ? known : classifier.next(keys, p, from);
+            known = ASK;
             if (rule < 0)
             {
                 // End of a chain: a regular chain returns, a base chain applies its policy.
@@ -340,6 +349,9 @@ public final class RuleWorker implements NatHook.RulesetNat
         }
     }
 
+    /** {@link #evaluate}'s first rule not known yet: the classifier is asked. */
+    private static final int ASK = -2;
+
     /** nft's icmpx codes (no-route, port-unreachable, host-unreachable, admin-prohibited) in ICMP and ICMPv6. */
     private static final int[] ICMPX_TO_ICMP = {0, 3, 1, 13};
     private static final int[] ICMPX_TO_ICMPV6 = {0, 4, 3, 1};
@@ -376,7 +388,7 @@ public final class RuleWorker implements NatHook.RulesetNat
             {
                 continue;
             }
-            final int verdict = evaluate(rules, c, hook, burst, i, keys, nowNs, CompiledRuleset.FAMILY_IPV4);
+            final int verdict = evaluate(rules, c, hook, burst, i, keys, nowNs, CompiledRuleset.FAMILY_IPV4, ASK);
             if (verdict >= NAT_BOUND)
             {
                 return bind(rules.nats[verdict - NAT_BOUND], source, burst, i, index, binder) ? BOUND : DROP;
@@ -462,8 +474,8 @@ public final class RuleWorker implements NatHook.RulesetNat
         final boolean v6 = family == CompiledRuleset.FAMILY_IPV6;
         if (kind == Expr.RejectKind.TCP_RESET.ordinal())
         {
-            return l4proto == 6 ? RejectCodes.of(RejectCodes.TCP_RESET, 0)
-                : v6 ? RejectCodes.of(RejectCodes.ICMPV6, 4) : RejectCodes.of(RejectCodes.ICMP, 3);
+            // nf_send_reset answers TCP only: any other packet is just dropped.
+            return l4proto == 6 ? RejectCodes.of(RejectCodes.TCP_RESET, 0) : RejectCodes.NONE;
         }
         if (kind == Expr.RejectKind.ICMPX.ordinal())
         {

@@ -223,6 +223,74 @@ class RouterSoftwareDispatchTest
         assertEquals(baseline, pool.inUse(), "no mbuf leaked");
     }
 
+    private static io.flowgate.pipeline.rules.model.Ruleset dropFromA(final int extraRules)
+    {
+        final io.flowgate.pipeline.rules.model.Origin o = new io.flowgate.pipeline.rules.model.Origin("fw.nft", 1, 1);
+        final List<io.flowgate.pipeline.rules.model.Rule> rules = new ArrayList<>();
+        for (int i = 0; i < extraRules; i++)
+        {
+            rules.add(new io.flowgate.pipeline.rules.model.Rule(List.of(io.flowgate.pipeline.rules.model.Match.of(
+                io.flowgate.pipeline.rules.model.Field.UDP_DPORT, io.flowgate.pipeline.rules.model.Match.Op.EQ, -1,
+                List.of(io.flowgate.pipeline.rules.model.Interval.of(10_000 + i)), o), new io.flowgate.pipeline.rules.model.Expr.Counter(0, 0, o)),
+                o, null));
+        }
+        rules.add(new io.flowgate.pipeline.rules.model.Rule(List.of(io.flowgate.pipeline.rules.model.Match.of(
+            io.flowgate.pipeline.rules.model.Field.IP_SADDR, io.flowgate.pipeline.rules.model.Match.Op.EQ, -1,
+            List.of(io.flowgate.pipeline.rules.model.Interval.of(0x0A010000L, 0x0A0100FFL)), o),
+            new io.flowgate.pipeline.rules.model.Expr.Counter(0, 0, o),
+            new io.flowgate.pipeline.rules.model.Expr.Verdict(io.flowgate.pipeline.rules.model.Expr.VerdictKind.DROP, null, o)), o, null));
+        return new io.flowgate.pipeline.rules.model.Ruleset("fw.nft", List.of(new io.flowgate.pipeline.rules.model.Table(
+            io.flowgate.pipeline.rules.model.Family.IP, "t", List.of(), List.of(new io.flowgate.pipeline.rules.model.Chain("fwd",
+                new io.flowgate.pipeline.rules.model.BaseChain(io.flowgate.pipeline.rules.model.ChainType.FILTER, io.flowgate.pipeline.hook.Hook.FORWARD, 0,
+                    false), rules, o)), o)));
+    }
+
+    @Test
+    void shouldRunAndReloadARulesetWhileTheWorkersRun() throws Exception
+    {
+        final int baseline = pool.inUse();
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        try (Arena arena = Arena.ofConfined(); Bed bed = new Bed("net_null", "no-rx=1"))
+        {
+            final UdpFlowGenerator forward = new UdpFlowGenerator(new UdpFlowGenerator.Config(FLOWS, 64, MAC_A, 0x02_00_00_00_03_03L,
+                HOST_A, HOST_B, 1024, 80));
+            final Router router = Router.start(TestEal.get(), bed.ports, bed.routes, pool, new int[] {cpus - 1, cpus - 1}, 0, 0, BURST,
+                1024, bed.staticNeighbours, List.of(), Router.Instruments.NONE, null, null, dropFromA(0));
+            try
+            {
+                long injected = 0;
+                for (int round = 0; round < 10; round++)
+                {
+                    final MbufBurst b = inject(arena, bed.inA, FLOWS, (m, flow) -> forward.write(Mbuf.data(m), flow));
+                    injected += b.transmitOrFree(bed.inA, 0);
+                    router.rules().load(dropFromA(round % 3)); // returns once both workers run it
+                }
+                final long deadline = System.nanoTime() + 10_000_000_000L;
+                final long[] counted = new long[2];
+                while (System.nanoTime() < deadline)
+                {
+                    final var t = router.rules().ruleset().tables().get(0);
+                    router.rules().counters().read(t, t.chain("fwd"), t.chain("fwd").rules().size() - 1, counted);
+                    if (counted[0] == injected)
+                    {
+                        break;
+                    }
+                    Thread.sleep(10);
+                }
+                assertEquals(injected, counted[0], "every packet from a dropped and counted once, across 10 reloads");
+                assertEquals(1, bed.outB.stats().opackets(), "only the start-up announcement left towards b");
+                assertEquals(11, router.rules().version());
+                assertEquals(0, router.rules().epochTimeouts());
+                assertTrue(router.rules().rulesEvaluated() >= injected);
+            }
+            finally
+            {
+                router.close();
+            }
+        }
+        assertEquals(baseline, pool.inUse(), "no mbuf leaked");
+    }
+
     private static void routeUnderTraffic(final Arena arena, final Bed bed, final Router router, final UdpFlowGenerator forward)
         throws InterruptedException
     {

@@ -24,9 +24,10 @@ import java.util.Set;
 
 /**
  * The checks nft and the kernel make that need no router knowledge: duplicates, unknown jump targets and sets,
- * jump loops, set types against fields, family conflicts, hooks allowed per chain type, and where NAT, reject and
- * notrack may stand (the kernel's {@code validate} of nft_nat, nft_masq, nft_redir, nft_reject and nft_notrack,
- * applied through jumps as {@code nft_chain_validate} does).
+ * jump loops, set types against fields, family conflicts, hooks allowed per chain type, and where NAT and reject
+ * may stand (the kernel's {@code validate} of nft_nat, nft_masq, nft_redir and nft_reject, applied through jumps as
+ * {@code nft_chain_validate} does). {@code notrack} has no such check in Linux 6.18 (loaded at input it is accepted
+ * and does nothing, the packet being tracked already); it is accepted everywhere here too.
  */
 final class NftChecker
 {
@@ -201,6 +202,31 @@ final class NftChecker
             if (e instanceof Match m)
             {
                 final Field f = m.field();
+                if (f == Field.META_NFPROTO && family != Family.INET)
+                {
+                    throw new RulesetException(m.origin(), "meta nfproto is only useful in the inet family");
+                }
+                if (m.op() == Match.Op.EQ && m.mask() == -1L && m.intervals().size() == 1 && m.intervals().get(0).isSingle())
+                {
+                    final int v = m.intervals().get(0).lo().intValue();
+                    if (f == Field.META_L4PROTO || f == Field.IP_PROTOCOL)
+                    {
+                        if (protocol >= 0 && protocol != v)
+                        {
+                            throw new RulesetException(m.origin(), "conflicting protocols: " + f.keyword + " after a match on another protocol");
+                        }
+                        protocol = v;
+                    }
+                    else if (f == Field.META_NFPROTO && (v == 2 || v == 10))
+                    {
+                        final Family nf = v == 2 ? Family.IP : Family.IP6;
+                        if (seen != null && seen != nf)
+                        {
+                            throw new RulesetException(m.origin(), "conflicting protocols: meta nfproto after a match on " + seen.keyword);
+                        }
+                        seen = nf;
+                    }
+                }
                 if (f.dependencyFamily != null)
                 {
                     if (family != Family.INET && family != f.dependencyFamily)
@@ -274,7 +300,7 @@ final class NftChecker
                     {
                         if (!tcp)
                         {
-                            throw new RulesetException(r.origin(), "reject with tcp reset needs a tcp match before it (e.g. meta l4proto tcp)");
+                            throw new RulesetException(r.origin(), "you cannot use tcp reset with this protocol (the rule matches another one)");
                         }
                     }
                 }
@@ -352,11 +378,6 @@ final class NftChecker
         {
             what = "reject";
             allowed = EnumSet.of(Hook.PREROUTING, Hook.INPUT, Hook.FORWARD, Hook.OUTPUT);
-        }
-        else if (e instanceof Expr.Notrack)
-        {
-            what = "notrack";
-            allowed = EnumSet.of(Hook.PREROUTING, Hook.OUTPUT);
         }
         else
         {

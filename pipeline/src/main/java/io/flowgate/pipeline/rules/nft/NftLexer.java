@@ -19,7 +19,7 @@ final class NftLexer
     enum Kind
     {
         WORD, STRING, NL, SEMI, LBRACE, RBRACE, LPAREN, RPAREN, COMMA, ASSIGN, EQEQ, NEQ, LT, GT, LE, GE, AMP, PIPE,
-        SLASH, DOLLAR, AT, MINUS, PLUS, EOF
+        SLASH, DOLLAR, AT, MINUS, PLUS, BANG, EOF
     }
 
     record Token(Kind kind, String text, Origin origin)
@@ -122,12 +122,8 @@ final class NftLexer
                     }
                     case '!' ->
                     {
-                        if (next != '=')
-                        {
-                            throw new RulesetException(at, "'!' is not supported (only '!=')");
-                        }
-                        kind = Kind.NEQ;
-                        len = 2;
+                        kind = next == '=' ? Kind.NEQ : Kind.BANG;
+                        len = next == '=' ? 2 : 1;
                     }
                     case '<' ->
                     {
@@ -157,7 +153,7 @@ final class NftLexer
         }
         // ":8080" (a port without address), "::1"; "-300" (a negative priority)
         final char next = i + 1 < text.length() ? text.charAt(i + 1) : 0;
-        return (c == ':' && (Character.isLetterOrDigit(next) || next == ':')) || (c == '-' && Character.isDigit(next));
+        return c == ':' || (c == '-' && Character.isDigit(next));
     }
 
     private static boolean isWordPart(final char c)

@@ -5,8 +5,10 @@ import io.flowgate.pipeline.rules.model.Field;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * nft's symbolic constants: the names the parser accepts and the printer writes for protocol numbers, ICMP types,
@@ -58,6 +60,24 @@ final class NftNames
     /** nft's standard priorities (ip, ip6, inet). */
     static final Map<String, Integer> PRIORITIES = table(
         "raw", -300, "mangle", -150, "dstnat", -100, "filter", 0, "security", 50, "srcnat", 100);
+
+    /**
+     * Words nft's scanner reserves: nft 1.0.6 refuses them as unquoted table, chain and set names (found by loading
+     * {@code table ip W { chain W { } }} for each; "filter", "nat", "input", "state" are not among them).
+     */
+    static final Set<String> RESERVED = Set.of(
+        "fwd", "rt", "ip", "ip6", "inet", "tcp", "udp", "icmp", "ct", "meta", "mark", "limit", "counter", "log",
+        "accept", "drop", "reject", "queue", "set", "map", "table", "chain", "type", "hook", "priority", "policy",
+        "redirect", "masquerade", "snat", "dnat", "notrack", "flags", "interval", "elements", "comment", "return",
+        "jump", "goto", "define", "reset", "vmap", "quota", "ether", "vlan", "arp", "ah", "esp", "th", "sctp",
+        "dccp", "all", "netdev", "bridge", "monitor", "list", "add", "flush", "delete", "insert", "create", "rule",
+        "handle", "index", "position", "device", "devices", "offload", "timeout", "size", "gc-interval",
+        "auto-merge", "typeof", "dynamic", "constant", "icmpv6", "igmp", "udplite", "comp", "dst", "frag", "hbh",
+        "mh", "srh", "ipsec", "numgen", "jhash", "symhash", "fib", "dup", "synproxy", "tproxy", "osf", "socket",
+        "secmark", "flowtable", "iif", "oif", "iifname", "oifname", "meter", "ruleset", "element", "include",
+        "describe", "export", "import", "random", "continue", "exists", "missing", "ecn", "cgroup", "cpu", "pkttype",
+        "skuid", "skgid", "nftrace", "rtclassid", "ibrname", "obrname", "iiftype", "oiftype", "iifgroup", "oifgroup",
+        "time", "hour", "day");
 
     private static final Map<String, Integer> PROTOCOLS = new LinkedHashMap<>();
     private static final Map<Integer, String> PROTOCOL_NAMES = new LinkedHashMap<>();
@@ -147,7 +167,7 @@ final class NftNames
         {
             map.put((String)pairs[i], (Integer)pairs[i + 1]);
         }
-        return Map.copyOf(map).isEmpty() ? map : java.util.Collections.unmodifiableMap(map);
+        return Collections.unmodifiableMap(map); // insertion order kept: the printer searches in it
     }
 
     static Integer protocol(final String name)

@@ -328,7 +328,7 @@ public final class NftParser
         if (peek().kind() == Kind.PLUS || peek().kind() == Kind.MINUS)
         {
             final boolean minus = next().kind() == Kind.MINUS;
-            final long offset = number(next(), 0, Integer.MAX_VALUE);
+            final int offset = (int)number(next(), 0, Integer.MAX_VALUE);
             value += minus ? -offset : offset;
         }
         else if (peek().kind() == Kind.WORD && peek().text().startsWith("-"))
@@ -372,7 +372,62 @@ public final class NftParser
         {
             throw new RulesetException(origin, "empty rule");
         }
+        dropImpliedDependencies(family, exprs);
+        if (exprs.get(exprs.size() - 1) instanceof Expr.Reject r && r.kind() == Expr.RejectKind.TCP_RESET && !protocolMatched(exprs))
+        {
+            // nft adds the dependency itself: "reject with tcp reset" alone is "meta l4proto tcp reject with tcp reset"
+            exprs.add(exprs.size() - 1, Match.of(Field.META_L4PROTO, Match.Op.EQ, -1L, List.of(Interval.of(6)), r.origin()));
+        }
         return new Rule(exprs, origin, comment);
+    }
+
+    /**
+     * nft keeps one check where the user wrote a protocol or family match that a later match implies
+     * ({@code meta l4proto udp udp dport 53}, {@code meta nfproto ipv4 ip saddr X}) and lists the rule without it;
+     * the model follows, so that it and the listing are what nft has. Only across matches: a statement in between
+     * ({@code counter}) keeps it, as in nft.
+     */
+    private static void dropImpliedDependencies(final Family family, final List<Expr> exprs)
+    {
+        for (int i = 0; i < exprs.size(); i++)
+        {
+            if (!(exprs.get(i) instanceof Match m) || m.op() != Match.Op.EQ || m.mask() != -1L || m.setName() != null
+                || m.intervals().size() != 1 || !m.intervals().get(0).isSingle())
+            {
+                continue;
+            }
+            final int value = m.intervals().get(0).lo().intValue();
+            final boolean protocol = m.field() == Field.META_L4PROTO || m.field() == Field.IP_PROTOCOL;
+            final Family implied = m.field() == Field.META_NFPROTO && family == Family.INET
+                ? (value == 2 ? Family.IP : value == 10 ? Family.IP6 : null) : null;
+            if (!protocol && implied == null)
+            {
+                continue;
+            }
+            for (int j = i + 1; j < exprs.size() && exprs.get(j) instanceof Match later; j++)
+            {
+                if ((protocol && later.field().dependencyProtocol == value) || (implied != null && later.field().dependencyFamily == implied))
+                {
+                    exprs.remove(i);
+                    i--;
+                    break;
+                }
+            }
+        }
+    }
+
+    /** Whether a match before the verdict already names an L4 protocol (then nft adds no dependency of its own). */
+    private static boolean protocolMatched(final List<Expr> exprs)
+    {
+        for (final Expr e : exprs)
+        {
+            if (e instanceof Match m && (m.field().dependencyProtocol >= 0 || m.field() == Field.META_L4PROTO
+                || m.field() == Field.IP_PROTOCOL))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Expr expr(final Family family) throws RulesetException
@@ -579,6 +634,12 @@ public final class NftParser
                 throw new RulesetException(peek().origin(), "a mask needs == or != after it");
             }
         }
+        if (field.isBitmask() && mask == -1L && peek().kind() == Kind.BANG)
+        {
+            // nft's listing of "& BITS == 0": "tcp flags ! syn,ack"
+            next();
+            return Match.of(field, Match.Op.EQ, bitList(field), List.of(Interval.of(0)), o);
+        }
         final Token opToken = peek();
         String op = "";
         switch (opToken.kind())
@@ -606,6 +667,10 @@ public final class NftParser
         }
         final Match.Op eqOp = op.equals("!=") ? Match.Op.NEQ : Match.Op.EQ;
         final Token v = peek();
+        if (v.is("vmap") || v.is("map") || v.is("."))
+        {
+            throw unsupported(v, v.is(".") ? "concatenation" : v.text());
+        }
         if (v.kind() == Kind.AT)
         {
             next();
@@ -647,9 +712,13 @@ public final class NftParser
                 next();
                 mask = bitList(field);
             }
+            if (mask != -1L && value == 0 && eqOp == Match.Op.NEQ)
+            {
+                return Match.of(field, Match.Op.ANY_BIT, mask, List.of(), o); // "& BITS != 0" is the implicit form
+            }
             return Match.of(field, eqOp, mask, List.of(Interval.of(value)), o);
         }
-        final Interval value = element(field, next(), false);
+        final Interval value = element(field, next());
         if (op.isEmpty() || op.equals("==") || op.equals("!="))
         {
             return Match.of(field, eqOp, mask, List.of(value), o);
@@ -770,7 +839,7 @@ public final class NftParser
             }
             else
             {
-                out.add(element(field, t, named));
+                out.add(element(field, t));
             }
             skipNewlines();
             if (peek().is(":") || (peek().kind() == Kind.WORD && peek().text().startsWith(":")))
@@ -796,7 +865,7 @@ public final class NftParser
     }
 
     /** One value of {@code field}: single, prefix ({@code /n}) or range ({@code a-b}, also {@code a - b}). */
-    private Interval element(final Field field, final Token t, final boolean inNamedSet) throws RulesetException
+    private Interval element(final Field field, final Token t) throws RulesetException
     {
         if (t.kind() != Kind.WORD)
         {
@@ -817,6 +886,10 @@ public final class NftParser
     {
         keyword("set");
         final Token v = next();
+        if (v.kind() == Kind.WORD && !v.text().isEmpty() && !Character.isDigit(v.text().charAt(0)))
+        {
+            throw unsupported(v, field.keyword + " set " + v.text());
+        }
         return new Expr.MarkSet(field, NftValues.number(v, 0xFFFF_FFFFL), o);
     }
 
@@ -834,7 +907,7 @@ public final class NftParser
             next();
         }
         final Token rateToken = word("a rate");
-        String text = rateToken.text();
+        final String text = rateToken.text();
         final long rate;
         boolean bytes = false;
         Expr.Per per;
@@ -1139,7 +1212,7 @@ public final class NftParser
                 next();
                 final Token n = next();
                 final Interval range = n.kind() == Kind.WORD && peek().kind() == Kind.MINUS
-                    ? element(Field.TCP_DPORT, n, false) : NftValues.parse(Field.TCP_DPORT, n);
+                    ? element(Field.TCP_DPORT, n) : NftValues.parse(Field.TCP_DPORT, n);
                 from = range.lo().intValue();
                 to = range.hi().intValue();
             }
@@ -1282,6 +1355,10 @@ public final class NftParser
         if (t.text().isEmpty() || t.text().length() > 255 || !Character.isLetter(t.text().charAt(0)) && t.text().charAt(0) != '_')
         {
             throw new RulesetException(t.origin(), "'" + t.text() + "' is not a valid name");
+        }
+        if (NftNames.RESERVED.contains(t.text()))
+        {
+            throw new RulesetException(t.origin(), "'" + t.text() + "' is a keyword of nft and cannot be " + what);
         }
         return t.text();
     }

@@ -125,8 +125,15 @@ public final class NftPrinter
     public static String rule(final Family family, final Rule rule, final long[] counterValues)
     {
         final StringBuilder out = new StringBuilder();
-        for (final Expr e : rule.exprs())
+        final List<Expr> exprs = rule.exprs();
+        for (int i = 0; i < exprs.size(); i++)
         {
+            final Expr e = exprs.get(i);
+            if (family != Family.INET && i + 1 < exprs.size() && isTcpDependency(e) && exprs.get(i + 1) instanceof Expr.Reject r
+                && r.kind() == Expr.RejectKind.TCP_RESET)
+            {
+                continue; // nft 1.0.6 hides the tcp dependency of "reject with tcp reset" in ip and ip6 tables
+            }
             if (!out.isEmpty())
             {
                 out.append(' ');
@@ -138,6 +145,12 @@ public final class NftPrinter
             out.append(" comment \"").append(rule.comment()).append('"');
         }
         return out.toString();
+    }
+
+    private static boolean isTcpDependency(final Expr e)
+    {
+        return e instanceof Match m && m.field() == Field.META_L4PROTO && m.op() == Match.Op.EQ && m.mask() == -1L
+            && m.setName() == null && m.intervals().equals(List.of(Interval.of(6)));
     }
 
     private static String expr(final Family family, final Expr e, final long[] counterValues)
@@ -188,7 +201,11 @@ public final class NftPrinter
         }
         if (m.mask() != -1L)
         {
-            if (f.isBitmask() && m.intervals().size() == 1)
+            if (f.isBitmask() && m.intervals().size() == 1 && m.op() == Match.Op.EQ && m.intervals().get(0).lo().signum() == 0)
+            {
+                return out.append("! ").append(NftValues.formatBits(f, m.mask())).toString();
+            }
+            if (f.isBitmask() && m.intervals().size() == 1 && Long.bitCount(m.mask()) > 1)
             {
                 return out.append(neq).append(NftValues.formatBits(f, m.intervals().get(0).lo().longValue())).append(" / ")
                     .append(NftValues.formatBits(f, m.mask())).toString();
@@ -202,7 +219,11 @@ public final class NftPrinter
             final Interval i = m.intervals().get(0);
             if (f.isBitmask())
             {
-                return out.append(m.op() == Match.Op.NEQ ? "!= " : "== ").append(NftValues.formatBits(f, i.lo().longValue())).toString();
+                // nft 1.0.6 lists an exact value of several bits as hex for tcp flags, joined by " | " for ct state/status
+                final long v = i.lo().longValue();
+                final String value = Long.bitCount(v) <= 1 ? NftValues.formatBits(f, v)
+                    : f == Field.TCP_FLAGS ? String.format("0x%x", v) : NftValues.formatBits(f, v).replace(",", " | ");
+                return out.append(m.op() == Match.Op.NEQ ? "!= " : "== ").append(value).toString();
             }
             if (!NftValues.isAddress(f) && !i.isSingle() && m.op() == Match.Op.EQ)
             {
