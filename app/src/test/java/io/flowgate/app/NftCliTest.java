@@ -236,10 +236,10 @@ class NftCliTest
             final Result r = run("nft", "-c", "-f", write("twin.nft", RulesTwinIT.ruleset("lan0", "wan0", verdict)).toString());
             assertEquals(0, r.exit, r.err);
         }
-        final Path broken = write("broken.nft", RulesTwinIT.ruleset("lan0", "wan0", "drop").replace("tcp dport 81", "tcp dport eightyone"));
+        final Path broken = write("broken.nft", RulesTwinIT.ruleset("lan0", "wan0", "drop").replace("tcp dport 82", "tcp dport eightytwo"));
         final Result r = run("nft", "-c", "-f", broken.toString());
         assertEquals(1, r.exit);
-        assertTrue(r.err.startsWith("flowgate: error: " + broken + ":9:"), r.err);
+        assertTrue(r.err.startsWith("flowgate: error: " + broken + ":16:"), r.err);
     }
 
     @Test

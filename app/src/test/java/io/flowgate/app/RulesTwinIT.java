@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,13 +54,19 @@ class RulesTwinIT
     private static final Map<String, Integer> LIMITED = new LinkedHashMap<>();
 
     /**
-     * The ruleset under test. Rule order matters for the counters: established traffic first, then one rule per probe.
+     * The ruleset under test. Rule order matters for the counters: established traffic first, then one rule per probe; a
+     * named set, and UDP through a regular chain (jump, and a return no probe reaches).
      * {@code %1$s}, {@code %2$s}: the router's inside and outside interfaces.
      */
     static String ruleset(final String inside, final String outside, final String port82Verdict)
     {
         return """
             table ip fgd {
+            	set rejected {
+            		type inet_service
+            		elements = { 81, 444 }
+            	}
+
             	chain fw {
             		type filter hook forward priority filter; policy drop;
             		ct state established,related counter accept
@@ -67,17 +74,24 @@ class RulesTwinIT
             		icmp type echo-request counter accept
             		iifname "%1$s" tcp dport 80 counter accept
             		iifname "%2$s" ip daddr 10.0.0.5 tcp dport 80 counter accept
-            		tcp dport 81 counter reject with tcp reset
-            		udp dport 5353 counter reject
+            		tcp dport @rejected counter reject with tcp reset
+            		meta l4proto udp counter jump udp_in
             		tcp dport 82 counter %3$s
-            		udp dport 9000 limit rate 10/second burst 5 packets counter accept
-            		udp dport 9000 counter drop
             		counter
             	}
+
+            	chain udp_in {
+            		udp dport 5353 counter reject
+            		udp dport 9000 limit rate 10/second burst 5 packets counter accept
+            		udp dport 9000 counter drop
+            		counter return
+            	}
+
             	chain pre {
             		type nat hook prerouting priority dstnat; policy accept;
             		iifname "%2$s" ip daddr 198.51.100.1 tcp dport 8080 counter dnat to 10.0.0.5:80
             	}
+
             	chain post {
             		type nat hook postrouting priority srcnat; policy accept;
             		oifname "%2$s" counter masquerade
@@ -208,17 +222,18 @@ class RulesTwinIT
         final String linuxListing = linux.in(linux.r, "nft list ruleset");
         System.out.println("linux:\n" + linuxListing);
         final Map<String, long[]> l = counters(linuxListing);
-        assertEquals(13, l.size(), "counters of the Linux ruleset: " + l.keySet());
+        assertEquals(15, l.size(), "counters of the Linux ruleset: " + l.keySet());
         // The harness's expectation of Linux: one new packet per probe (the ping's later requests and the unreplied UDP
         // flow's later datagrams belong to the first's connection); masquerade sees the first packet of the ping, the
         // port 80 connection and the UDP flow (rejected and dropped packets never reach postrouting).
-        final Map<String, Long> expected = Map.of("fgd/fw/1", 0L, "fgd/fw/2", 1L, "fgd/fw/3", 1L, "fgd/fw/4", 1L, "fgd/fw/5", 1L,
-            "fgd/fw/6", 1L, "fgd/fw/7", 1L, "fgd/fw/10", 0L, "fgd/pre/0", 1L, "fgd/post/0", 3L);
+        final Map<String, Long> expected = new TreeMap<>(Map.of("fgd/fw/1", 0L, "fgd/fw/2", 1L, "fgd/fw/3", 1L, "fgd/fw/4", 1L,
+            "fgd/fw/5", 1L, "fgd/fw/6", 1L + UDP_BURST, "fgd/fw/7", 1L, "fgd/fw/8", 0L, "fgd/pre/0", 1L, "fgd/post/0", 3L));
+        expected.putAll(Map.of("fgd/udp_in/0", 1L, "fgd/udp_in/3", 0L));
         for (final Map.Entry<String, Long> e : expected.entrySet())
         {
             assertEquals(e.getValue(), packets(l, e.getKey()), "linux " + e.getKey() + "\n" + linux.in(linux.r, "nft list ruleset"));
         }
-        assertEquals(UDP_BURST, packets(l, "fgd/fw/8") + packets(l, "fgd/fw/9"), "the burst: limited and dropped");
+        assertEquals(UDP_BURST, packets(l, "fgd/udp_in/1") + packets(l, "fgd/udp_in/2"), "the burst: limited and dropped");
         if (fg == null)
         {
             return;
@@ -271,10 +286,10 @@ class RulesTwinIT
 
         // A broken file: refused with its line and column, the running ruleset stays and keeps working.
         final Path broken = fg.dir.resolve("broken.nft");
-        Files.writeString(broken, ruleset(ri, ro, "drop").replace("tcp dport 81", "tcp dport eightyone"));
+        Files.writeString(broken, ruleset(ri, ro, "drop").replace("tcp dport 82", "tcp dport eightytwo"));
         final FlowgateCli refused = FlowgateCli.run(30, List.of("nft", "-f", broken.toString(), "--socket", socket.toString()));
         assertEquals(1, refused.process.exitValue(), refused.toString());
-        assertTrue(refused.lastErrorLine().startsWith("flowgate: error: " + broken + ":9:"), refused.toString());
+        assertTrue(refused.lastErrorLine().startsWith("flowgate: error: " + broken + ":16:"), refused.toString());
         assertEquals("tcp 82 refused", tcp(fg, 82), "the running ruleset stays");
         assertEquals("tcp 80 outside", tcp(fg, 80), "and still forwards");
         assertNotEquals(0, counters(listFlowgate()).get("fgd/fw/3")[0]);
@@ -385,6 +400,7 @@ class RulesTwinIT
 
     private static final Pattern TABLE = Pattern.compile("^table \\S+ (\\S+) \\{$");
     private static final Pattern CHAIN = Pattern.compile("^chain (\\S+) \\{$");
+    private static final Pattern SET = Pattern.compile("^set (\\S+) \\{$");
     private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes (\\d+)");
 
     /**
@@ -396,6 +412,7 @@ class RulesTwinIT
         final Map<String, long[]> out = new LinkedHashMap<>();
         String table = null;
         String chain = null;
+        boolean inSet = false;
         int index = 0;
         for (final String raw : listing.split("\n"))
         {
@@ -411,9 +428,17 @@ class RulesTwinIT
                 chain = c.group(1);
                 index = 0;
             }
+            else if (SET.matcher(line).matches())
+            {
+                inSet = true;
+            }
             else if (line.equals("}"))
             {
-                if (chain != null)
+                if (inSet)
+                {
+                    inSet = false;
+                }
+                else if (chain != null)
                 {
                     chain = null;
                 }
