@@ -259,6 +259,22 @@ class NftCliTest
     }
 
     @Test
+    void shouldNotStartARouterWhoseRulesFileIsRefused() throws Exception
+    {
+        write("router.nft", RULES.replace("accept", "acept"));
+        final Path config = write("router.yaml", """
+            workers: [0]
+            ports:
+              - {name: inside, device: net_null0}
+            rules: router.nft
+            """);
+        final Result r = run("run", "--config", config.toString());
+        assertEquals(Main.EXIT_FAILURE, r.exit);
+        assertTrue(r.err.startsWith("flowgate: error: " + dir.resolve("router.nft").toAbsolutePath() + ":4:"), r.err);
+        assertEquals("", r.out);
+    }
+
+    @Test
     void shouldSayWhenNoFlowgateRuns() throws Exception
     {
         server.close();

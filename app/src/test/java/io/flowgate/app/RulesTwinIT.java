@@ -142,6 +142,7 @@ class RulesTwinIT
             flowgate = FlowgateCli.startWithPrefix(List.of("ip", "netns", "exec", fg.r),
                 List.of("run", "--config", config.toString(), "--socket", socket.toString(), "--stats-interval", "1"));
             assertTrue(flowgate.awaitLine("route t=", 60), "router started:\n" + flowgate);
+            assertTrue(flowgate.line("rules: " + rules + ", 1 table(s), 15 rule(s); flowgate nft talks to " + socket) != null, flowgate.toString());
         }
     }
 
