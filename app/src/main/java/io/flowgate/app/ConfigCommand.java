@@ -5,6 +5,8 @@ import io.flowgate.app.config.FlowgateConfig;
 import io.flowgate.app.config.NatLoader;
 import io.flowgate.pipeline.nat.NatConfig;
 import io.flowgate.pipeline.nat.NatRule;
+import io.flowgate.pipeline.rules.model.Chain;
+import io.flowgate.pipeline.rules.model.Table;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,6 +57,21 @@ final class ConfigCommand
                 {
                     System.out.println("nat " + NatLoader.describe(rule) + " # " + rule.origin());
                 }
+            }
+            if (config.rules() != null)
+            {
+                int chains = 0;
+                int rules = 0;
+                for (final Table table : config.rules().tables())
+                {
+                    chains += table.chains().size();
+                    for (final Chain chain : table.chains())
+                    {
+                        rules += chain.rules().size();
+                    }
+                }
+                System.out.println("rules " + config.rulesFile() + ": " + config.rules().tables().size() + " table(s), " + chains
+                    + " chain(s), " + rules + " rule(s)");
             }
             return 0;
         }

@@ -1,6 +1,8 @@
 package io.flowgate.app;
 
+import io.flowgate.app.config.RulesFileException;
 import io.flowgate.app.ct.CtCommand;
+import io.flowgate.app.nft.NftCommand;
 import io.flowgate.nativebindings.DpdkException;
 import io.flowgate.nativebindings.dpdk.Dpdk;
 import picocli.CommandLine;
@@ -10,14 +12,15 @@ import picocli.CommandLine.Command;
  * The {@code flowgate} command.
  * <p>
  * Every failure ends with exactly one line on stderr, {@code flowgate: error: <cause>}, and a non-zero exit
- * status: 2 for a refused argument or configuration, 1 for a failure at run time.
+ * status: 2 for a refused argument or configuration, 1 for a failure at run time and for a refused nft ruleset (as
+ * {@code nft -f}), also the configuration's {@code rules:} file.
  */
 @Command(
     name = "flowgate",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Kernel-bypass stateful packet processor on DPDK.",
-    subcommands = {RunCommand.class, FwdCommand.class, GenPcapCommand.class, ConfigCommand.class, CtCommand.class, NatCommand.class})
+    subcommands = {RunCommand.class, FwdCommand.class, GenPcapCommand.class, ConfigCommand.class, CtCommand.class, NatCommand.class, NftCommand.class})
 public final class Main
 {
     public static final int EXIT_USAGE = 2;
@@ -40,7 +43,7 @@ public final class Main
             final String cause = ex instanceof DpdkException || ex instanceof IllegalArgumentException
                 || ex instanceof IllegalStateException ? ex.getMessage() : ex.toString();
             System.err.println("flowgate: error: " + cause);
-            return ex instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_FAILURE;
+            return ex instanceof IllegalArgumentException && !(ex instanceof RulesFileException) ? EXIT_USAGE : EXIT_FAILURE;
         });
         cli.setParameterExceptionHandler((ex, a) ->
         {

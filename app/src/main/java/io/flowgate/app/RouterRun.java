@@ -9,6 +9,13 @@ import java.io.PrintStream;
 import java.io.IOException;
 import io.flowgate.app.config.FlowgateConfig;
 import io.flowgate.app.mgmt.ManagementServer;
+import io.flowgate.app.nft.NftService;
+import io.flowgate.app.config.RulesFileException;
+import io.flowgate.pipeline.rules.model.Chain;
+import io.flowgate.pipeline.rules.model.Origin;
+import io.flowgate.pipeline.rules.model.Ruleset;
+import io.flowgate.pipeline.rules.model.RulesetException;
+import io.flowgate.pipeline.rules.model.Table;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
@@ -195,7 +202,7 @@ final class RouterRun
                     // table (a link-local destination is never forwarded), but the port answers for its address.
                     addresses.addLinkLocal();
                 }
-                ports[i] = new RouterPort(port, port.macAddress(), spec.mtu(), addresses);
+                ports[i] = new RouterPort(new NamedPort(port, spec.name()), port.macAddress(), spec.mtu(), addresses);
                 System.out.println("port " + id + " " + spec.name() + ": " + spec.device() + " mac " + EthernetFlyweight.macToString(port.macAddress())
                     + " mtu " + spec.mtu() + " addresses " + spec.addresses() + (addresses.ipv6Count() > 0
                     ? " link-local " + IpPrefix.ofIpv6(PortAddresses.LINK_LOCAL_HI, PortAddresses.eui64(port.macAddress()), 128).addressText()
@@ -245,16 +252,31 @@ final class RouterRun
                     neighbours6.add(new Router.StaticNeighbour6(ports[portIndex(n.port())].id(), address.hi(), address.lo(), n.mac()));
                 }
             }
-            final Router router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
-                config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
-                config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()));
+            final Router router;
+            try
+            {
+                router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
+                    config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
+                    config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()),
+                    config.rules() == null ? Ruleset.empty() : config.rules());
+            }
+            catch (final RulesetException ex)
+            {
+                // What the loader's checks cannot see (the engine's own limits): refused at the rule, nothing started.
+                final Origin at = ex.origin();
+                final String prefix = at + ": ";
+                throw new RulesFileException(Path.of(at.file()), at.line(), at.column(),
+                    ex.getMessage().startsWith(prefix) ? ex.getMessage().substring(prefix.length()) : ex.getMessage());
+            }
             System.out.println("routing on " + workers + " worker(s), CPUs " + config.workers() + ", slow path on CPU " + slowPathCpu
                 + (software ? ", software dispatch on CPU " + config.dispatcher() + (router.dispatcherTransmits() ? ", the dispatcher transmits"
                 : ", workers transmit on their own queues") : ", rss dispatch"));
             final ManagementServer management;
             try
             {
-                management = router.conntrack() == null ? null : ManagementServer.start(socket, router.conntrack());
+                // The socket serves flowgate ct (with conntrack) and flowgate nft (with a ruleset).
+                management = router.conntrack() != null ? ManagementServer.start(socket, router.conntrack())
+                    : config.rules() != null ? new ManagementServer(socket).start() : null;
             }
             catch (final IOException | RuntimeException ex)
             {
@@ -265,6 +287,24 @@ final class RouterRun
             {
                 System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()
                     + " per worker); flowgate ct talks to " + socket);
+            }
+            if (management != null)
+            {
+                management.register(NftService.NAME, new NftService(NftService.of(router.rules()),
+                    config.ports().stream().map(PortSpec::name).toList(), router.conntrack() != null));
+            }
+            if (config.rules() != null)
+            {
+                int rules = 0;
+                for (final Table table : config.rules().tables())
+                {
+                    for (final Chain chain : table.chains())
+                    {
+                        rules += chain.rules().size();
+                    }
+                }
+                System.out.println("rules: " + config.rulesFile() + ", " + config.rules().tables().size() + " table(s), " + rules
+                    + " rule(s); flowgate nft talks to " + socket);
             }
             if (management != null && router.natStats() != null)
             {

@@ -70,6 +70,15 @@ final class NatTwin implements AutoCloseable
     /** As {@link #NatTwin(char, boolean)} with names starting {@code prefix} (two letters) instead of {@code nt}. */
     NatTwin(final String prefix, final char tag, final boolean linux) throws IOException, InterruptedException
     {
+        this(prefix, tag, linux, null);
+    }
+
+    /**
+     * As {@link #NatTwin(String, char, boolean)}; the Linux twin's router loads {@code ruleset} ({@code nft -f}) instead of
+     * {@link #nftRuleset()} when it is not null.
+     */
+    NatTwin(final String prefix, final char tag, final boolean linux, final String ruleset) throws IOException, InterruptedException
+    {
         this.linux = linux;
         final String id = prefix + (ProcessHandle.current().pid() % 10000) + tag;
         lan = id + "-lan";
@@ -118,7 +127,7 @@ final class NatTwin implements AutoCloseable
                 Testbed.sh("ip netns exec " + r + " sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 "
                     + "net.ipv4.conf." + ri + ".send_redirects=0");
                 final Path rules = dir.resolve("nat.nft");
-                Files.writeString(rules, nftRuleset());
+                Files.writeString(rules, ruleset != null ? ruleset : nftRuleset());
                 Testbed.sh("ip netns exec " + r + " nft -f " + rules);
             }
         }

@@ -25,7 +25,7 @@ final class NatTwinRouterMain
         final int count = Integer.parseInt(args[2]);
         final FlowgateConfig config = new FlowgateConfig(loaded.eal(), loaded.dispatch(), Collections.nCopies(count, loaded.workers().get(0)),
             loaded.dispatcher(), loaded.burst(), loaded.ringSize(), loaded.ports(), loaded.routes(), loaded.neighbours(), loaded.conntrack(),
-            loaded.nat());
+            loaded.nat(), loaded.rulesFile(), loaded.rules());
         System.exit(new RouterRun(config, 0, 0, 1).socket(Path.of(args[1])).run());
     }
 }

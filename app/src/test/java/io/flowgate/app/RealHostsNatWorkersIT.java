@@ -63,7 +63,8 @@ class RealHostsNatWorkersIT
             "dispatch: software\ndispatcher: 0\nworkers: [" + (cpus - 1) + "]", ""));
         final Path socket = twin.dir.resolve("software.sock");
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", twin.r,
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
             System.getProperty("java.class.path"), NatTwinRouterMain.class.getName(), config.toString(), socket.toString(), "2"));
         final ChildProcess child = new ChildProcess(command, false);
         final FlowgateCli flowgate = FlowgateCli.wrap(child);

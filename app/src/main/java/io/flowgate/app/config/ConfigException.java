@@ -3,7 +3,7 @@ package io.flowgate.app.config;
 import java.nio.file.Path;
 
 /** A configuration refused: names the file, the line and column (1-based) and the reason. */
-public final class ConfigException extends IllegalArgumentException
+public class ConfigException extends IllegalArgumentException
 {
     private static final long serialVersionUID = 1L;
 

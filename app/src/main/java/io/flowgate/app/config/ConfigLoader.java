@@ -8,7 +8,13 @@ import io.flowgate.app.config.FlowgateConfig.NeighbourSpec;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
+import io.flowgate.app.nft.RulesCheck;
 import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.rules.RuleEngine;
+import io.flowgate.pipeline.rules.model.Origin;
+import io.flowgate.pipeline.rules.model.Ruleset;
+import io.flowgate.pipeline.rules.model.RulesetException;
+import io.flowgate.pipeline.rules.nft.NftParser;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -48,7 +54,7 @@ public final class ConfigLoader
 {
     private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
     private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes",
-        "neighbours", "conntrack", "nat");
+        "neighbours", "conntrack", "nat", "rules");
     private static final Set<String> NEIGHBOUR_KEYS = Set.of("port", "address", "mac");
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
     private static final Set<String> RING_KEYS = Set.of("size");
@@ -167,7 +173,56 @@ public final class ConfigLoader
             }
             nat = new NatLoader(this, ports).nat(value(top, "nat"));
         }
-        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat);
+        Path rulesFile = null;
+        Ruleset rules = null;
+        if (top.containsKey("rules"))
+        {
+            final Node node = value(top, "rules");
+            final String name = scalar(node, "rules");
+            if (name.isEmpty())
+            {
+                throw error(node, "rules must name an nft ruleset file");
+            }
+            final Path parent = file.toAbsolutePath().getParent();
+            rulesFile = parent == null || Path.of(name).isAbsolute() ? Path.of(name) : parent.resolve(name).normalize();
+            rules = rules(rulesFile, node, ports.stream().map(PortSpec::name).toList(), conntrack != null);
+            if (nat != null && (!nat.rules().isEmpty() || !nat.mappings().isEmpty()) && RuleEngine.hasNatChains(rules))
+            {
+                throw error(node, "NAT in both the 'nat' section and the ruleset's nat chains: use one");
+            }
+        }
+        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat, rulesFile,
+            rules);
+    }
+
+    /**
+     * The {@code rules:} file: read, parsed and checked against the ports and conntrack; a refusal names the rules
+     * file's own line and column (or the {@code rules:} value when the file cannot be read).
+     */
+    private Ruleset rules(final Path rulesFile, final Node node, final List<String> portNames, final boolean conntrack)
+    {
+        final String text;
+        try
+        {
+            text = Files.readString(rulesFile);
+        }
+        catch (final IOException ex)
+        {
+            throw error(node, "cannot read the rules file " + rulesFile + ": " + ex.getMessage());
+        }
+        try
+        {
+            final Ruleset ruleset = NftParser.parse(rulesFile.toString(), text);
+            RulesCheck.check(ruleset, portNames, conntrack);
+            return ruleset;
+        }
+        catch (final RulesetException ex)
+        {
+            final Origin at = ex.origin();
+            final String prefix = at + ": ";
+            final String reason = ex.getMessage().startsWith(prefix) ? ex.getMessage().substring(prefix.length()) : ex.getMessage();
+            throw new RulesFileException(at.file() == null ? rulesFile : Path.of(at.file()), at.line(), at.column(), reason);
+        }
     }
 
     /** The {@code conntrack:} section; null when {@code enabled: false}. Timeouts in seconds, as Linux's sysctls. */

@@ -2,7 +2,9 @@ package io.flowgate.app.config;
 
 import io.flowgate.conntrack.ConntrackConfig;
 import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.rules.model.Ruleset;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -19,10 +21,12 @@ import java.util.List;
  * @param neighbours permanent neighbour entries (as {@code ip neigh add ... nud permanent}).
  * @param conntrack  connection tracking settings, null when it is off.
  * @param nat        NAT rules and static mappings (docs/nat.md), null without a {@code nat} section; needs {@code conntrack}.
+ * @param rulesFile  the nft ruleset file of the {@code rules} key (resolved against the configuration's directory), null without.
+ * @param rules      that ruleset, parsed and checked against the ports (docs/rules.md), null without a {@code rules} key.
  */
 public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
                              List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours, ConntrackConfig conntrack,
-                             NatConfig nat)
+                             NatConfig nat, Path rulesFile, Ruleset rules)
 {
     public enum Dispatch
     {

@@ -68,6 +68,12 @@ public final class ManagementClient implements Closeable
      */
     public int request(final List<String> words, final Lines lines)
     {
+        return request(words, null, lines);
+    }
+
+    /** As {@link #request(List, Lines)}, with {@code body} (when not null) sent right after the request line. */
+    public int request(final List<String> words, final byte[] body, final Lines lines)
+    {
         for (final String word : words)
         {
             if (word.isEmpty() || word.chars().anyMatch(c -> c == ' ' || c == '\t' || c == '\n' || c == '\r'))
@@ -81,6 +87,14 @@ public final class ManagementClient implements Closeable
             while (request.hasRemaining())
             {
                 channel.write(request);
+            }
+            if (body != null)
+            {
+                final ByteBuffer bytes = ByteBuffer.wrap(body);
+                while (bytes.hasRemaining())
+                {
+                    channel.write(bytes);
+                }
             }
             final BufferedReader reader = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
             String error = null;

@@ -42,6 +42,8 @@ public final class ManagementServer implements AutoCloseable
     public static final Path DEFAULT_PATH = Path.of("/run/flowgate/flowgate.sock");
     public static final int MAX_CONNECTIONS = 32;
     public static final int MAX_REQUEST_BYTES = 4096;
+    /** The largest request body ({@link Response#body}): a ruleset file of some 100,000 rules. */
+    public static final int MAX_BODY_BYTES = 64 << 20;
 
     /** A service: answers the requests whose first word is its name. */
     public interface Handler
@@ -361,6 +363,27 @@ public final class ManagementServer implements AutoCloseable
         public Response err(final String line) throws IOException
         {
             return line('2', line);
+        }
+
+        /**
+         * Reads the request's body: exactly {@code length} bytes the client sent after the request line (a service
+         * whose request says how long its body is, as {@code nft load NAME BYTES}). Up to {@link #MAX_BODY_BYTES}.
+         */
+        public byte[] body(final int length) throws IOException
+        {
+            if (length < 0 || length > MAX_BODY_BYTES)
+            {
+                throw new IllegalArgumentException("request body of " + length + " bytes (at most " + MAX_BODY_BYTES + ")");
+            }
+            final ByteBuffer bytes = ByteBuffer.allocate(length);
+            while (bytes.hasRemaining())
+            {
+                if (channel.read(bytes) < 0)
+                {
+                    throw new IllegalArgumentException("the client closed after " + bytes.position() + " of " + length + " body bytes");
+                }
+            }
+            return bytes.array();
         }
 
         /** A {@code # text} line: information for people and tests reading the raw socket; clients skip it. */
