@@ -184,7 +184,7 @@ final class RouterDemo
         final int cpus = Runtime.getRuntime().availableProcessors();
         Files.writeString(file, config(bed, "flowgate-run-" + ProcessHandle.current().pid(), cpus - 1));
         final List<String> command = bed.flowgateInFw(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
+            "--enable-native-access=ALL-UNNAMED", "-cp",
             System.getProperty("java.class.path"), Main.class.getName(),
             "run", "--config", file.toString(), "--stats-interval", "0", "--socket", socket().toString()));
         final ChildProcess child = new ChildProcess(command, true);
@@ -290,7 +290,7 @@ final class RouterDemo
     private static void conntrack(final Testbed bed) throws IOException, InterruptedException
     {
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final Testbed.Result r = Testbed.exec(String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
+        final Testbed.Result r = Testbed.exec(String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "-cp",
             System.getProperty("java.class.path"), Main.class.getName(), "ct", "list", "--socket", socket().toString()), STEP_TIMEOUT_S);
         final List<String> lines = new ArrayList<>();
         for (final String line : r.output().split("\n"))

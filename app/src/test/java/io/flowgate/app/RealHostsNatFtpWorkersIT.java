@@ -163,7 +163,7 @@ class RealHostsNatFtpWorkersIT
                 "dispatch: software\ndispatcher: 0\nworkers: [" + (cpus - 1) + "]", "")));
             final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", twin.r,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
+            "-cp",
                 System.getProperty("java.class.path"), NatTwinRouterMain.class.getName(), config.toString(), socket.toString(), "2"));
             flowgate = FlowgateCli.wrap(new ChildProcess(command, false));
         }

@@ -64,7 +64,7 @@ class RealHostsNatWorkersIT
         final Path socket = twin.dir.resolve("software.sock");
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", twin.r,
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-cp",
+            "-cp",
             System.getProperty("java.class.path"), NatTwinRouterMain.class.getName(), config.toString(), socket.toString(), "2"));
         final ChildProcess child = new ChildProcess(command, false);
         final FlowgateCli flowgate = FlowgateCli.wrap(child);
