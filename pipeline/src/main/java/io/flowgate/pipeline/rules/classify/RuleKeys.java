@@ -43,6 +43,13 @@ public final class RuleKeys
     /** Length from the network header on (nft's {@code meta length} at the inet hooks). */
     public final int[] length;
 
+    /**
+     * The classifier's per-packet work space (row offsets per field while a burst is classified). Sized by
+     * {@link ChainClassifier} the first time a ruleset needs more than it has, then reused: no allocation in steady
+     * state.
+     */
+    public int[] classifierScratch = new int[0];
+
     public RuleKeys(final int capacity)
     {
         this.capacity = capacity;
