@@ -3,6 +3,7 @@ package io.flowgate.pipeline.rules.classify;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,10 +37,17 @@ import io.flowgate.pipeline.rules.model.RulesetException;
  */
 public final class ChainClassifier
 {
-    private static final int DIRECT = 0;
-    private static final int SEARCH32 = 1;
-    private static final int SEARCH128 = 2;
-    /** Largest domain (in values) looked up by a direct table. */
+    /** At most this many classes: a linear search of the class starts (they fit a cache line or two). */
+    private static final int SMALL = 0;
+    /** A domain of at most {@link #DIRECT_MAX} + 1 values: a table of row offsets indexed by the value. */
+    private static final int DIRECT = 1;
+    /** 32-bit values: the class of the value's top 16 bits narrows a binary search of the class starts. */
+    private static final int SEARCH32 = 2;
+    /** 128-bit values: the same on the top 16 bits of the high word. */
+    private static final int SEARCH128 = 3;
+    private static final int SMALL_CLASSES = 16;
+    /** A 16-bit block of a SEARCH32 dimension with more classes than this gets a second level. */
+    private static final int LEVEL2_MIN = 4;
     private static final long DIRECT_MAX = 0xFFFF;
 
     private final LinearClassifier linear;
@@ -47,9 +55,14 @@ public final class ChainClassifier
     /** Words (64 rules) and aggregate words (64 words) of a vector. */
     private final int words;
     private final int aggWords;
-    /** Every dimension's rows, one after another: {@code rows[offset + row * words + w]}. */
+    /**
+     * Every dimension's deduplicated rows, one after another, each its aggregate then its vector:
+     * <pre>
+     *   row at offset o:  rows[o .. o+aggWords-1]           aggregate: bit w set when word w is not zero
+     *                     rows[o+aggWords .. +words-1]      bit r set when rule r admits the class
+     * </pre>
+     */
     private final long[] rows;
-    private final long[] aggs;
 
     // Per dimension d (structure of arrays: no object per dimension on the path).
     private final int dims;
@@ -57,42 +70,44 @@ public final class ChainClassifier
     private final long[] dimMask;
     private final long[] dimMax;
     private final int[] dimKind;
-    /** Row of "field absent" (or out of its domain). */
-    private final int[] dimAbsentRow;
-    /** DIRECT: row per value; SEARCH*: row per class. */
-    private final int[][] dimRowOf;
-    /** SEARCH32: class starts (unsigned 32-bit values); SEARCH128: their low words. */
+    /** The packet's family and transport protocol the field needs (0 / -1: any), and whether negative is absent. */
+    private final int[] dimFamily;
+    private final int[] dimProtocol;
+    private final boolean[] dimSigned;
+    /** Offset of the row of "field absent" (or out of its domain). */
+    private final int[] dimAbsent;
+    /** DIRECT: row offset per value; otherwise row offset per class. */
+    private final int[][] dimRow;
+    /** Class starts (unsigned); for 128-bit values their low words. */
     private final long[][] dimStarts;
-    /** SEARCH128: the high words of the class starts. */
+    /** 128-bit values: the high words of the class starts. */
     private final long[][] dimStartsHi;
-    /** SEARCH*: for each top 16 bits, the first and last class that can hold the value. */
-    private final int[][] dimFirst;
-    private final int[][] dimLast;
-    private final int[] dimRowBase;
-    private final int[] dimAggBase;
+    /** SEARCH*: {@code level1[t]} is the class of the first value whose top 16 bits are t; {@code level1[65536]} the last class. */
+    private final int[][] dimLevel1;
+    /** SEARCH32: for blocks with many classes (level1 entry {@code ~i}), the classes at each 256-value step from i. */
+    private final int[][] dimLevel2;
 
-    private ChainClassifier(final LinearClassifier linear, final int size, final List<Dimension> ds, final long[] rows,
-        final long[] aggs)
+    private ChainClassifier(final LinearClassifier linear, final int size, final List<Dimension> ds, final long[] rows)
     {
         this.linear = linear;
         this.size = size;
         this.words = (size + 63) >>> 6;
         this.aggWords = (words + 63) >>> 6;
         this.rows = rows;
-        this.aggs = aggs;
         this.dims = ds.size();
         dimKey = new int[dims];
         dimMask = new long[dims];
         dimMax = new long[dims];
         dimKind = new int[dims];
-        dimAbsentRow = new int[dims];
-        dimRowOf = new int[dims][];
+        dimFamily = new int[dims];
+        dimProtocol = new int[dims];
+        dimSigned = new boolean[dims];
+        dimAbsent = new int[dims];
+        dimRow = new int[dims][];
         dimStarts = new long[dims][];
         dimStartsHi = new long[dims][];
-        dimFirst = new int[dims][];
-        dimLast = new int[dims][];
-        dimRowBase = new int[dims];
-        dimAggBase = new int[dims];
+        dimLevel1 = new int[dims][];
+        dimLevel2 = new int[dims][];
         for (int d = 0; d < dims; d++)
         {
             final Dimension x = ds.get(d);
@@ -100,14 +115,15 @@ public final class ChainClassifier
             dimMask[d] = x.mask;
             dimMax[d] = x.domainMax;
             dimKind[d] = x.kind;
-            dimAbsentRow[d] = x.absentRow;
-            dimRowOf[d] = x.rowOf;
+            dimFamily[d] = CompiledMatch.requiredFamily(x.key);
+            dimProtocol[d] = CompiledMatch.requiredProtocol(x.key);
+            dimSigned[d] = CompiledMatch.negativeIsAbsent(x.key);
+            dimAbsent[d] = x.absent;
+            dimRow[d] = x.row;
             dimStarts[d] = x.starts;
             dimStartsHi[d] = x.startsHi;
-            dimFirst[d] = x.first;
-            dimLast[d] = x.last;
-            dimRowBase[d] = x.rowBase;
-            dimAggBase[d] = x.aggBase;
+            dimLevel1[d] = x.level1;
+            dimLevel2[d] = x.level2;
         }
     }
 
@@ -149,7 +165,9 @@ public final class ChainClassifier
         {
             ds.add(Dimension.build(sample.get(dim.getKey()), dim.getValue(), all, n, words, store));
         }
-        return new ChainClassifier(linear, n, ds, store.rows(), store.aggs());
+        // the dimensions whose vectors are sparsest first: the word loop stops at the first zero
+        ds.sort(Comparator.comparingDouble((Dimension x) -> x.density));
+        return new ChainClassifier(linear, n, ds, store.rows());
     }
 
     public int size()
@@ -167,9 +185,9 @@ public final class ChainClassifier
         final int[] scratch = scratch(keys, 1);
         for (int d = 0; d < dims; d++)
         {
-            locate(d, keys, p, scratch, d << 1);
+            scratch[d] = locate(d, keys, p);
         }
-        return scan(scratch, 0, Math.max(0, from));
+        return scan(scratch, 0, Math.max(0, from), -1L);
     }
 
     /**
@@ -187,141 +205,213 @@ public final class ChainClassifier
             return;
         }
         final int[] scratch = scratch(keys, count);
-        final int stride = dims << 1;
+        final int dims = this.dims;
         for (int d = 0; d < dims; d++)
         {
-            for (int k = 0; k < count; k++)
+            locateBurst(d, keys, packets, count, scratch);
+        }
+        // touch every packet's rows before any is scanned (their cache misses overlap): the first aggregate words
+        final long[] rows = this.rows;
+        final long[] aggregate = keys.classifierAggregate;
+        for (int k = 0, base = 0; k < count; k++, base += dims)
+        {
+            long agg = -1L;
+            for (int d = 0; d < dims; d++)
             {
-                locate(d, keys, packets[k], scratch, k * stride + (d << 1));
+                agg &= rows[scratch[base + d]];
             }
+            aggregate[k] = agg;
         }
         for (int k = 0; k < count; k++)
         {
-            result[packets[k]] = scan(scratch, k * stride, 0);
+            result[packets[k]] = scan(scratch, k * dims, 0, aggregate[k]);
         }
     }
 
     private int[] scratch(final RuleKeys keys, final int packets)
     {
-        final int need = Math.max(1, packets) * (dims << 1);
+        final int need = Math.max(1, packets) * dims;
         if (keys.classifierScratch.length < need)
         {
             // once per worker for the largest ruleset it meets
-            keys.classifierScratch = new int[Math.max(need, keys.capacity * (dims << 1))];
+            keys.classifierScratch = new int[Math.max(need, keys.capacity * dims)];
         }
         return keys.classifierScratch;
     }
 
-    /** Writes the row offset and aggregate offset of packet {@code p}'s class in dimension {@code d}. */
-    private void locate(final int d, final RuleKeys keys, final int p, final int[] out, final int at)
+    /**
+     * Writes {@code scratch[k * dims + d]}, the row offset of packet {@code packets[k]}'s class in dimension {@code d},
+     * for the whole burst: everything that depends on the dimension only is read once, and the burst's table loads
+     * are independent of each other.
+     */
+    private void locateBurst(final int d, final RuleKeys keys, final int[] packets, final int count, final int[] scratch)
     {
         final int key = dimKey[d];
-        int row = dimAbsentRow[d];
-        if (CompiledMatch.present(key, keys, p))
+        if (key == CompiledMatch.KEY_SADDR6 || key == CompiledMatch.KEY_DADDR6)
         {
-            switch (dimKind[d])
+            for (int k = 0, at = d; k < count; k++, at += dims)
             {
-                case DIRECT ->
-                {
-                    long v = CompiledMatch.value(key, keys, p);
-                    final long mask = dimMask[d];
-                    if (mask != -1L)
-                    {
-                        v &= mask;
-                    }
-                    if (v >= 0 && v <= dimMax[d])
-                    {
-                        row = dimRowOf[d][(int) v];
-                    }
-                }
-                case SEARCH32 ->
-                {
-                    long v = CompiledMatch.value(key, keys, p);
-                    final long mask = dimMask[d];
-                    if (mask != -1L)
-                    {
-                        v &= mask;
-                    }
-                    if (v >= 0 && v <= dimMax[d])
-                    {
-                        row = dimRowOf[d][search32(dimStarts[d], dimFirst[d], dimLast[d], v)];
-                    }
-                }
-                default ->
-                {
-                    final boolean src = key == CompiledMatch.KEY_SADDR6;
-                    final long hi = src ? keys.saddr6Hi[p] : keys.daddr6Hi[p];
-                    final long lo = src ? keys.saddr6Lo[p] : keys.daddr6Lo[p];
-                    row = dimRowOf[d][search128(dimStartsHi[d], dimStarts[d], dimFirst[d], dimLast[d], hi, lo)];
-                }
+                scratch[at] = locate(d, keys, packets[k]);
             }
+            return;
         }
-        out[at] = dimRowBase[d] + row * words;
-        out[at + 1] = dimAggBase[d] + row * aggWords;
+        final int[] src = CompiledMatch.source(key, keys);
+        final int[] nfproto = keys.nfproto;
+        final int[] l4proto = keys.l4proto;
+        // a packet lacks the field when any of these is not zero (branch-free: the protocol mix of a burst is random)
+        final int family = dimFamily[d];
+        final int familyMask = family == 0 ? 0 : -1;
+        final int protocol = dimProtocol[d];
+        final int protocolMask = protocol < 0 ? 0 : -1;
+        final int signMask = dimSigned[d] ? Integer.MIN_VALUE : 0;
+        final long valueMask = (dimSigned[d] ? 0x7FFFFFFFL : 0xFFFFFFFFL) & dimMask[d];
+        final long max = dimMax[d];
+        final int absent = dimAbsent[d];
+        final int kind = dimKind[d];
+        final int[] row = dimRow[d];
+        final long[] starts = dimStarts[d];
+        final int[] level1 = dimLevel1[d];
+        final int[] level2 = dimLevel2[d];
+        for (int k = 0, at = d; k < count; k++, at += dims)
+        {
+            final int p = packets[k];
+            final int raw = src[p];
+            final long value = raw & valueMask;
+            final int miss = ((nfproto[p] ^ family) & familyMask) | ((l4proto[p] ^ protocol) & protocolMask) | (raw & signMask)
+                | (int) ((max - value) >>> 63);
+            final long v = miss == 0 ? value : 0;
+            final int c = kind == DIRECT ? (int) v : kind == SMALL ? smallClass(starts, v) : searchClass(starts, level1, level2, v);
+            final int found = row[c];
+            scratch[at] = miss == 0 ? found : absent;
+        }
     }
 
-    /** The class of {@code v}: the last start {@code <= v}, searched between the classes its top 16 bits allow. */
-    private static int search32(final long[] starts, final int[] first, final int[] last, final long v)
+    /** The class of {@code v} among at most {@link #SMALL_CLASSES}: the last start {@code <= v}. */
+    private static int smallClass(final long[] starts, final long v)
+    {
+        // starts is padded with Long.MAX_VALUE to a power of two: a fixed number of halvings, no branch on v
+        int c = 0;
+        for (int half = starts.length >>> 1; half > 0; half >>>= 1)
+        {
+            c = starts[c + half] <= v ? c + half : c;
+        }
+        return c;
+    }
+
+    /**
+     * The class of {@code v} (below 2^32): the last start {@code <= v}. The top 16 bits give the range of classes
+     * the value can be in ({@code level1}); a block that holds more than {@link #LEVEL2_MIN} classes is split again
+     * on the next 8 bits ({@code level2}, 257 entries per such block); a branch-free binary search ends it.
+     */
+    private static int searchClass(final long[] starts, final int[] level1, final int[] level2, final long v)
     {
         final int t = (int) (v >>> 16);
-        int lo = first[t];
-        int hi = last[t];
-        while (lo < hi)
+        int lo = level1[t];
+        int hi;
+        if (lo < 0)
         {
-            final int mid = (lo + hi + 1) >>> 1;
-            if (starts[mid] <= v)
-            {
-                lo = mid;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
+            final int at = ~lo + (int) ((v >>> 8) & 0xFF);
+            lo = level2[at];
+            hi = level2[at + 1];
+        }
+        else
+        {
+            final int next = level1[t + 1];
+            hi = next < 0 ? level2[~next] : next;
+        }
+        int len = hi - lo + 1;
+        while (len > 1)
+        {
+            final int half = len >>> 1;
+            lo = starts[lo + half] <= v ? lo + half : lo;
+            len -= half;
         }
         return lo;
     }
 
-    private static int search128(final long[] startsHi, final long[] startsLo, final int[] first, final int[] last,
-        final long vh, final long vl)
+    /** The offset of the row of packet {@code p}'s class in dimension {@code d}. */
+    private int locate(final int d, final RuleKeys keys, final int p)
     {
-        final int t = (int) (vh >>> 48);
-        int lo = first[t];
-        int hi = last[t];
-        while (lo < hi)
+        final int key = dimKey[d];
+        final int kind = dimKind[d];
+        if (key == CompiledMatch.KEY_SADDR6 || key == CompiledMatch.KEY_DADDR6)
         {
-            final int mid = (lo + hi + 1) >>> 1;
-            if (CompiledMatch.compare128(startsHi[mid], startsLo[mid], vh, vl) <= 0)
+            if (keys.nfproto[p] != RuleKeys.NFPROTO_IPV6)
             {
-                lo = mid;
+                return dimAbsent[d];
+            }
+            final boolean src = key == CompiledMatch.KEY_SADDR6;
+            final long hi = src ? keys.saddr6Hi[p] : keys.daddr6Hi[p];
+            final long lo = src ? keys.saddr6Lo[p] : keys.daddr6Lo[p];
+            final long[] startsHi = dimStartsHi[d];
+            final long[] starts = dimStarts[d];
+            int c;
+            if (kind == SMALL)
+            {
+                c = 0;
+                while (c + 1 < starts.length && CompiledMatch.compare128(startsHi[c + 1], starts[c + 1], hi, lo) <= 0)
+                {
+                    c++;
+                }
             }
             else
             {
-                hi = mid - 1;
+                final int[] level1 = dimLevel1[d];
+                final int t = (int) (hi >>> 48);
+                c = level1[t];
+                int top = level1[t + 1];
+                while (c < top)
+                {
+                    final int mid = (c + top + 1) >>> 1;
+                    if (CompiledMatch.compare128(startsHi[mid], starts[mid], hi, lo) <= 0)
+                    {
+                        c = mid;
+                    }
+                    else
+                    {
+                        top = mid - 1;
+                    }
+                }
             }
+            return dimRow[d][c];
         }
-        return lo;
+        long v = CompiledMatch.valueOrAbsent(key, keys, p);
+        if (v < 0)
+        {
+            return dimAbsent[d];
+        }
+        v &= dimMask[d];
+        if (v > dimMax[d])
+        {
+            return dimAbsent[d];
+        }
+        final int c = kind == DIRECT ? (int) v : kind == SMALL ? smallClass(dimStarts[d], v)
+            : searchClass(dimStarts[d], dimLevel1[d], dimLevel2[d], v);
+        return dimRow[d][c];
     }
 
-    /** First rule {@code >= from} set in every dimension's vector (offsets at {@code scratch[base...]}), -1 if none. */
-    private int scan(final int[] scratch, final int base, final int from)
+    /**
+     * First rule {@code >= from} set in every dimension's row (offsets at {@code scratch[base...]}), -1 if none;
+     * {@code firstAggregate} is already ANDed into aggregate word 0 (-1 when not computed).
+     */
+    private int scan(final int[] scratch, final int base, final int from, final long firstAggregate)
     {
         if (from >= size)
         {
             return -1;
         }
         final long[] rows = this.rows;
-        final long[] aggs = this.aggs;
         final int dims = this.dims;
-        final int fromWord = from >>> 6;
         final int aggWords = this.aggWords;
+        final int fromWord = from >>> 6;
         for (int a = fromWord >>> 6; a < aggWords; a++)
         {
-            long agg = a == fromWord >>> 6 ? -1L << (fromWord & 63) : -1L;
-            for (int d = 0; d < dims && agg != 0; d++)
+            long agg = (a == fromWord >>> 6 ? -1L << (fromWord & 63) : -1L) & (a == 0 ? firstAggregate : -1L);
+            for (int d = 0; d < dims; d++)
             {
-                agg &= aggs[scratch[base + (d << 1) + 1] + a];
+                agg &= rows[scratch[base + d] + a];
             }
-            if (a == aggWords - 1 && (words & 63) != 0)
+            if (dims == 0 && a == aggWords - 1 && (words & 63) != 0)
             {
                 agg &= (1L << (words & 63)) - 1;
             }
@@ -329,11 +419,11 @@ public final class ChainClassifier
             {
                 final int w = (a << 6) + Long.numberOfTrailingZeros(agg);
                 long bits = w == fromWord ? -1L << (from & 63) : -1L;
-                for (int d = 0; d < dims && bits != 0; d++)
+                for (int d = 0; d < dims; d++)
                 {
-                    bits &= rows[scratch[base + (d << 1)] + w];
+                    bits &= rows[scratch[base + d] + aggWords + w];
                 }
-                if (w == words - 1 && (size & 63) != 0)
+                if (dims == 0 && w == words - 1 && (size & 63) != 0)
                 {
                     bits &= (1L << (size & 63)) - 1;
                 }
@@ -359,56 +449,68 @@ public final class ChainClassifier
         return linear.test(rule, expr, keys, p);
     }
 
-    /** Deduplicated rows (rule vectors) and their aggregates, shared by all dimensions. */
+    /** What was built, for measurements and the docs: dimensions, their classes, rows and memory. */
+    public String describe()
+    {
+        final StringBuilder b = new StringBuilder();
+        b.append("rules=").append(size).append(" dims=").append(dims).append(" rowMiB=")
+            .append(String.format("%.1f", rows.length * 8.0 / (1 << 20)));
+        for (int d = 0; d < dims; d++)
+        {
+            b.append(" [key=").append(dimKey[d]).append(" kind=").append(dimKind[d]).append(" table=")
+                .append(dimRow[d].length);
+            if (dimLevel2[d] != null && dimLevel2[d].length > 0)
+            {
+                b.append(" level2=").append(dimLevel2[d].length / 257);
+            }
+            b.append(']');
+        }
+        return b.toString();
+    }
+
+    /** Deduplicated rows (aggregate and rule vector) of all dimensions, in one array. */
     private static final class RowStore
     {
         final int words;
         final int aggWords;
+        final int stride;
         long[] rows = new long[1024];
-        long[] aggs = new long[64];
-        int rowCount;
+        int used;
 
         RowStore(final int words, final int aggWords)
         {
             this.words = words;
             this.aggWords = aggWords;
+            this.stride = words + aggWords;
         }
 
-        /** Appends {@code vector} as a new row; returns its index counted from the store's start. */
+        /** Appends {@code vector} as a new row; returns its offset. */
         int add(final long[] vector)
         {
-            final int r = rowCount++;
-            if ((long) rowCount * words > Integer.MAX_VALUE - 8)
+            final int at = used;
+            if ((long) at + stride > Integer.MAX_VALUE - 8)
             {
                 throw new IllegalStateException("classifier too large");
             }
-            while (rows.length < rowCount * words)
+            used += stride;
+            while (rows.length < used)
             {
                 rows = Arrays.copyOf(rows, rows.length * 2);
             }
-            while (aggs.length < rowCount * aggWords)
-            {
-                aggs = Arrays.copyOf(aggs, aggs.length * 2);
-            }
-            System.arraycopy(vector, 0, rows, r * words, words);
+            System.arraycopy(vector, 0, rows, at + aggWords, words);
             for (int w = 0; w < words; w++)
             {
                 if (vector[w] != 0)
                 {
-                    aggs[r * aggWords + (w >>> 6)] |= 1L << (w & 63);
+                    rows[at + (w >>> 6)] |= 1L << (w & 63);
                 }
             }
-            return r;
+            return at;
         }
 
         long[] rows()
         {
-            return Arrays.copyOf(rows, Math.max(1, rowCount * words));
-        }
-
-        long[] aggs()
-        {
-            return Arrays.copyOf(aggs, Math.max(1, rowCount * aggWords));
+            return Arrays.copyOf(rows, Math.max(1, used));
         }
     }
 
@@ -435,18 +537,20 @@ public final class ChainClassifier
         long mask;
         long domainMax;
         int kind;
-        int absentRow;
-        int[] rowOf;
+        int absent;
+        int[] row;
         long[] starts;
         long[] startsHi;
-        int[] first;
-        int[] last;
-        int rowBase;
-        int aggBase;
+        int[] level1;
+        int[] level2;
+        /** Mean share of rules a class admits (the order of the dimensions in the word loop). */
+        double density;
 
         /**
-         * Builds dimension of {@code proto}'s key and mask from {@code members} ({rule, index into all}) by a sweep
-         * over its elementary intervals: a rule admits a class when all its matches on the dimension hold there.
+         * Builds the dimension of {@code proto}'s key and mask from {@code members} ({rule, index into all}) by a
+         * sweep over its elementary intervals: a rule admits a class when all its matches on the dimension hold
+         * there (a count per rule reaches the number of its matches), and every rule without a match on it admits
+         * every class, "absent" included.
          */
         static Dimension build(final CompiledMatch proto, final List<int[]> members, final List<CompiledMatch> all,
             final int n, final int words, final RowStore store)
@@ -456,7 +560,6 @@ public final class ChainClassifier
             x.mask = proto.mask;
             x.domainMax = proto.domainMax;
             final boolean wide = proto.wide;
-            x.kind = wide ? SEARCH128 : proto.domainMax <= DIRECT_MAX ? DIRECT : SEARCH32;
             final BigInteger max = wide ? BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE) : BigInteger.valueOf(proto.domainMax);
 
             // class starts: 0, every interval's lo and hi + 1
@@ -479,7 +582,9 @@ public final class ChainClassifier
             }
             final BigInteger[] starts = bounds.toArray(new BigInteger[0]);
             final int classes = starts.length;
-            // events per class: rules whose interval starts / ends there (indices into starts)
+            x.kind = classes <= SMALL_CLASSES ? SMALL : wide ? SEARCH128 : proto.domainMax <= DIRECT_MAX ? DIRECT : SEARCH32;
+
+            // events per class: rules whose interval starts / ends there
             final List<List<Integer>> open = new ArrayList<>(classes + 1);
             final List<List<Integer>> close = new ArrayList<>(classes + 1);
             for (int c = 0; c <= classes; c++)
@@ -509,12 +614,10 @@ public final class ChainClassifier
                     vector[r >>> 6] |= 1L << r;
                 }
             }
-            final int firstRow = store.rowCount;
-            x.rowBase = 0;
-            x.aggBase = 0;
-            x.absentRow = intern(vector, seen, store) - firstRow;
+            x.absent = intern(vector, seen, store);
             final int[] count = new int[n];
             final int[] rowOfClass = new int[classes];
+            long admitted = 0;
             for (int c = 0; c < classes; c++)
             {
                 final List<Integer> closing = close.get(c);
@@ -539,23 +642,26 @@ public final class ChainClassifier
                         }
                     }
                 }
-                rowOfClass[c] = intern(vector, seen, store) - firstRow;
+                rowOfClass[c] = intern(vector, seen, store);
+                for (final long w : vector)
+                {
+                    admitted += Long.bitCount(w);
+                }
             }
-            x.rowBase = firstRow * store.words;
-            x.aggBase = firstRow * store.aggWords;
+            x.density = (double) admitted / ((double) classes * Math.max(1, n));
 
             if (x.kind == DIRECT)
             {
-                x.rowOf = new int[(int) x.domainMax + 1];
+                x.row = new int[(int) x.domainMax + 1];
                 for (int c = 0; c < classes; c++)
                 {
                     final int from = starts[c].intValue();
                     final int to = c + 1 < classes ? starts[c + 1].intValue() : (int) x.domainMax + 1;
-                    Arrays.fill(x.rowOf, from, to, rowOfClass[c]);
+                    Arrays.fill(x.row, from, to, rowOfClass[c]);
                 }
                 return x;
             }
-            x.rowOf = rowOfClass;
+            x.row = rowOfClass;
             x.starts = new long[classes];
             x.startsHi = wide ? new long[classes] : null;
             for (int c = 0; c < classes; c++)
@@ -566,33 +672,59 @@ public final class ChainClassifier
                     x.startsHi[c] = starts[c].shiftRight(64).longValue();
                 }
             }
-            // first level: the classes of the first and last value with each top 16 bits
-            x.first = new int[65536];
-            x.last = new int[65536];
+            if (x.kind == SMALL)
+            {
+                if (!wide)
+                {
+                    final int padded = Integer.highestOneBit(Math.max(1, classes - 1)) << 1;
+                    x.starts = Arrays.copyOf(x.starts, Math.max(1, classes == 1 ? 1 : padded));
+                    Arrays.fill(x.starts, classes, x.starts.length, Long.MAX_VALUE);
+                }
+                return x;
+            }
+            // first level: the class of the first value of each top-16-bit block, and the last class at 65536; a
+            // value of block t lies in a class between level1[t] and level1[t + 1]
+            x.level1 = new int[65537];
             final int shift = wide ? 112 : 16;
-            final BigInteger low = BigInteger.ONE.shiftLeft(shift).subtract(BigInteger.ONE);
             int c = 0;
             for (int t = 0; t < 65536; t++)
             {
                 final BigInteger begin = BigInteger.valueOf(t).shiftLeft(shift);
-                if (begin.compareTo(max) > 0)
-                {
-                    x.first[t] = classes - 1;
-                    x.last[t] = classes - 1;
-                    continue;
-                }
                 while (c + 1 < classes && starts[c + 1].compareTo(begin) <= 0)
                 {
                     c++;
                 }
-                x.first[t] = c;
-                int e = c;
-                final BigInteger end = begin.or(low);
-                while (e + 1 < classes && starts[e + 1].compareTo(end) <= 0)
+                x.level1[t] = c;
+            }
+            x.level1[65536] = classes - 1;
+            if (!wide)
+            {
+                // split the crowded blocks on their next 8 bits; level1 then holds ~(index of the block's level2)
+                final List<Integer> l2 = new ArrayList<>();
+                final int[] plain = x.level1.clone();
+                for (int t = 0; t < 65536; t++)
                 {
-                    e++;
+                    if (plain[t + 1] - plain[t] > LEVEL2_MIN)
+                    {
+                        x.level1[t] = ~l2.size();
+                        int cc = plain[t];
+                        for (int j = 0; j <= 256; j++)
+                        {
+                            final long begin = j == 256 ? ((long) t << 16) + 0xFFFF : ((long) t << 16) + ((long) j << 8);
+                            while (cc + 1 < classes && x.starts[cc + 1] <= begin)
+                            {
+                                cc++;
+                            }
+                            // entry 256: the class of the block's last value
+                            l2.add(cc);
+                        }
+                    }
                 }
-                x.last[t] = e;
+                x.level2 = new int[l2.size()];
+                for (int i = 0; i < x.level2.length; i++)
+                {
+                    x.level2[i] = l2.get(i);
+                }
             }
             return x;
         }

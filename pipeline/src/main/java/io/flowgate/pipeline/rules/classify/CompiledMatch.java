@@ -238,6 +238,96 @@ final class CompiledMatch
         };
     }
 
+    /**
+     * The field's value for packet {@code p} (unsigned, at most 32 bits), or -1 when the packet does not have it: one
+     * switch for {@link #present} and {@link #value} together (the classifier's path).
+     */
+    static long valueOrAbsent(final int key, final RuleKeys k, final int p)
+    {
+        return switch (key)
+        {
+            case KEY_IIF -> k.iif[p] >= 0 ? k.iif[p] : -1;
+            case KEY_OIF -> k.oif[p] >= 0 ? k.oif[p] : -1;
+            case KEY_NFPROTO -> k.nfproto[p] & 0xFFFFFFFFL;
+            case KEY_L4PROTO -> k.l4proto[p] >= 0 ? k.l4proto[p] : -1;
+            case KEY_IP_PROTOCOL -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 && k.l4proto[p] >= 0 ? k.l4proto[p] : -1;
+            case KEY_SADDR -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 ? k.saddr[p] & 0xFFFFFFFFL : -1;
+            case KEY_DADDR -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 ? k.daddr[p] & 0xFFFFFFFFL : -1;
+            case KEY_TCP_SPORT -> k.l4proto[p] == 6 && k.sport[p] >= 0 ? k.sport[p] : -1;
+            case KEY_TCP_DPORT -> k.l4proto[p] == 6 && k.dport[p] >= 0 ? k.dport[p] : -1;
+            case KEY_UDP_SPORT -> k.l4proto[p] == 17 && k.sport[p] >= 0 ? k.sport[p] : -1;
+            case KEY_UDP_DPORT -> k.l4proto[p] == 17 && k.dport[p] >= 0 ? k.dport[p] : -1;
+            case KEY_TCP_FLAGS -> k.l4proto[p] == 6 && k.tcpFlags[p] >= 0 ? k.tcpFlags[p] : -1;
+            case KEY_ICMP_TYPE -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 && k.l4proto[p] == 1 && k.icmpType[p] >= 0 ? k.icmpType[p] : -1;
+            case KEY_ICMPV6_TYPE -> k.nfproto[p] == RuleKeys.NFPROTO_IPV6 && k.l4proto[p] == 58 && k.icmpType[p] >= 0 ? k.icmpType[p] : -1;
+            case KEY_CT_STATE -> k.ctState[p] & 0xFFFFFFFFL;
+            case KEY_CT_STATUS -> k.ctStatus[p] & 0xFFFFFFFFL;
+            case KEY_CT_MARK -> k.ctMark[p] & 0xFFFFFFFFL;
+            case KEY_META_MARK -> k.metaMark[p] & 0xFFFFFFFFL;
+            case KEY_LENGTH -> k.length[p] & 0xFFFFFFFFL;
+            default -> -1;
+        };
+    }
+
+    /** The array of {@link RuleKeys} that holds {@code key}'s values (not for the 128-bit keys). */
+    static int[] source(final int key, final RuleKeys k)
+    {
+        return switch (key)
+        {
+            case KEY_IIF -> k.iif;
+            case KEY_OIF -> k.oif;
+            case KEY_NFPROTO -> k.nfproto;
+            case KEY_L4PROTO, KEY_IP_PROTOCOL -> k.l4proto;
+            case KEY_SADDR -> k.saddr;
+            case KEY_DADDR -> k.daddr;
+            case KEY_TCP_SPORT, KEY_UDP_SPORT -> k.sport;
+            case KEY_TCP_DPORT, KEY_UDP_DPORT -> k.dport;
+            case KEY_TCP_FLAGS -> k.tcpFlags;
+            case KEY_ICMP_TYPE, KEY_ICMPV6_TYPE -> k.icmpType;
+            case KEY_CT_STATE -> k.ctState;
+            case KEY_CT_STATUS -> k.ctStatus;
+            case KEY_CT_MARK -> k.ctMark;
+            case KEY_META_MARK -> k.metaMark;
+            case KEY_LENGTH -> k.length;
+            default -> throw new IllegalArgumentException("no int source for key " + key);
+        };
+    }
+
+    /** The family ({@link RuleKeys#nfproto}) a packet must have for {@code key} to exist; 0 when any. */
+    static int requiredFamily(final int key)
+    {
+        return switch (key)
+        {
+            case KEY_IP_PROTOCOL, KEY_SADDR, KEY_DADDR, KEY_ICMP_TYPE -> RuleKeys.NFPROTO_IPV4;
+            case KEY_SADDR6, KEY_DADDR6, KEY_ICMPV6_TYPE -> RuleKeys.NFPROTO_IPV6;
+            default -> 0;
+        };
+    }
+
+    /** The transport protocol a packet must have for {@code key} to exist; -1 when any. */
+    static int requiredProtocol(final int key)
+    {
+        return switch (key)
+        {
+            case KEY_TCP_SPORT, KEY_TCP_DPORT, KEY_TCP_FLAGS -> 6;
+            case KEY_UDP_SPORT, KEY_UDP_DPORT -> 17;
+            case KEY_ICMP_TYPE -> 1;
+            case KEY_ICMPV6_TYPE -> 58;
+            default -> -1;
+        };
+    }
+
+    /** Whether a negative value ({@link RuleKeys#ABSENT}) means the packet lacks {@code key}; else it is unsigned 32-bit. */
+    static boolean negativeIsAbsent(final int key)
+    {
+        return switch (key)
+        {
+            case KEY_IIF, KEY_OIF, KEY_L4PROTO, KEY_IP_PROTOCOL, KEY_TCP_SPORT, KEY_TCP_DPORT, KEY_UDP_SPORT,
+                 KEY_UDP_DPORT, KEY_TCP_FLAGS, KEY_ICMP_TYPE, KEY_ICMPV6_TYPE -> true;
+            default -> false;
+        };
+    }
+
     /** Whether the match holds for packet {@code p}: no allocation. */
     boolean holds(final RuleKeys k, final int p)
     {

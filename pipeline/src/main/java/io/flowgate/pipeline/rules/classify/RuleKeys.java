@@ -49,6 +49,8 @@ public final class RuleKeys
      * state.
      */
     public int[] classifierScratch = new int[0];
+    /** The classifier's first aggregate word per packet of a burst (capacity entries). */
+    public final long[] classifierAggregate;
 
     public RuleKeys(final int capacity)
     {
@@ -72,5 +74,6 @@ public final class RuleKeys
         ctMark = new int[capacity];
         metaMark = new int[capacity];
         length = new int[capacity];
+        classifierAggregate = new long[capacity];
     }
 }

@@ -32,6 +32,7 @@ class ChainClassifierPropertyTest
     @Test
     void shouldAgreeWithTheLinearScanOnRandomChains() throws RulesetException
     {
+        final StringBuilder built = new StringBuilder();
         int deep = 0;
         int misses = 0;
         for (int round = 0; round < 60; round++)
@@ -45,6 +46,7 @@ class ChainClassifierPropertyTest
             final LinearClassifier linear = LinearClassifier.compile(rules, PORTS);
             final ChainClassifier fast = ChainClassifier.compile(rules, PORTS);
             assertEquals(n, fast.size());
+            built.append(fast.describe());
             final RuleKeys keys = new RuleKeys(32);
             final int[] packets = new int[32];
             final int[] result = new int[32];
@@ -84,6 +86,11 @@ class ChainClassifierPropertyTest
         // the chains must exercise more than their first rules
         assertEquals(true, deep > 2000, "first matches beyond a quarter of the chain: " + deep);
         assertEquals(true, misses > 100, "misses: " + misses);
+        for (int kind = 0; kind < 4; kind++)
+        {
+            assertEquals(true, built.indexOf("kind=" + kind) >= 0, "no dimension of kind " + kind + " was tested");
+        }
+        assertEquals(true, built.indexOf("level2=") >= 0, "no second level was tested");
     }
 
     @Test
