@@ -150,7 +150,9 @@ public final class ChainClassifier
             {
                 if (exprs.get(e) instanceof io.flowgate.pipeline.rules.model.Match m && linear.decided(r, e))
                 {
-                    final CompiledMatch cm = new CompiledMatch(m, portNames);
+                    final CompiledMatch plain = new CompiledMatch(m, portNames);
+                    final CompiledMatch composite = plain.composite();
+                    final CompiledMatch cm = composite != null ? composite : plain;
                     final String id = cm.key + "/" + cm.mask;
                     all.add(cm);
                     byDim.computeIfAbsent(id, k -> new ArrayList<>()).add(new int[] {r, all.size() - 1});
@@ -255,6 +257,11 @@ public final class ChainClassifier
             }
             return;
         }
+        if (key == CompiledMatch.KEY_PROTO_DPORT || key == CompiledMatch.KEY_PROTO_SPORT)
+        {
+            locateComposite(d, keys, packets, count, scratch, key == CompiledMatch.KEY_PROTO_DPORT ? keys.dport : keys.sport);
+            return;
+        }
         final int[] src = CompiledMatch.source(key, keys);
         final int[] nfproto = keys.nfproto;
         final int[] l4proto = keys.l4proto;
@@ -272,16 +279,68 @@ public final class ChainClassifier
         final long[] starts = dimStarts[d];
         final int[] level1 = dimLevel1[d];
         final int[] level2 = dimLevel2[d];
+        // one loop per kind: no test of the kind per packet
+        if (kind == DIRECT)
+        {
+            for (int k = 0, at = d; k < count; k++, at += dims)
+            {
+                final int p = packets[k];
+                final int raw = src[p];
+                final long value = raw & valueMask;
+                final int miss = ((nfproto[p] ^ family) & familyMask) | ((l4proto[p] ^ protocol) & protocolMask)
+                    | (raw & signMask) | (int) ((max - value) >>> 63);
+                final int found = row[(int) (miss == 0 ? value : 0)];
+                scratch[at] = miss == 0 ? found : absent;
+            }
+        }
+        else if (kind == SMALL)
+        {
+            for (int k = 0, at = d; k < count; k++, at += dims)
+            {
+                final int p = packets[k];
+                final int raw = src[p];
+                final long value = raw & valueMask;
+                final int miss = ((nfproto[p] ^ family) & familyMask) | ((l4proto[p] ^ protocol) & protocolMask)
+                    | (raw & signMask) | (int) ((max - value) >>> 63);
+                final int found = row[smallClass(starts, value)];
+                scratch[at] = miss == 0 ? found : absent;
+            }
+        }
+        else
+        {
+            for (int k = 0, at = d; k < count; k++, at += dims)
+            {
+                final int p = packets[k];
+                final int raw = src[p];
+                final long value = raw & valueMask;
+                final int miss = ((nfproto[p] ^ family) & familyMask) | ((l4proto[p] ^ protocol) & protocolMask)
+                    | (raw & signMask) | (int) ((max - value) >>> 63);
+                final int found = row[searchClass(starts, level1, level2, miss == 0 ? value : 0)];
+                scratch[at] = miss == 0 ? found : absent;
+            }
+        }
+    }
+
+    /** {@link #locateBurst} for a composite (l4proto, port) dimension. */
+    private void locateComposite(final int d, final RuleKeys keys, final int[] packets, final int count,
+        final int[] scratch, final int[] ports)
+    {
+        final int[] l4proto = keys.l4proto;
+        final int absent = dimAbsent[d];
+        final boolean small = dimKind[d] == SMALL;
+        final int[] row = dimRow[d];
+        final long[] starts = dimStarts[d];
+        final int[] level1 = dimLevel1[d];
+        final int[] level2 = dimLevel2[d];
         for (int k = 0, at = d; k < count; k++, at += dims)
         {
             final int p = packets[k];
-            final int raw = src[p];
-            final long value = raw & valueMask;
-            final int miss = ((nfproto[p] ^ family) & familyMask) | ((l4proto[p] ^ protocol) & protocolMask) | (raw & signMask)
-                | (int) ((max - value) >>> 63);
-            final long v = miss == 0 ? value : 0;
-            final int c = kind == DIRECT ? (int) v : kind == SMALL ? smallClass(starts, v) : searchClass(starts, level1, level2, v);
-            final int found = row[c];
+            final int proto = l4proto[p];
+            final int port = ports[p];
+            final int miss = (proto | (255 - proto)) & Integer.MIN_VALUE;
+            final boolean hasPorts = (proto == 6 | proto == 17) & port >= 0 & port <= 0xFFFF;
+            final long v = miss == 0 ? ((long) proto << CompiledMatch.PORT_BITS) | (hasPorts ? port + 1 : 0) : 0;
+            final int found = row[small ? smallClass(starts, v) : searchClass(starts, level1, level2, v)];
             scratch[at] = miss == 0 ? found : absent;
         }
     }
@@ -375,7 +434,8 @@ public final class ChainClassifier
             }
             return dimRow[d][c];
         }
-        long v = CompiledMatch.valueOrAbsent(key, keys, p);
+        long v = key == CompiledMatch.KEY_PROTO_DPORT || key == CompiledMatch.KEY_PROTO_SPORT
+            ? CompiledMatch.composite(key, keys, p) : CompiledMatch.valueOrAbsent(key, keys, p);
         if (v < 0)
         {
             return dimAbsent[d];

@@ -56,7 +56,87 @@ final class CompiledMatch
     static final int KEY_META_MARK = 19;
     static final int KEY_LENGTH = 20;
 
+    /**
+     * Composite keys (the classifier's, never a Match's): {@code l4proto << 17 | (port + 1)}, port 0 when the packet
+     * has no TCP/UDP port. {@code meta l4proto} and the TCP and UDP port fields become intervals of one dimension
+     * (their presence conditions exclude each other), so a chain of 5-tuple rules needs 4 dimensions, not 7.
+     */
+    static final int KEY_PROTO_DPORT = 21;
+    static final int KEY_PROTO_SPORT = 22;
+    static final int PORT_BITS = 17;
+    static final long COMPOSITE_MAX = (255L << PORT_BITS) | 0x1FFFF;
+
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+    /** A match on a composite key with the given intervals. */
+    private CompiledMatch(final Field field, final int key, final long[] lo, final long[] hi)
+    {
+        this.field = field;
+        this.key = key;
+        this.mask = -1L;
+        this.domainMax = COMPOSITE_MAX;
+        this.wide = false;
+        this.lo = lo;
+        this.hi = hi;
+        this.lo2 = new long[lo.length];
+        this.hi2 = new long[lo.length];
+    }
+
+    /**
+     * This match as one on a composite key ({@link #KEY_PROTO_DPORT}, {@link #KEY_PROTO_SPORT}), or null when it
+     * has none (another field, or a mask). {@code meta l4proto} goes to the destination-port composite.
+     */
+    CompiledMatch composite()
+    {
+        if (mask != -1L)
+        {
+            return null;
+        }
+        final int n = lo.length;
+        final long[] l = new long[n];
+        final long[] h = new long[n];
+        final int compositeKey;
+        switch (key)
+        {
+            case KEY_L4PROTO ->
+            {
+                compositeKey = KEY_PROTO_DPORT;
+                for (int i = 0; i < n; i++)
+                {
+                    l[i] = lo[i] << PORT_BITS;
+                    h[i] = (hi[i] << PORT_BITS) | 0x1FFFF;
+                }
+            }
+            case KEY_TCP_DPORT, KEY_UDP_DPORT, KEY_TCP_SPORT, KEY_UDP_SPORT ->
+            {
+                compositeKey = key == KEY_TCP_DPORT || key == KEY_UDP_DPORT ? KEY_PROTO_DPORT : KEY_PROTO_SPORT;
+                final long proto = (key == KEY_TCP_DPORT || key == KEY_TCP_SPORT ? 6L : 17L) << PORT_BITS;
+                for (int i = 0; i < n; i++)
+                {
+                    l[i] = proto | (lo[i] + 1);
+                    h[i] = proto | (hi[i] + 1);
+                }
+            }
+            default ->
+            {
+                return null;
+            }
+        }
+        return new CompiledMatch(field, compositeKey, l, h);
+    }
+
+    /** The composite value of packet {@code p} for {@code key} (PROTO_DPORT or PROTO_SPORT), -1 without l4proto. */
+    static long composite(final int key, final RuleKeys k, final int p)
+    {
+        final int proto = k.l4proto[p];
+        if (proto < 0 || proto > 255)
+        {
+            return -1;
+        }
+        final int port = key == KEY_PROTO_DPORT ? k.dport[p] : k.sport[p];
+        final boolean ports = (proto == 6 || proto == 17) && port >= 0 && port <= 0xFFFF;
+        return ((long) proto << PORT_BITS) | (ports ? port + 1 : 0);
+    }
 
     CompiledMatch(final Match m, final List<String> portNames) throws RulesetException
     {

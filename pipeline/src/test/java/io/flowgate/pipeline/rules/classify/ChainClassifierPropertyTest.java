@@ -141,7 +141,8 @@ class ChainClassifierPropertyTest
                 return Match.of(Field.CT_STATE, Op.ANY_BIT, 1 + rnd.nextInt(15), List.of(), O);
             case 6:
                 return rnd.nextBoolean() ? Match.of(Field.META_MARK, op, -1, List.of(Interval.of(rnd.nextInt(4))), O)
-                    : Match.of(Field.CT_MARK, op, 0xFF, List.of(Interval.of(rnd.nextInt(3))), O);
+                    : rnd.nextBoolean() ? Match.of(Field.CT_MARK, op, 0xFF, List.of(Interval.of(rnd.nextInt(3))), O)
+                    : Match.of(Field.CT_MARK, op, 0xFFFF, List.of(Interval.of(rnd.nextInt(40))), O);
             case 7:
             {
                 final Field f = new Field[] {Field.IIF, Field.OIF, Field.IIFNAME, Field.OIFNAME}[rnd.nextInt(4)];
@@ -222,7 +223,7 @@ class ChainClassifierPropertyTest
         k.icmpType[p] = k.l4proto[p] == 1 || k.l4proto[p] == 58 ? new int[] {0, 3, 8, 128, 129}[rnd.nextInt(5)] : RuleKeys.ABSENT;
         k.ctState[p] = new int[] {1, 2, 4, 8, 64}[rnd.nextInt(5)];
         k.ctStatus[p] = rnd.nextInt(16);
-        k.ctMark[p] = rnd.nextInt(4) == 0 ? 0x100 | rnd.nextInt(3) : rnd.nextInt(4);
+        k.ctMark[p] = rnd.nextInt(4) == 0 ? 0x10100 | rnd.nextInt(3) : rnd.nextInt(4) == 0 ? rnd.nextInt(4) : rnd.nextInt(40);
         k.metaMark[p] = rnd.nextInt(5);
         k.length[p] = 20 + rnd.nextInt(1600);
     }
