@@ -86,6 +86,8 @@ public final class ChainClassifier
     private final int[][] dimLevel1;
     /** SEARCH32: for blocks with many classes (level1 entry {@code ~i}), the classes at each 256-value step from i. */
     private final int[][] dimLevel2;
+    /** SEARCH32: halvings that reduce the longest range of classes a lookup can be left with to one. */
+    private final int[] dimSteps;
 
     private ChainClassifier(final LinearClassifier linear, final int size, final List<Dimension> ds, final long[] rows)
     {
@@ -108,6 +110,7 @@ public final class ChainClassifier
         dimStartsHi = new long[dims][];
         dimLevel1 = new int[dims][];
         dimLevel2 = new int[dims][];
+        dimSteps = new int[dims];
         for (int d = 0; d < dims; d++)
         {
             final Dimension x = ds.get(d);
@@ -124,6 +127,7 @@ public final class ChainClassifier
             dimStartsHi[d] = x.startsHi;
             dimLevel1[d] = x.level1;
             dimLevel2[d] = x.level2;
+            dimSteps[d] = x.steps;
         }
     }
 
@@ -279,6 +283,7 @@ public final class ChainClassifier
         final long[] starts = dimStarts[d];
         final int[] level1 = dimLevel1[d];
         final int[] level2 = dimLevel2[d];
+        final int steps = dimSteps[d];
         // one loop per kind: no test of the kind per packet
         if (kind == DIRECT)
         {
@@ -315,7 +320,7 @@ public final class ChainClassifier
                 final long value = raw & valueMask;
                 final int miss = ((nfproto[p] ^ family) & familyMask) | ((l4proto[p] ^ protocol) & protocolMask)
                     | (raw & signMask) | (int) ((max - value) >>> 63);
-                final int found = row[searchClass(starts, level1, level2, miss == 0 ? value : 0)];
+                final int found = row[searchClass(starts, level1, level2, steps, miss == 0 ? value : 0)];
                 scratch[at] = miss == 0 ? found : absent;
             }
         }
@@ -332,6 +337,7 @@ public final class ChainClassifier
         final long[] starts = dimStarts[d];
         final int[] level1 = dimLevel1[d];
         final int[] level2 = dimLevel2[d];
+        final int steps = dimSteps[d];
         for (int k = 0, at = d; k < count; k++, at += dims)
         {
             final int p = packets[k];
@@ -340,7 +346,7 @@ public final class ChainClassifier
             final int miss = (proto | (255 - proto)) & Integer.MIN_VALUE;
             final boolean hasPorts = (proto == 6 | proto == 17) & port >= 0 & port <= 0xFFFF;
             final long v = miss == 0 ? ((long) proto << CompiledMatch.PORT_BITS) | (hasPorts ? port + 1 : 0) : 0;
-            final int found = row[small ? smallClass(starts, v) : searchClass(starts, level1, level2, v)];
+            final int found = row[small ? smallClass(starts, v) : searchClass(starts, level1, level2, steps, v)];
             scratch[at] = miss == 0 ? found : absent;
         }
     }
@@ -362,7 +368,7 @@ public final class ChainClassifier
      * the value can be in ({@code level1}); a block that holds more than {@link #LEVEL2_MIN} classes is split again
      * on the next 8 bits ({@code level2}, 257 entries per such block); a branch-free binary search ends it.
      */
-    private static int searchClass(final long[] starts, final int[] level1, final int[] level2, final long v)
+    private static int searchClass(final long[] starts, final int[] level1, final int[] level2, final int steps, final long v)
     {
         final int t = (int) (v >>> 16);
         int lo = level1[t];
@@ -378,8 +384,9 @@ public final class ChainClassifier
             final int next = level1[t + 1];
             hi = next < 0 ? level2[~next] : next;
         }
+        // a fixed number of halvings per dimension (enough for its longest range): the loop exit is predicted
         int len = hi - lo + 1;
-        while (len > 1)
+        for (int i = 0; i < steps; i++)
         {
             final int half = len >>> 1;
             lo = starts[lo + half] <= v ? lo + half : lo;
@@ -446,7 +453,7 @@ public final class ChainClassifier
             return dimAbsent[d];
         }
         final int c = kind == DIRECT ? (int) v : kind == SMALL ? smallClass(dimStarts[d], v)
-            : searchClass(dimStarts[d], dimLevel1[d], dimLevel2[d], v);
+            : searchClass(dimStarts[d], dimLevel1[d], dimLevel2[d], dimSteps[d], v);
         return dimRow[d][c];
     }
 
@@ -603,6 +610,7 @@ public final class ChainClassifier
         long[] startsHi;
         int[] level1;
         int[] level2;
+        int steps;
         /** Mean share of rules a class admits (the order of the dimensions in the word loop). */
         double density;
 
@@ -785,6 +793,24 @@ public final class ChainClassifier
                 {
                     x.level2[i] = l2.get(i);
                 }
+                // the longest range a lookup can be left with: a plain block, or a 256-value step of a split one
+                int longest = 1;
+                for (int t = 0; t < 65536; t++)
+                {
+                    if (x.level1[t] >= 0)
+                    {
+                        final int next = x.level1[t + 1] < 0 ? x.level2[~x.level1[t + 1]] : x.level1[t + 1];
+                        longest = Math.max(longest, next - x.level1[t] + 1);
+                    }
+                }
+                for (int i = 0; i + 1 < x.level2.length; i++)
+                {
+                    if (i % 257 != 256)
+                    {
+                        longest = Math.max(longest, x.level2[i + 1] - x.level2[i] + 1);
+                    }
+                }
+                x.steps = 32 - Integer.numberOfLeadingZeros(longest - 1);
             }
             return x;
         }
