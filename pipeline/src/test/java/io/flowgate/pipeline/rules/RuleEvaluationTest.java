@@ -154,6 +154,24 @@ class RuleEvaluationTest
     }
 
     @Test
+    void shouldRunStatementsBeforeTheMatchesWrittenAfterThem() throws Exception
+    {
+        // nft evaluates left to right: the counter sees every packet of the rule, the limit spends a token on each
+        bed.engine.load(ruleset(table(Family.IP, "t", filter("input", Hook.INPUT, false,
+            rule(counter(), eq(Field.TCP_DPORT, 22), drop()),
+            rule(new Expr.Limit(1, Expr.Per.HOUR, 2, false, false, O), eq(Field.TCP_DPORT, 80), accept()),
+            rule(eq(Field.TCP_DPORT, 80), drop())))));
+        final int first = bed.add(tcp("1.1.1.1", "10.0.0.1", 1, 81, 2), 0, -1);
+        final int second = bed.add(tcp("1.1.1.1", "10.0.0.1", 1, 82, 2), 0, -1);
+        final int web = bed.add(tcp("1.1.1.1", "10.0.0.1", 1, 80, 2), 0, -1);
+        bed.run(Hook.INPUT);
+        assertArrayEquals(new long[] {3, 3 * 40}, bed.counter("input", 0), "counted before the port is tested");
+        assertEquals(Verdict.ACCEPT, bed.verdict(first));
+        assertEquals(Verdict.ACCEPT, bed.verdict(second));
+        assertEquals(Verdict.DROP, bed.verdict(web), "the two tokens went to the packets to 81 and 82");
+    }
+
+    @Test
     void shouldInvertLimitWithOver() throws Exception
     {
         bed.engine.load(ruleset(table(Family.IP, "t", filter("input", Hook.INPUT, false,

@@ -56,7 +56,87 @@ final class CompiledMatch
     static final int KEY_META_MARK = 19;
     static final int KEY_LENGTH = 20;
 
+    /**
+     * Composite keys (the classifier's, never a Match's): {@code l4proto << 17 | (port + 1)}, port 0 when the packet
+     * has no TCP/UDP port. {@code meta l4proto} and the TCP and UDP port fields become intervals of one dimension
+     * (their presence conditions exclude each other), so a chain of 5-tuple rules needs 4 dimensions, not 7.
+     */
+    static final int KEY_PROTO_DPORT = 21;
+    static final int KEY_PROTO_SPORT = 22;
+    static final int PORT_BITS = 17;
+    static final long COMPOSITE_MAX = (255L << PORT_BITS) | 0x1FFFF;
+
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+    /** A match on a composite key with the given intervals. */
+    private CompiledMatch(final Field field, final int key, final long[] lo, final long[] hi)
+    {
+        this.field = field;
+        this.key = key;
+        this.mask = -1L;
+        this.domainMax = COMPOSITE_MAX;
+        this.wide = false;
+        this.lo = lo;
+        this.hi = hi;
+        this.lo2 = new long[lo.length];
+        this.hi2 = new long[lo.length];
+    }
+
+    /**
+     * This match as one on a composite key ({@link #KEY_PROTO_DPORT}, {@link #KEY_PROTO_SPORT}), or null when it
+     * has none (another field, or a mask). {@code meta l4proto} goes to the destination-port composite.
+     */
+    CompiledMatch composite()
+    {
+        if (mask != -1L)
+        {
+            return null;
+        }
+        final int n = lo.length;
+        final long[] l = new long[n];
+        final long[] h = new long[n];
+        final int compositeKey;
+        switch (key)
+        {
+            case KEY_L4PROTO ->
+            {
+                compositeKey = KEY_PROTO_DPORT;
+                for (int i = 0; i < n; i++)
+                {
+                    l[i] = lo[i] << PORT_BITS;
+                    h[i] = (hi[i] << PORT_BITS) | 0x1FFFF;
+                }
+            }
+            case KEY_TCP_DPORT, KEY_UDP_DPORT, KEY_TCP_SPORT, KEY_UDP_SPORT ->
+            {
+                compositeKey = key == KEY_TCP_DPORT || key == KEY_UDP_DPORT ? KEY_PROTO_DPORT : KEY_PROTO_SPORT;
+                final long proto = (key == KEY_TCP_DPORT || key == KEY_TCP_SPORT ? 6L : 17L) << PORT_BITS;
+                for (int i = 0; i < n; i++)
+                {
+                    l[i] = proto | (lo[i] + 1);
+                    h[i] = proto | (hi[i] + 1);
+                }
+            }
+            default ->
+            {
+                return null;
+            }
+        }
+        return new CompiledMatch(field, compositeKey, l, h);
+    }
+
+    /** The composite value of packet {@code p} for {@code key} (PROTO_DPORT or PROTO_SPORT), -1 without l4proto. */
+    static long composite(final int key, final RuleKeys k, final int p)
+    {
+        final int proto = k.l4proto[p];
+        if (proto < 0 || proto > 255)
+        {
+            return -1;
+        }
+        final int port = key == KEY_PROTO_DPORT ? k.dport[p] : k.sport[p];
+        final boolean ports = (proto == 6 || proto == 17) && port >= 0 && port <= 0xFFFF;
+        return ((long) proto << PORT_BITS) | (ports ? port + 1 : 0);
+    }
 
     CompiledMatch(final Match m, final List<String> portNames) throws RulesetException
     {
@@ -235,6 +315,96 @@ final class CompiledMatch
             case KEY_META_MARK -> k.metaMark[p] & 0xFFFFFFFFL;
             case KEY_LENGTH -> k.length[p] & 0xFFFFFFFFL;
             default -> 0;
+        };
+    }
+
+    /**
+     * The field's value for packet {@code p} (unsigned, at most 32 bits), or -1 when the packet does not have it: one
+     * switch for {@link #present} and {@link #value} together (the classifier's path).
+     */
+    static long valueOrAbsent(final int key, final RuleKeys k, final int p)
+    {
+        return switch (key)
+        {
+            case KEY_IIF -> k.iif[p] >= 0 ? k.iif[p] : -1;
+            case KEY_OIF -> k.oif[p] >= 0 ? k.oif[p] : -1;
+            case KEY_NFPROTO -> k.nfproto[p] & 0xFFFFFFFFL;
+            case KEY_L4PROTO -> k.l4proto[p] >= 0 ? k.l4proto[p] : -1;
+            case KEY_IP_PROTOCOL -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 && k.l4proto[p] >= 0 ? k.l4proto[p] : -1;
+            case KEY_SADDR -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 ? k.saddr[p] & 0xFFFFFFFFL : -1;
+            case KEY_DADDR -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 ? k.daddr[p] & 0xFFFFFFFFL : -1;
+            case KEY_TCP_SPORT -> k.l4proto[p] == 6 && k.sport[p] >= 0 ? k.sport[p] : -1;
+            case KEY_TCP_DPORT -> k.l4proto[p] == 6 && k.dport[p] >= 0 ? k.dport[p] : -1;
+            case KEY_UDP_SPORT -> k.l4proto[p] == 17 && k.sport[p] >= 0 ? k.sport[p] : -1;
+            case KEY_UDP_DPORT -> k.l4proto[p] == 17 && k.dport[p] >= 0 ? k.dport[p] : -1;
+            case KEY_TCP_FLAGS -> k.l4proto[p] == 6 && k.tcpFlags[p] >= 0 ? k.tcpFlags[p] : -1;
+            case KEY_ICMP_TYPE -> k.nfproto[p] == RuleKeys.NFPROTO_IPV4 && k.l4proto[p] == 1 && k.icmpType[p] >= 0 ? k.icmpType[p] : -1;
+            case KEY_ICMPV6_TYPE -> k.nfproto[p] == RuleKeys.NFPROTO_IPV6 && k.l4proto[p] == 58 && k.icmpType[p] >= 0 ? k.icmpType[p] : -1;
+            case KEY_CT_STATE -> k.ctState[p] & 0xFFFFFFFFL;
+            case KEY_CT_STATUS -> k.ctStatus[p] & 0xFFFFFFFFL;
+            case KEY_CT_MARK -> k.ctMark[p] & 0xFFFFFFFFL;
+            case KEY_META_MARK -> k.metaMark[p] & 0xFFFFFFFFL;
+            case KEY_LENGTH -> k.length[p] & 0xFFFFFFFFL;
+            default -> -1;
+        };
+    }
+
+    /** The array of {@link RuleKeys} that holds {@code key}'s values (not for the 128-bit keys). */
+    static int[] source(final int key, final RuleKeys k)
+    {
+        return switch (key)
+        {
+            case KEY_IIF -> k.iif;
+            case KEY_OIF -> k.oif;
+            case KEY_NFPROTO -> k.nfproto;
+            case KEY_L4PROTO, KEY_IP_PROTOCOL -> k.l4proto;
+            case KEY_SADDR -> k.saddr;
+            case KEY_DADDR -> k.daddr;
+            case KEY_TCP_SPORT, KEY_UDP_SPORT -> k.sport;
+            case KEY_TCP_DPORT, KEY_UDP_DPORT -> k.dport;
+            case KEY_TCP_FLAGS -> k.tcpFlags;
+            case KEY_ICMP_TYPE, KEY_ICMPV6_TYPE -> k.icmpType;
+            case KEY_CT_STATE -> k.ctState;
+            case KEY_CT_STATUS -> k.ctStatus;
+            case KEY_CT_MARK -> k.ctMark;
+            case KEY_META_MARK -> k.metaMark;
+            case KEY_LENGTH -> k.length;
+            default -> throw new IllegalArgumentException("no int source for key " + key);
+        };
+    }
+
+    /** The family ({@link RuleKeys#nfproto}) a packet must have for {@code key} to exist; 0 when any. */
+    static int requiredFamily(final int key)
+    {
+        return switch (key)
+        {
+            case KEY_IP_PROTOCOL, KEY_SADDR, KEY_DADDR, KEY_ICMP_TYPE -> RuleKeys.NFPROTO_IPV4;
+            case KEY_SADDR6, KEY_DADDR6, KEY_ICMPV6_TYPE -> RuleKeys.NFPROTO_IPV6;
+            default -> 0;
+        };
+    }
+
+    /** The transport protocol a packet must have for {@code key} to exist; -1 when any. */
+    static int requiredProtocol(final int key)
+    {
+        return switch (key)
+        {
+            case KEY_TCP_SPORT, KEY_TCP_DPORT, KEY_TCP_FLAGS -> 6;
+            case KEY_UDP_SPORT, KEY_UDP_DPORT -> 17;
+            case KEY_ICMP_TYPE -> 1;
+            case KEY_ICMPV6_TYPE -> 58;
+            default -> -1;
+        };
+    }
+
+    /** Whether a negative value ({@link RuleKeys#ABSENT}) means the packet lacks {@code key}; else it is unsigned 32-bit. */
+    static boolean negativeIsAbsent(final int key)
+    {
+        return switch (key)
+        {
+            case KEY_IIF, KEY_OIF, KEY_L4PROTO, KEY_IP_PROTOCOL, KEY_TCP_SPORT, KEY_TCP_DPORT, KEY_UDP_SPORT,
+                 KEY_UDP_DPORT, KEY_TCP_FLAGS, KEY_ICMP_TYPE, KEY_ICMPV6_TYPE -> true;
+            default -> false;
         };
     }
 

@@ -11,8 +11,7 @@ import io.flowgate.pipeline.rules.model.RulesetException;
  * The reference classifier: {@link ChainClassifier}'s semantics by a linear scan of every rule's decided matches.
  * Cost grows with the chain; it exists to check the real classifier against (and to read the semantics from).
  * <p>
- * Decided: every {@link Match}, except one on a mutable field ({@code meta mark}, {@code ct mark}) after a
- * {@link Expr.MarkSet} of that field earlier in the same rule (its value then depends on the statement). Limits
+ * Decided: every {@link Match} written before the rule's first statement or limit ({@link #decidedExprs}). Limits
  * are never decided (they have state).
  * <p>
  * Thread-safety: immutable after {@link #compile}.
@@ -51,29 +50,24 @@ public final class LinearClassifier
         return new LinearClassifier(matches, decided);
     }
 
-    /** Which of a rule's expressions a classifier decides (shared by both classifiers: the same semantics). */
+    /**
+     * Which of a rule's expressions a classifier decides (shared by both classifiers: the same semantics): the
+     * matches written before the rule's first statement or limit. nft evaluates left to right, so whatever comes
+     * after a statement runs only for packets that reached it: {@code counter tcp dport 22 accept} counts every
+     * packet the rule sees, {@code limit rate 5/second tcp dport 22 accept} takes a token for each of them, and a
+     * match on a mark after {@code meta mark set} sees the new value. Those later matches are left to the runtime,
+     * which tests them in order.
+     */
     static boolean[] decidedExprs(final List<Expr> exprs)
     {
         final boolean[] out = new boolean[exprs.size()];
-        boolean metaMarkSet = false;
-        boolean ctMarkSet = false;
         for (int e = 0; e < exprs.size(); e++)
         {
-            final Expr x = exprs.get(e);
-            if (x instanceof Expr.MarkSet s)
+            if (!(exprs.get(e) instanceof Match))
             {
-                metaMarkSet |= s.field() == io.flowgate.pipeline.rules.model.Field.META_MARK;
-                ctMarkSet |= s.field() == io.flowgate.pipeline.rules.model.Field.CT_MARK;
+                break;
             }
-            else if (x instanceof Match m)
-            {
-                out[e] = switch (m.field())
-                {
-                    case META_MARK -> !metaMarkSet;
-                    case CT_MARK -> !ctMarkSet;
-                    default -> true;
-                };
-            }
+            out[e] = true;
         }
         return out;
     }

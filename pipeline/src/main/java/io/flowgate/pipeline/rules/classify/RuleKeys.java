@@ -43,6 +43,15 @@ public final class RuleKeys
     /** Length from the network header on (nft's {@code meta length} at the inet hooks). */
     public final int[] length;
 
+    /**
+     * The classifier's per-packet work space (row offsets per field while a burst is classified). Sized by
+     * {@link ChainClassifier} the first time a ruleset needs more than it has, then reused: no allocation in steady
+     * state.
+     */
+    public int[] classifierScratch = new int[0];
+    /** The classifier's first aggregate word per packet of a burst (capacity entries). */
+    public final long[] classifierAggregate;
+
     public RuleKeys(final int capacity)
     {
         this.capacity = capacity;
@@ -65,5 +74,6 @@ public final class RuleKeys
         ctMark = new int[capacity];
         metaMark = new int[capacity];
         length = new int[capacity];
+        classifierAggregate = new long[capacity];
     }
 }

@@ -177,15 +177,15 @@ class LinearClassifierTest
     }
 
     @Test
-    void shouldLeaveLimitsAndMarksAfterASetUndecided() throws RulesetException
+    void shouldLeaveLimitsAndEveryMatchAfterAStatementOrLimitUndecided() throws RulesetException
     {
         final Rule r = new Rule(List.of(eq(Field.META_MARK, 1), new Expr.Limit(10, Expr.Per.SECOND, 5, false, false, O),
             new Expr.MarkSet(Field.META_MARK, 7, O), eq(Field.META_MARK, 7), eq(Field.CT_MARK, 0)), O, null);
         final LinearClassifier c = compile(r);
         assertTrue(c.decided(0, 0));
         assertFalse(c.decided(0, 1));
-        assertFalse(c.decided(0, 3));
-        assertTrue(c.decided(0, 4));
+        assertFalse(c.decided(0, 3), "a mark after its set sees the new value");
+        assertFalse(c.decided(0, 4), "after a limit: tested only once the limit took its token");
         final RuleKeys k = keys();
         k.metaMark[0] = 1;
         assertEquals(0, c.next(k, 0, 0));
