@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
 final class RouterDemo
 {
     static final String CONFIG_RESOURCE = "embedded-router.yaml";
+    static final String RULES_RESOURCE = "embedded-rules.nft";
     private static final int EXIT_INTERRUPTED = 130;
     private static final int READY_TIMEOUT_S = 30;
     private static final int STOP_TIMEOUT_S = 20;
@@ -82,6 +83,8 @@ final class RouterDemo
                 iperfUdp(bed);
                 checkNotStopped(stop);
                 conntrack(bed);
+                checkNotStopped(stop);
+                ruleset();
                 checkNotStopped(stop);
                 System.out.println("stopping the router");
                 final String summary = stopRouter();
@@ -142,7 +145,17 @@ final class RouterDemo
             }
             template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        return template.replace("${prefix}", filePrefix).replace("${worker}", Integer.toString(workerCpu))
+        final Path rules = Files.createTempFile("flowgate-run-rules-", ".nft");
+        rules.toFile().deleteOnExit();
+        try (InputStream in = RouterDemo.class.getResourceAsStream(RULES_RESOURCE))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException(RULES_RESOURCE + " is missing from the flowgate jar");
+            }
+            Files.write(rules, in.readAllBytes());
+        }
+        return template.replace("${rules}", rules.toString()).replace("${prefix}", filePrefix).replace("${worker}", Integer.toString(workerCpu))
             .replace("${inside}", inside).replace("${insideAddress}", insideAddress)
             .replace("${outside}", outside).replace("${outsideAddress}", outsideAddress);
     }
@@ -312,6 +325,25 @@ final class RouterDemo
         {
             System.out.println("  " + line);
         }
+    }
+
+    /**
+     * The embedded ruleset as {@code flowgate nft list ruleset} prints it over the management socket, with its
+     * counters: the established/related rule must have counted (iperf3's replies passed it).
+     */
+    private static void ruleset() throws IOException, InterruptedException
+    {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Testbed.Result r = Testbed.exec(String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), Main.class.getName(), "nft", "list", "ruleset", "--socket", socket().toString()),
+            STEP_TIMEOUT_S);
+        final String established = r.output().lines().filter(l -> l.contains("ct state established,related counter")).findFirst().orElse("");
+        if (r.exit() != 0 || established.contains("packets 0 ") || established.isEmpty())
+        {
+            throw new IllegalStateException("flowgate nft list ruleset: no counted established traffic in: " + r.output().strip());
+        }
+        System.out.println("flowgate nft list ruleset (over " + socket() + "):");
+        r.output().lines().filter(l -> !l.isBlank()).forEach(l -> System.out.println("  " + l));
     }
 
     private static void ping(final Testbed bed, final String from, final String label, final String to)

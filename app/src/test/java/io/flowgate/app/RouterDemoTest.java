@@ -24,5 +24,7 @@ class RouterDemoTest
         assertEquals("net_af_packet1,iface=fgrun42b1", config.ports().get(1).device());
         assertEquals("10.2.0.1/24", config.ports().get(1).addresses().get(0).toString());
         assertEquals("--file-prefix=flowgate-run-42", config.eal().get(config.eal().size() - 1));
+        assertEquals(1, config.rules().tables().size(), "the embedded ruleset (embedded-rules.nft) is loaded");
+        assertEquals("forward", config.rules().tables().get(0).chains().get(0).name());
     }
 }
