@@ -713,12 +713,14 @@ public final class RouterWorker implements Agent, Reinjector
         resolveStage(b, n);
         hookOn(Hook.INPUT, b, n, true);
         deliverLocal(b, n);
-        // From here on every ACCEPTed packet is being forwarded.
+        // From here on every ACCEPTed packet is being forwarded. The TTL is checked and decremented before FORWARD, as
+        // ip_forward does: a packet that expires here never reaches the forward chain's rules (their counters read
+        // as Linux's), and the rules see the decremented TTL.
+        ipForward.process(b);
         if (!hooks.isEmpty(Hook.FORWARD))
         {
             hooks.run(Hook.FORWARD, b);
         }
-        ipForward.process(b);
         parkReassembled(b, PARKED, Verdict.ACCEPT);
         mtuStage(b, n);
         parkReassembled(b, Verdict.ACCEPT, PARKED);
@@ -1515,11 +1517,11 @@ public final class RouterWorker implements Agent, Reinjector
         route6Stage(b, m);
         hookOn(Hook.INPUT, b, n, true);
         deliverLocal6(b, m);
+        forward6Stage(b, m); // hop limit and packet too big before FORWARD, as ip6_forward does
         if (!hooks.isEmpty(Hook.FORWARD))
         {
             hooks.run(Hook.FORWARD, b);
         }
-        forward6Stage(b, m);
         if (!hooks.isEmpty(Hook.POSTROUTING))
         {
             hooks.run(Hook.POSTROUTING, b);

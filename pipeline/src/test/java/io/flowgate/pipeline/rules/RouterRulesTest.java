@@ -159,6 +159,18 @@ class RouterRulesTest
                 send(arena, in, worker, 300, 3, 80);
                 assertEquals(18, worker.counter(RouterWorker.TX));
                 assertArrayEquals(new long[] {18, 18 * all[1] / 15}, counterOf(engine, "fwd", 0), "carried over and counted on");
+                // A packet that expires here never reaches FORWARD (ip_forward checks the TTL first): not counted.
+                send(arena, in, worker, 400, 2, 80, 1);
+                assertEquals(18, worker.counter(RouterWorker.TX));
+                assertArrayEquals(new long[] {18, 18 * all[1] / 15}, counterOf(engine, "fwd", 0), "TTL-expired packets not counted");
+                int expired = 0;
+                for (SlowPathBurst s = slow.poll(); s != null; s = slow.poll())
+                {
+                    expired += s.count();
+                    s.mbufs.free(); // no slow path here: the time-exceeded requests are dropped
+                    slow.release(s);
+                }
+                assertEquals(2, expired, "both went to the slow path for time exceeded");
                 assertTrue(!chain.isEmpty(Hook.FORWARD));
                 assertEquals(1, chain.registrations(Hook.PREROUTING).size(), "the raw chain's handler is gone");
             }
@@ -186,6 +198,12 @@ class RouterRulesTest
 
     private static void send(final Arena arena, final DpdkPort in, final RouterWorker worker, final int first, final int count, final int dport)
     {
+        send(arena, in, worker, first, count, dport, 64);
+    }
+
+    private static void send(final Arena arena, final DpdkPort in, final RouterWorker worker, final int first, final int count, final int dport,
+                             final int ttl)
+    {
         final UdpFlowGenerator gen = new UdpFlowGenerator(new UdpFlowGenerator.Config(65536, 64, 0x02_00_00_00_00_0AL, 0x02_00_00_00_01_01L,
             HOST_A, HOST_B, 1024, dport));
         final MbufBurst tx = new MbufBurst(arena, 32);
@@ -196,6 +214,11 @@ class RouterRulesTest
             for (int i = 0; i < n; i++)
             {
                 Mbuf.length(tx.mbuf(i), gen.write(Mbuf.data(tx.mbuf(i)), first + done + i));
+                final long ip = Mbuf.data(tx.mbuf(i)) + 14;
+                while (io.flowgate.pmd.header.Ipv4Flyweight.getTtl(ip) > ttl)
+                {
+                    io.flowgate.pmd.header.Ipv4Flyweight.decrementTtl(ip);
+                }
             }
             tx.count(n);
             assertEquals(n, tx.transmitOrFree(in, 0));
