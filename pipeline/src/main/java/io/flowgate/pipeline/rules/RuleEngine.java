@@ -406,50 +406,40 @@ public final class RuleEngine implements AutoCloseable
         return logger;
     }
 
+    private long sum(final java.util.function.ToLongFunction<RuleWorker> counter)
+    {
+        long n = 0;
+        for (final RuleWorker w : workers)
+        {
+            n += counter.applyAsLong(w);
+        }
+        return n;
+    }
+
     // Statistics (any thread, a little stale).
 
     /** Rules whose programs ran, summed over workers. */
     public long rulesEvaluated()
     {
-        long n = 0;
-        for (final RuleWorker w : workers)
-        {
-            n += w.rulesEvaluated;
-        }
-        return n;
+        return sum(w -> w.rulesEvaluated);
     }
 
     /** Log lines dropped because a worker's log ring was full. */
     public long logDropped()
     {
-        long n = 0;
-        for (final RuleWorker w : workers)
-        {
-            n += w.log.dropped();
-        }
-        return n;
+        return sum(w -> w.log.dropped());
     }
 
     /** Masquerade or redirect of a connection whose port had no IPv4 address: its first packet dropped. */
     public long natWithoutAddress()
     {
-        long n = 0;
-        for (final RuleWorker w : workers)
-        {
-            n += w.natNoAddress;
-        }
-        return n;
+        return sum(w -> w.natNoAddress);
     }
 
     /** Packets dropped because the jump stack overflowed (unreachable: loads refuse deeper nesting). */
     public long jumpStackDrops()
     {
-        long n = 0;
-        for (final RuleWorker w : workers)
-        {
-            n += w.jumpStackDrops;
-        }
-        return n;
+        return sum(w -> w.jumpStackDrops);
     }
 
     public long loads()
