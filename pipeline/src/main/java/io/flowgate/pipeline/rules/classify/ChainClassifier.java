@@ -63,6 +63,11 @@ public final class ChainClassifier
      * </pre>
      */
     private final long[] rows;
+    /**
+     * Offset of a row that admits every rule: the dimensions a chain lacks (it has fewer than four) scan as this row,
+     * so {@link #scan} has one loop with four fixed row offsets.
+     */
+    private final int allRow;
 
     // Per dimension d (structure of arrays: no object per dimension on the path).
     private final int dims;
@@ -89,8 +94,10 @@ public final class ChainClassifier
     /** SEARCH32: halvings that reduce the longest range of classes a lookup can be left with to one. */
     private final int[] dimSteps;
 
-    private ChainClassifier(final LinearClassifier linear, final int size, final List<Dimension> ds, final long[] rows)
+    private ChainClassifier(final LinearClassifier linear, final int size, final List<Dimension> ds, final long[] rows,
+        final int allRow)
     {
+        this.allRow = allRow;
         this.linear = linear;
         this.size = size;
         this.words = (size + 63) >>> 6;
@@ -173,7 +180,13 @@ public final class ChainClassifier
         }
         // the dimensions whose vectors are sparsest first: the word loop stops at the first zero
         ds.sort(Comparator.comparingDouble((Dimension x) -> x.density));
-        return new ChainClassifier(linear, n, ds, store.rows());
+        final long[] all1 = new long[words];
+        for (int r = 0; r < n; r++)
+        {
+            all1[r >>> 6] |= 1L << r;
+        }
+        final int allRow = store.add(all1);
+        return new ChainClassifier(linear, n, ds, store.rows(), allRow);
     }
 
     public int size()
@@ -467,6 +480,52 @@ public final class ChainClassifier
         {
             return -1;
         }
+        return dims <= 4 ? scan4(scratch, base, from, firstAggregate) : scanAny(scratch, base, from, firstAggregate);
+    }
+
+    /**
+     * {@link #scan} for at most four dimensions (a 5-tuple chain has four: two addresses, two (l4proto, port)): the
+     * row offsets are held in locals (a missing dimension is {@link #allRow}), so a word costs four loads and the
+     * loop has no inner loop over the dimensions. Most packets of a large chain walk many words (the aggregates of
+     * wide rules are dense), which makes this loop the scan's cost.
+     */
+    private int scan4(final int[] scratch, final int base, final int from, final long firstAggregate)
+    {
+        final long[] rows = this.rows;
+        final int dims = this.dims;
+        final int aggWords = this.aggWords;
+        final int all = allRow;
+        final int o0 = dims > 0 ? scratch[base] : all;
+        final int o1 = dims > 1 ? scratch[base + 1] : all;
+        final int o2 = dims > 2 ? scratch[base + 2] : all;
+        final int o3 = dims > 3 ? scratch[base + 3] : all;
+        final int v0 = o0 + aggWords;
+        final int v1 = o1 + aggWords;
+        final int v2 = o2 + aggWords;
+        final int v3 = o3 + aggWords;
+        final int fromWord = from >>> 6;
+        for (int a = fromWord >>> 6; a < aggWords; a++)
+        {
+            long agg = (a == fromWord >>> 6 ? -1L << (fromWord & 63) : -1L) & (a == 0 ? firstAggregate : -1L)
+                & rows[o0 + a] & rows[o1 + a] & rows[o2 + a] & rows[o3 + a];
+            while (agg != 0)
+            {
+                final int w = (a << 6) + Long.numberOfTrailingZeros(agg);
+                final long bits = (w == fromWord ? -1L << (from & 63) : -1L)
+                    & rows[v0 + w] & rows[v1 + w] & rows[v2 + w] & rows[v3 + w];
+                if (bits != 0)
+                {
+                    return (w << 6) + Long.numberOfTrailingZeros(bits);
+                }
+                agg &= agg - 1;
+            }
+        }
+        return -1;
+    }
+
+    /** {@link #scan} for any number of dimensions. */
+    private int scanAny(final int[] scratch, final int base, final int from, final long firstAggregate)
+    {
         final long[] rows = this.rows;
         final int dims = this.dims;
         final int aggWords = this.aggWords;
@@ -478,10 +537,6 @@ public final class ChainClassifier
             {
                 agg &= rows[scratch[base + d] + a];
             }
-            if (dims == 0 && a == aggWords - 1 && (words & 63) != 0)
-            {
-                agg &= (1L << (words & 63)) - 1;
-            }
             while (agg != 0)
             {
                 final int w = (a << 6) + Long.numberOfTrailingZeros(agg);
@@ -489,10 +544,6 @@ public final class ChainClassifier
                 for (int d = 0; d < dims; d++)
                 {
                     bits &= rows[scratch[base + d] + aggWords + w];
-                }
-                if (dims == 0 && w == words - 1 && (size & 63) != 0)
-                {
-                    bits &= (1L << (size & 63)) - 1;
                 }
                 if (bits != 0)
                 {
