@@ -14,7 +14,7 @@ import io.flowgate.pmd.header.Ipv6Flyweight;
  * {@code nf_ct_get_tuplepr} for the packet inside an ICMP error.
  * <p>
  * The IP header itself has been validated by the input stage (version, header length, header checksum,
- * total length within the frame). IPv6 extension headers are walked as Linux's {@code ipv6_skip_exthdr} walks them.
+ * total length within the frame). IPv6 extension headers are walked as Linux's {@code ipv6_skip_exthdr} walks them ({@code Ipv6Flyweight.skipExtensionHeaders}).
  * <p>
  * Thread-safety: one instance per worker.
  */
@@ -167,8 +167,9 @@ public final class CtPacketParser
         p.outerDstLo = Ipv6Flyweight.getDstAddressLo(ip);
         final CtKey key = p.key;
         final int end = Ipv6Flyweight.HEADER_LENGTH + payloadLength;
-        final int offset = skipExtensionHeaders(ip, Ipv6Flyweight.getNextHeader(ip), end);
-        final int protocol = lastNextHeader;
+        final long skipped = Ipv6Flyweight.skipExtensionHeaders(ip, end);
+        final int offset = Ipv6Flyweight.upperLayerOffset(skipped);
+        final int protocol = Ipv6Flyweight.upperLayerProtocol(skipped);
         key.ipv6(zone, protocol, Ipv6Flyweight.getSrcAddressHi(ip), Ipv6Flyweight.getSrcAddressLo(ip), p.outerDstHi, p.outerDstLo, 0, 0);
         if (offset < 0)
         {
@@ -204,56 +205,6 @@ public final class CtPacketParser
             default:
                 return;
         }
-    }
-
-    /** The next header {@link #skipExtensionHeaders} stopped at. */
-    private int lastNextHeader;
-
-    /**
-     * Linux's {@code ipv6_skip_exthdr}: walks hop-by-hop (0), routing (43), fragment (44), destination options
-     * (60) and authentication (51) headers from {@code nextHeader}; returns the offset of the upper-layer header
-     * from {@code ip} (its protocol in {@link #lastNextHeader}), or -1 for a non-first fragment or headers that
-     * run past {@code end}.
-     */
-    private int skipExtensionHeaders(final long ip, final int nextHeader, final int end)
-    {
-        int nh = nextHeader;
-        int offset = Ipv6Flyweight.HEADER_LENGTH;
-        for (int headers = 0; headers < 8; headers++)
-        {
-            if (nh != 0 && nh != 43 && nh != 44 && nh != 60 && nh != 51)
-            {
-                break;
-            }
-            if (offset + 8 > end)
-            {
-                lastNextHeader = nh;
-                return -1;
-            }
-            final int next = Memory.getUnsignedByte(ip + offset);
-            final int length;
-            if (nh == 44)
-            {
-                if ((Memory.getShortBE(ip + offset + 2) & 0xFFF8) != 0)
-                {
-                    lastNextHeader = next;
-                    return -1; // not the first fragment: no upper-layer header here
-                }
-                length = 8;
-            }
-            else if (nh == 51)
-            {
-                length = (Memory.getUnsignedByte(ip + offset + 1) + 2) << 2;
-            }
-            else
-            {
-                length = (Memory.getUnsignedByte(ip + offset + 1) + 1) << 3;
-            }
-            nh = next;
-            offset += length;
-        }
-        lastNextHeader = nh;
-        return offset <= end ? offset : -1;
     }
 
     /** icmpv6_error and icmpv6_pkt_to_tuple. */
@@ -297,8 +248,9 @@ public final class CtPacketParser
         {
             return false;
         }
-        final int offset = skipExtensionHeaders(ip, Ipv6Flyweight.getNextHeader(ip), available);
-        final int protocol = lastNextHeader;
+        final long skipped = Ipv6Flyweight.skipExtensionHeaders(ip, available);
+        final int offset = Ipv6Flyweight.upperLayerOffset(skipped);
+        final int protocol = Ipv6Flyweight.upperLayerProtocol(skipped);
         inner.ipv6(zone, protocol, Ipv6Flyweight.getSrcAddressHi(ip), Ipv6Flyweight.getSrcAddressLo(ip), Ipv6Flyweight.getDstAddressHi(ip),
             Ipv6Flyweight.getDstAddressLo(ip), 0, 0);
         return offset >= 0 && innerL4(protocol, ICMPV6, ip + offset, available - offset, inner);

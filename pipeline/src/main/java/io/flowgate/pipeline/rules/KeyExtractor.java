@@ -6,6 +6,7 @@ import io.flowgate.pipeline.conntrack.CtAccess;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.rules.classify.RuleKeys;
 import io.flowgate.pmd.header.EthernetFlyweight;
+import io.flowgate.pmd.header.Ipv6Flyweight;
 
 /**
  * Fills {@link RuleKeys} for the packets a hook handler is given, in one pass: what every {@code Field} reads of
@@ -20,9 +21,7 @@ final class KeyExtractor
     private static final int IPPROTO_TCP = 6;
     private static final int IPPROTO_UDP = 17;
     private static final int IPPROTO_ICMPV6 = 58;
-    private static final int IPV6_HEADER = 40;
-    /** IPv6 extension headers walked before giving up (ipv6_skip_exthdr has no bound but the packet's). */
-    private static final int MAX_EXTENSION_HEADERS = 8;
+    private static final int IPV6_HEADER = Ipv6Flyweight.HEADER_LENGTH;
 
     private KeyExtractor()
     {
@@ -83,38 +82,12 @@ final class KeyExtractor
             keys.saddr6Lo[i] = Memory.getLongBE(ip + 16);
             keys.daddr6Hi[i] = Memory.getLongBE(ip + 24);
             keys.daddr6Lo[i] = Memory.getLongBE(ip + 32);
-            // ipv6_find_hdr: the transport protocol after the extension headers.
-            proto = Memory.getUnsignedByte(ip + 6);
-            int offset = IPV6_HEADER;
-            boolean fragmented = false;
-            for (int h = 0; h < MAX_EXTENSION_HEADERS; h++)
-            {
-                if (proto != 0 && proto != 43 && proto != 60 && proto != 51 && proto != 44)
-                {
-                    break;
-                }
-                if (offset + 8 > available)
-                {
-                    return;
-                }
-                final int next = Memory.getUnsignedByte(ip + offset);
-                if (proto == 44)
-                {
-                    fragmented = (Memory.getShortBE(ip + offset + 2) & 0xFFF8) != 0;
-                    offset += 8;
-                }
-                else if (proto == 51)
-                {
-                    offset += (Memory.getUnsignedByte(ip + offset + 1) + 2) << 2;
-                }
-                else
-                {
-                    offset += (Memory.getUnsignedByte(ip + offset + 1) + 1) << 3;
-                }
-                proto = next;
-            }
+            // ipv6_find_hdr: the transport protocol after the extension headers; none for a non-first fragment.
+            final long skipped = Ipv6Flyweight.skipExtensionHeaders(ip, available);
+            proto = Ipv6Flyweight.upperLayerProtocol(skipped);
             keys.l4proto[i] = proto;
-            if (fragmented)
+            final int offset = Ipv6Flyweight.upperLayerOffset(skipped);
+            if (offset < 0)
             {
                 return;
             }

@@ -22,7 +22,6 @@ import io.flowgate.conntrack.nat.NatRange;
 import io.flowgate.pipeline.rules.classify.ChainClassifier;
 import io.flowgate.pipeline.rules.classify.RuleKeys;
 import io.flowgate.pipeline.rules.model.Expr;
-import io.flowgate.pmd.header.EthernetFlyweight;
 
 /**
  * The rule engine on one worker: the ruleset this worker runs (read with an acquire load at the start of each
@@ -488,13 +487,5 @@ public final class RuleWorker implements NatHook.RulesetNat
             return RejectCodes.of(RejectCodes.ICMPV6, code);
         }
         return v6 ? RejectCodes.of(RejectCodes.ICMPV6, 4) : RejectCodes.of(RejectCodes.ICMP, code);
-    }
-
-    /** The IPv4/IPv6 family bit of packet {@code i} from its EtherType (before keys are filled). */
-    static int familyOf(final PacketBurst burst, final int i)
-    {
-        final int type = burst.etherType[i];
-        return type == EthernetFlyweight.ETHER_TYPE_IPV4 ? CompiledRuleset.FAMILY_IPV4
-            : type == EthernetFlyweight.ETHER_TYPE_IPV6 ? CompiledRuleset.FAMILY_IPV6 : 0;
     }
 }

@@ -12,8 +12,8 @@ import io.flowgate.pmd.header.TcpFlyweight;
  * {@code nf_send_reset6} build it ({@code net/ipv4/netfilter/nf_reject_ipv4.c}, {@code net/ipv6/netfilter/nf_reject_ipv6.c}):
  * written into caller-provided memory from the IP header on; the caller adds the Ethernet header.
  * <p>
- * No reset is sent about: a non-first fragment (IPv4 offset != 0; IPv6: any fragment header), a packet that is
- * not TCP (IPv6: TCP must follow the fixed header directly; Linux skips extension headers, this does not), a
+ * No reset is sent about: a non-first fragment (IPv4 offset != 0; IPv6: found while skipping the extension
+ * headers, as {@code ipv6_skip_exthdr}), a packet that is not TCP, a
  * truncated TCP header, a reset, a segment whose TCP checksum is wrong, a packet to a broadcast or multicast
  * address (IPv6: either address not unicast).
  * <pre>
@@ -30,7 +30,6 @@ public final class TcpReset
     public static final int IPV6_LENGTH = Ipv6Flyweight.HEADER_LENGTH + TcpFlyweight.MIN_HEADER_LENGTH;
     public static final int TTL = 64;
     private static final int IPV4_DF = 0x4000;
-    private static final int NEXT_HEADER_FRAGMENT = 44;
 
     private TcpReset()
     {
@@ -91,10 +90,16 @@ public final class TcpReset
         {
             return 0;
         }
-        final int payload = Ipv6Flyweight.getPayloadLength(ip);
-        final int next = Ipv6Flyweight.getNextHeader(ip);
-        if (next == NEXT_HEADER_FRAGMENT || next != IpProtocol.TCP || Ipv6Flyweight.HEADER_LENGTH + payload > length
-            || payload < TcpFlyweight.MIN_HEADER_LENGTH)
+        final int end = Ipv6Flyweight.HEADER_LENGTH + Ipv6Flyweight.getPayloadLength(ip);
+        if (end > length)
+        {
+            return 0;
+        }
+        // nf_reject_ip6_tcphdr_get: the TCP header after the extension headers; none for a non-first fragment.
+        final long skipped = Ipv6Flyweight.skipExtensionHeaders(ip, end);
+        final int offset = Ipv6Flyweight.upperLayerOffset(skipped);
+        final int payload = end - offset;
+        if (offset < 0 || Ipv6Flyweight.upperLayerProtocol(skipped) != IpProtocol.TCP || payload < TcpFlyweight.MIN_HEADER_LENGTH)
         {
             return 0;
         }
@@ -106,7 +111,7 @@ public final class TcpReset
         {
             return 0;
         }
-        final long th = ip + Ipv6Flyweight.HEADER_LENGTH;
+        final long th = ip + offset;
         if (!mayReset(th, payload) || !Checksum.isTcpIpv6Valid(ip, th))
         {
             return 0;

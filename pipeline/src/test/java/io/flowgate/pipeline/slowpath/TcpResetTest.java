@@ -73,16 +73,32 @@ class TcpResetTest
 
     private void ipv6(final int nextHeader, final long dstHi)
     {
+        ipv6(nextHeader, dstHi, -1, 0);
+    }
+
+    /**
+     * An IPv6 TCP segment; with {@code extension} >= 0 an 8-byte extension header of that type (destination options
+     * 60, fragment 44 with {@code fragmentOffset}) sits between the fixed header and TCP.
+     */
+    private void ipv6(final int nextHeader, final long dstHi, final int extension, final int fragmentOffset)
+    {
         Memory.fill(in, 256, (byte)0);
+        final int ext = extension >= 0 ? 8 : 0;
         Memory.putIntBE(in, 6 << 28);
-        Memory.putShortBE(in + 4, 20);
+        Memory.putShortBE(in + 4, 20 + ext);
         Memory.putByte(in + Ipv6Flyweight.NEXT_HEADER_OFFSET, (byte)nextHeader);
         Memory.putByte(in + Ipv6Flyweight.HOP_LIMIT_OFFSET, (byte)64);
         Memory.putLongBE(in + Ipv6Flyweight.SRC_ADDRESS_OFFSET, 0xFD00_0001_0000_0000L);
         Memory.putLongBE(in + Ipv6Flyweight.SRC_ADDRESS_OFFSET + 8, 2);
         Memory.putLongBE(in + Ipv6Flyweight.DST_ADDRESS_OFFSET, dstHi);
         Memory.putLongBE(in + Ipv6Flyweight.DST_ADDRESS_OFFSET + 8, 2);
-        final long th = in + 40;
+        if (extension >= 0)
+        {
+            Memory.putByte(in + Ipv6Flyweight.NEXT_HEADER_OFFSET, (byte)extension);
+            Memory.putByte(in + 40, (byte)nextHeader);
+            Memory.putShortBE(in + 42, fragmentOffset << 3);
+        }
+        final long th = in + 40 + ext;
         Memory.putShortBE(th, 5555);
         Memory.putShortBE(th + 2, 80);
         Memory.putIntBE(th + 4, 7);
@@ -102,8 +118,16 @@ class TcpResetTest
         assertTrue(Checksum.isTcpIpv6Valid(out, out + 40));
         ipv6(IpProtocol.TCP, 0xFF02_0000_0000_0000L);
         assertEquals(0, TcpReset.ipv6(out, 256, in, 60), "multicast destination");
-        ipv6(44, 0xFD00_0002_0000_0000L);
-        assertEquals(0, TcpReset.ipv6(out, 256, in, 60), "fragment header");
+        ipv6(IpProtocol.TCP, 0xFD00_0002_0000_0000L, 44, 100);
+        assertEquals(0, TcpReset.ipv6(out, 256, in, 68), "a non-first fragment");
+        ipv6(IpProtocol.TCP, 0xFD00_0002_0000_0000L, 44, 0);
+        assertEquals(TcpReset.IPV6_LENGTH, TcpReset.ipv6(out, 256, in, 68), "a first fragment holds the TCP header (ipv6_skip_exthdr)");
+        ipv6(IpProtocol.TCP, 0xFD00_0002_0000_0000L, 60, 0);
+        assertEquals(TcpReset.IPV6_LENGTH, TcpReset.ipv6(out, 256, in, 68), "after destination options");
+        assertEquals(99, Memory.getIntBE(out + 40 + 4), "seq = the offending ack, read past the extension header");
+        assertTrue(Checksum.isTcpIpv6Valid(out, out + 40));
+        ipv6(IpProtocol.UDP, 0xFD00_0002_0000_0000L, 60, 0);
+        assertEquals(0, TcpReset.ipv6(out, 256, in, 68), "UDP after the extension header");
         ipv6(IpProtocol.TCP, 0xFD00_0002_0000_0000L);
         Memory.putShortBE(in + 40 + TcpFlyweight.CHECKSUM_OFFSET, Memory.getShortBE(in + 40 + TcpFlyweight.CHECKSUM_OFFSET) ^ 1);
         assertEquals(0, TcpReset.ipv6(out, 256, in, 60), "bad checksum");

@@ -302,4 +302,67 @@ public final class Ipv6Flyweight
     {
         return Memory.getLongBE(address + DST_ADDRESS_OFFSET + 8);
     }
+
+    /**
+     * Linux's {@code ipv6_skip_exthdr} over the IPv6 packet at {@code ip} ({@code end} bytes of it present): walks
+     * hop-by-hop (0), routing (43), fragment (44), destination options (60) and authentication (51) headers, at
+     * most 8. Returns the upper layer's protocol ({@link #upperLayerProtocol}) and the offset of its header from
+     * {@code ip} ({@link #upperLayerOffset}), -1 for a non-first fragment (its protocol is then the fragment
+     * header's next header) or for headers that run past {@code end} (its protocol is then the header that did).
+     * One long, so that the per-packet callers allocate nothing.
+     */
+    public static long skipExtensionHeaders(final long ip, final int end)
+    {
+        int nh = getNextHeader(ip);
+        int offset = HEADER_LENGTH;
+        for (int headers = 0; headers < 8; headers++)
+        {
+            if (nh != 0 && nh != 43 && nh != 44 && nh != 60 && nh != 51)
+            {
+                break;
+            }
+            if (offset + 8 > end)
+            {
+                return upperLayer(nh, -1);
+            }
+            final int next = Memory.getUnsignedByte(ip + offset);
+            final int length;
+            if (nh == 44)
+            {
+                if ((Memory.getShortBE(ip + offset + 2) & 0xFFF8) != 0)
+                {
+                    return upperLayer(next, -1); // not the first fragment: no upper-layer header here
+                }
+                length = 8;
+            }
+            else if (nh == 51)
+            {
+                length = (Memory.getUnsignedByte(ip + offset + 1) + 2) << 2;
+            }
+            else
+            {
+                length = (Memory.getUnsignedByte(ip + offset + 1) + 1) << 3;
+            }
+            nh = next;
+            offset += length;
+        }
+        return upperLayer(nh, offset <= end ? offset : -1);
+    }
+
+    private static long upperLayer(final int protocol, final int offset)
+    {
+        return (long)protocol << 32 | (offset & 0xFFFF_FFFFL);
+    }
+
+    /** The upper-layer protocol of a {@link #skipExtensionHeaders} result. */
+    public static int upperLayerProtocol(final long skipped)
+    {
+        return (int)(skipped >>> 32);
+    }
+
+    /** The upper-layer header's offset from the IPv6 header of a {@link #skipExtensionHeaders} result, -1 when none. */
+    public static int upperLayerOffset(final long skipped)
+    {
+        return (int)skipped;
+    }
 }
