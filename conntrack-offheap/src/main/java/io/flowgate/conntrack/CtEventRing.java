@@ -1,8 +1,6 @@
 package io.flowgate.conntrack;
 
 import java.lang.foreign.Arena;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 
 /**
@@ -22,10 +20,7 @@ import java.util.function.Consumer;
  *  32  128   the record (CtRecord layout)
  * 160  64    the IPv6 address block (IPv6 only)
  * </pre>
- * Ordering: the producer fills a slot, then publishes {@code tail} with release (W1); the consumer reads
- * {@code tail} with acquire (R1, pairs with W1) before the slots, and publishes {@code head} with release
- * (W2) after copying them out; the producer reads {@code head} with acquire (R2, pairs with W2) before
- * reusing a slot, caching it so the consumer's line stays off the fast path.
+ * The ring itself is a {@link SpscSlotRing} (its ordering comments say which store publishes what).
  * <p>
  * Thread-safety: {@link #publish} on the owning worker only; {@link #drain} on one control thread;
  * {@link #mask(int)} from any thread (a volatile store the worker reads per event).
@@ -35,36 +30,10 @@ public final class CtEventRing implements AutoCloseable
     private static final int SLOT = 256;
     private static final int HEADER = 32;
 
-    private static final VarHandle HEAD;
-    private static final VarHandle TAIL;
-
-    static
-    {
-        try
-        {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            HEAD = lookup.findVarHandle(CtEventRing.class, "head", long.class);
-            TAIL = lookup.findVarHandle(CtEventRing.class, "tail", long.class);
-        }
-        catch (final ReflectiveOperationException ex)
-        {
-            throw new ExceptionInInitializerError(ex);
-        }
-    }
-
     private final Arena arena = Arena.ofShared();
-    private final long slots;
-    private final int mask;
+    private final SpscSlotRing ring;
     private final CtEvent event = new CtEvent();
     private volatile int wanted;
-    // Padding keeps the producer's and the consumer's indexes on separate cache lines.
-    @SuppressWarnings("unused")
-    private long p01, p02, p03, p04, p05, p06, p07;
-    private long tail;
-    private long cachedHead;
-    @SuppressWarnings("unused")
-    private long p11, p12, p13, p14, p15, p16, p17;
-    private long head;
 
     /** @param capacityBytes ring size in bytes, a power of two (one event takes 256) */
     public CtEventRing(final int capacityBytes)
@@ -74,8 +43,7 @@ public final class CtEventRing implements AutoCloseable
         {
             throw new IllegalArgumentException("event ring of " + capacityBytes + " bytes: must be a power of two");
         }
-        this.slots = arena.allocate((long)count * SLOT, 64).address();
-        this.mask = count - 1;
+        this.ring = new SpscSlotRing(arena, count, SLOT);
     }
 
     /** The event types someone wants ({@link CtEvent} bits); 0 stops publishing. */
@@ -92,16 +60,11 @@ public final class CtEventRing implements AutoCloseable
     /** Copies the record into the ring; false when the ring is full (the event is lost). */
     public boolean publish(final int type, final int worker, final int index, final long record, final long v6Block, final int nowMs)
     {
-        final long t = tail;
-        if (t - cachedHead > mask)
+        final long at = ring.claim();
+        if (at == 0)
         {
-            cachedHead = (long)HEAD.getAcquire(this); // R2
-            if (t - cachedHead > mask)
-            {
-                return false;
-            }
+            return false;
         }
-        final long at = slots + ((t & mask) << 8);
         OffHeap.putInt(at, type);
         OffHeap.putInt(at + 4, worker);
         OffHeap.putLong(at + 8, System.currentTimeMillis() * 1000L);
@@ -113,19 +76,17 @@ public final class CtEventRing implements AutoCloseable
         {
             OffHeap.copy(v6Block, at + HEADER + CtRecord.SIZE, CtRecord.V6_BLOCK_SIZE);
         }
-        TAIL.setRelease(this, t + 1); // W1
+        ring.commit();
         return true;
     }
 
     /** Decodes and hands up to {@code limit} waiting events to {@code listener} (control thread); returns how many. */
     public int drain(final Consumer<CtEvent> listener, final int limit)
     {
-        final long available = (long)TAIL.getAcquire(this); // R1
-        long h = head;
         int n = 0;
-        while (h < available && n < limit)
+        long at;
+        while (n < limit && (at = ring.peek()) != 0)
         {
-            final long at = slots + ((h & mask) << 8);
             final CtEvent e = event;
             e.type = OffHeap.getInt(at);
             e.entry.worker = OffHeap.getInt(at + 4);
@@ -134,8 +95,7 @@ public final class CtEventRing implements AutoCloseable
             final int nowMs = OffHeap.getInt(at + 20);
             final boolean v6 = OffHeap.getInt(at + 24) != 0;
             CtRecord.decode(at + HEADER, v6 ? at + HEADER + CtRecord.SIZE : 0, nowMs, e.entry);
-            h++;
-            HEAD.setRelease(this, h); // W2: the slot is copied out (the listener gets the copy)
+            ring.release(); // the slot is copied out (the listener gets the copy)
             listener.accept(e);
             n++;
         }

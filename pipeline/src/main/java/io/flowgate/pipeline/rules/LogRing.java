@@ -1,9 +1,8 @@
 package io.flowgate.pipeline.rules;
 
 import java.lang.foreign.Arena;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
+import io.flowgate.conntrack.SpscSlotRing;
 import io.flowgate.nativebindings.Memory;
 
 /**
@@ -19,8 +18,8 @@ import io.flowgate.nativebindings.Memory;
  * {@code version}: the ruleset whose statement {@code log} wrote the record (its prefix); {@code len}: L3 bytes
  * copied (at most {@link #L3_BYTES}).
  * <p>
- * Thread-safety: {@link #offer} by the owning worker only, {@link #poll} by the logger only. The producer's and the
- * consumer's positions sit on cache lines of their own, and each side keeps a cached copy of the other's.
+ * Thread-safety: {@link #offer} by the owning worker only, {@link #poll} by the logger only (a {@link SpscSlotRing};
+ * its memory lives until the ring is unreachable: a worker may log until it stops).
  */
 final class LogRing
 {
@@ -36,40 +35,26 @@ final class LogRing
     static final int L3 = MAC + 14;
     /** The IP header with options and the transport header's first bytes: what nf_log prints. */
     static final int L3_BYTES = 94;
-    static final int RECORD = L3 + L3_BYTES;
+    static final int RECORD = L3 + L3_BYTES;   // 144: a multiple of 8, every record's version stays aligned
 
-    private static final VarHandle POSITIONS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final int TAIL = 8;    // producer's position, own cache line
-    private static final int HEAD = 24;   // consumer's position, own cache line
-
-    private final long base;
-    private final int capacity;
-    private final long[] positions = new long[40];
-    /** Producer's cached view of the consumer's position. */
-    private long headCache;
+    private final SpscSlotRing ring;
     private long dropped;
 
     LogRing(final int records)
     {
-        capacity = Integer.highestOneBit(Math.max(2, records) * 2 - 1);
-        base = Arena.ofAuto().allocate((long)capacity * RECORD, 64).address();
+        ring = new SpscSlotRing(Arena.ofAuto(), Integer.highestOneBit(Math.max(2, records) * 2 - 1), RECORD);
     }
 
     /** Worker: copies what the log line needs of the packet; false (counted) when the ring is full. */
     boolean offer(final long version, final int log, final int hook, final int iif, final int oif, final int family,
                   final long frame, final long l3, final int l3Length)
     {
-        final long tail = positions[TAIL];
-        if (tail - headCache >= capacity)
+        final long r = ring.claim();
+        if (r == 0)
         {
-            headCache = (long)POSITIONS.getAcquire(positions, HEAD);   // A3: pairs with R4 in poll
-            if (tail - headCache >= capacity)
-            {
-                dropped++;
-                return false;
-            }
+            dropped++;
+            return false;
         }
-        final long r = base + (tail & (capacity - 1)) * RECORD;
         Memory.putLong(r + VERSION, version);
         Memory.putInt(r + LOG, log);
         Memory.putInt(r + HOOK, hook);
@@ -85,21 +70,19 @@ final class LogRing
             Memory.copy(l3 - 14, r + MAC, 14);   // NOTE: the 14 bytes before L3 (with a VLAN tag, its last ones)
         }
         Memory.copy(l3, r + L3, length);
-        POSITIONS.setRelease(positions, TAIL, tail + 1);   // R3: pairs with A4 in poll
+        ring.commit();
         return true;
     }
 
     /** Logger: the address of the oldest record, 0 when none; {@link #release} it once read. */
     long poll()
     {
-        final long head = positions[HEAD];
-        final long tail = (long)POSITIONS.getAcquire(positions, TAIL);   // A4: pairs with R3 in offer
-        return head == tail ? 0 : base + (head & (capacity - 1)) * RECORD;
+        return ring.peek();
     }
 
     void release()
     {
-        POSITIONS.setRelease(positions, HEAD, positions[HEAD] + 1);   // R4: pairs with A3 in offer
+        ring.release();
     }
 
     /** Any thread (a little stale): records the ring had no room for. */
