@@ -398,7 +398,10 @@ public final class Router implements AutoCloseable
             slowPath.attachHost(host, routes);
         }
         slowPath.announce(); // before its thread starts: this thread is the tx ring's producer until then
-        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
+        // With a host stack the slow path carries TCP: parking at most 50 us (not Agrona's default 1 ms) keeps an idle
+        // connection's first segment from waiting a millisecond, at the cost of more wake-ups when idle.
+        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath,
+            host == null ? new BackoffIdleStrategy() : new BackoffIdleStrategy(100, 10, 1_000, 50_000));
         SoftwareDispatcher dispatcher = null;
         AgentRunner dispatcherRunner = null;
         if (software)
