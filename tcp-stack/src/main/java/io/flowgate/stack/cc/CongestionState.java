@@ -54,11 +54,11 @@ public final class CongestionState
     public int deliveredBytes;
     /** snd_cwnd before the last reduction (tp->prior_cwnd), for undo; set by {@link CongestionControl#ssthresh}. */
     public int priorCwnd;
-    /** snd_una after the ACK being processed (HyStart's round tracking). */
+    /** snd_una after the ACK being processed (HyStart's round tracking: the connection must keep it and sndNxt current). */
     public int sndUna;
     /** snd_nxt (HyStart's round end). */
     public int sndNxt;
-    /** Time of the last transmission before the current one (tp->lsndtime), for EVENT_TX_START after idle. */
+    /** Time of the last transmission before the current one (tp->lsndtime), for EVENT_TX_START after idle; 0 = unknown (no shift). */
     public long lastSendNs;
 
     /** tcp_in_slow_start. */

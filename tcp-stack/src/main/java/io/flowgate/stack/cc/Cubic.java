@@ -209,7 +209,7 @@ public final class Cubic implements CongestionControl
     @Override
     public void cwndEvent(final CongestionState s, final int event, final long nowNs)
     {
-        if (event == CongestionState.EVENT_TX_START && epochStartMs != NO_EPOCH)
+        if (event == CongestionState.EVENT_TX_START && epochStartMs != NO_EPOCH && s.lastSendNs != 0)
         {
             // the application was idle: shift the epoch so the idle time does not count as growth time
             final long nowMs = nowNs / 1_000_000;
