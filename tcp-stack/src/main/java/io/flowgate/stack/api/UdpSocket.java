@@ -77,7 +77,7 @@ public final class UdpSocket implements AutoCloseable
         final long lo = InetAddr.lo(to.getAddress());
         if (!InetAddr.isAny(e.addressHi(), e.addressLo()) && InetAddr.isV4(hi, lo) != InetAddr.isV4(e.addressHi(), e.addressLo()))
         {
-            return false;
+            return false; // a socket bound to an address of one family (or to 0.0.0.0) sends only to that family
         }
         final DatagramRing queue = e.sendQueue();
         synchronized (queue)

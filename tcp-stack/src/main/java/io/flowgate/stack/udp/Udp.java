@@ -63,7 +63,7 @@ public final class Udp implements Transport
         {
             throw new StackException("port out of range: " + port);
         }
-        if (!InetAddr.isAny(hi, lo) && !out.isLocal(hi, lo))
+        if (!wildcard(hi, lo) && !out.isLocal(hi, lo))
         {
             throw new StackException("cannot assign requested address " + InetAddr.toString(hi, lo));
         }
@@ -147,7 +147,7 @@ public final class Udp implements Transport
             {
                 return c;
             }
-            if (InetAddr.isAny(c.hi, c.lo))
+            if (InetAddr.isAny(c.hi, c.lo) || isAnyV4(c.hi, c.lo) && InetAddr.isV4(dstHi, dstLo))
             {
                 any = c;
             }
@@ -236,9 +236,9 @@ public final class Udp implements Transport
         final boolean v6 = !InetAddr.isV4(dstHi, dstLo);
         long srcHi = e.hi;
         long srcLo = e.lo;
-        if (InetAddr.isAny(srcHi, srcLo))
+        if (wildcard(srcHi, srcLo))
         {
-            if (!out.sourceFor(dstHi, dstLo, source))
+            if (isAnyV4(srcHi, srcLo) && v6 || !out.sourceFor(dstHi, dstLo, source))
             {
                 outNoRoutes++;
                 return 0;
@@ -309,12 +309,41 @@ public final class Udp implements Transport
     {
         for (UdpEndpoint c = byPort[port]; c != null; c = c.nextOnPort)
         {
-            if (InetAddr.isAny(hi, lo) || InetAddr.isAny(c.hi, c.lo) || c.hi == hi && c.lo == lo)
+            if (overlap(hi, lo, c.hi, c.lo))
             {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The unspecified address (both families) or 0.0.0.0 held mapped (IPv4 only). */
+    public static boolean wildcard(final long hi, final long lo)
+    {
+        return InetAddr.isAny(hi, lo) || isAnyV4(hi, lo);
+    }
+
+    private static boolean isAnyV4(final long hi, final long lo)
+    {
+        return hi == 0 && lo == InetAddr.V4_MAPPED_PREFIX;
+    }
+
+    /** True when two bound addresses would receive the same datagrams. */
+    private static boolean overlap(final long aHi, final long aLo, final long bHi, final long bLo)
+    {
+        if (InetAddr.isAny(aHi, aLo) || InetAddr.isAny(bHi, bLo))
+        {
+            return true;
+        }
+        if (isAnyV4(aHi, aLo))
+        {
+            return InetAddr.isV4(bHi, bLo);
+        }
+        if (isAnyV4(bHi, bLo))
+        {
+            return InetAddr.isV4(aHi, aLo);
+        }
+        return aHi == bHi && aLo == bLo;
     }
 
     private int ephemeral(final long hi, final long lo)
