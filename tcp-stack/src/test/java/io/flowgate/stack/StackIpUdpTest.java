@@ -476,4 +476,90 @@ class StackIpUdpTest
         assertEquals(0, stack.doWork(now));
         assertThrows(StackException.class, () -> bind(v4(LOCAL4), 8, null));
     }
+
+    @Test
+    void anIpv4WildcardReceivesOnlyIpv4() throws Exception
+    {
+        final UdpSocket socket = bind(InetAddress.getByName("0.0.0.0"), 5001, null);
+        in(Packets.udp6(PEER6_HI, PEER6_LO, LOCAL6_HI, LOCAL6_LO, 1, 5001, data(20), false));
+        in(Packets.udp4(PEER4, LOCAL4, 1, 5001, data(20), false));
+        assertEquals(1, stack.udp().noPorts);
+        assertEquals(1, stack.udp().inDatagrams);
+        final UdpSocket six = bind(v6(LOCAL6_HI, LOCAL6_LO), 5001, null); // no overlap with 0.0.0.0
+        assertFalse(socket.send(new InetSocketAddress(v6(PEER6_HI, PEER6_LO), 53), ByteBuffer.wrap(data(1))));
+        six.close();
+        socket.close();
+    }
+
+    @Test
+    void ipv6ExtensionHeadersAreWalkedToTheTransport() throws Exception
+    {
+        final UdpSocket socket = bind(InetAddress.getByName("::"), 5002, null);
+        final byte[] udp = Packets.udp6Segment(PEER6_HI, PEER6_LO, LOCAL6_HI, LOCAL6_LO, 1, 5002, data(30), false);
+        final byte[] withOptions = new byte[8 + udp.length];
+        withOptions[0] = 17; // destination options, 8 bytes (PadN), then UDP
+        withOptions[2] = 1;
+        withOptions[3] = 4;
+        System.arraycopy(udp, 0, withOptions, 8, udp.length);
+        in(Packets.ipv6(PEER6_HI, PEER6_LO, LOCAL6_HI, LOCAL6_LO, 60, withOptions));
+        assertNotNull(socket.receive(ByteBuffer.allocate(100)));
+        withOptions[0] = (byte)200;
+        in(Packets.ipv6(PEER6_HI, PEER6_LO, LOCAL6_HI, LOCAL6_LO, 60, withOptions));
+        assertEquals(1, wire.sent.size());
+        assertEquals(40, ByteBuffer.wrap(wire.sent.get(0)).getInt(44), "pointer at the options header's next header");
+        socket.close();
+    }
+
+    @Test
+    void datagramsLargerThanTheRouteMtuAreNotSent() throws Exception
+    {
+        final UdpSocket socket = bind(v4(LOCAL4), 5003, null);
+        assertFalse(socket.send(new InetSocketAddress(v4(PEER4), 53), ByteBuffer.wrap(data(3000))), "larger than a buffer");
+        assertTrue(socket.send(new InetSocketAddress(v4(PEER4), 53), ByteBuffer.wrap(data(1473))));
+        assertTrue(socket.send(new InetSocketAddress(v4(PEER4), 53), ByteBuffer.wrap(data(1472))));
+        stack.doWork(now);
+        assertEquals(1, stack.udp().outTooBig);
+        assertEquals(1, wire.sent.size());
+        assertEquals(1500, wire.sent.get(0).length);
+        socket.close();
+    }
+
+    @Test
+    void inputAllocatesNothingPerPacket() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
+        final UdpSocket socket = bind(v4(LOCAL4), 5004, null);
+        final byte[] datagram = Packets.udp4(PEER4, LOCAL4, 1, 5004, data(64), false);
+        final byte[] whole = Packets.udp4(PEER4, LOCAL4, 1, 5004, data(2000), false);
+        final byte[] first = Packets.fragment4(whole, 0, 1200, true);
+        final byte[] last = Packets.fragment4(whole, 1200, whole.length - 20 - 1200, false);
+        final long[] mbufs = new long[300];
+        final ByteBuffer dst = ByteBuffer.allocate(4000);
+        long allocated = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            for (int i = 0; i < mbufs.length; i += 3)
+            {
+                mbufs[i] = Packets.mbuf(pool, datagram, false, false, 0);
+                mbufs[i + 1] = Packets.mbuf(pool, first, false, false, 0);
+                mbufs[i + 2] = Packets.mbuf(pool, last, false, false, 0);
+            }
+            final long threadId = Thread.currentThread().threadId();
+            final long before = threads.getThreadAllocatedBytes(threadId);
+            for (final long m : mbufs)
+            {
+                stack.receive(m, 0, now);
+            }
+            allocated = threads.getThreadAllocatedBytes(threadId) - before;
+            while (socket.receive(dst) != null)
+            {
+                dst.clear();
+            }
+        }
+        assertEquals(400, stack.ip4Counters().reasmOKs);
+        assertTrue(allocated < 1024, "bytes allocated for 300 packets: " + allocated);
+        socket.close();
+    }
 }

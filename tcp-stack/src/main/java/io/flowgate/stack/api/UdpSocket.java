@@ -79,6 +79,10 @@ public final class UdpSocket implements AutoCloseable
         {
             return false; // a socket bound to an address of one family (or to 0.0.0.0) sends only to that family
         }
+        if (payload.remaining() + 8 > stack.ip().maxTransportLength(!InetAddr.isV4(hi, lo)))
+        {
+            return false; // larger than a packet buffer: the stack does not fragment
+        }
         final DatagramRing queue = e.sendQueue();
         synchronized (queue)
         {

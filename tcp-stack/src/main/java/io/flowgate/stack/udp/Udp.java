@@ -39,6 +39,8 @@ public final class Udp implements Transport
     public long sndbufErrors;
     /** Datagrams not sent: no route or no source address (Linux: the sendmsg fails with ENETUNREACH). */
     public long outNoRoutes;
+    /** Datagrams dropped because they exceed the route's MTU (the stack does not fragment what it sends). */
+    public long outTooBig;
 
     public Udp(final StackConfig config, final PacketSender out)
     {
@@ -246,7 +248,7 @@ public final class Udp implements Transport
             srcHi = source[0];
             srcLo = source[1];
         }
-        else if (InetAddr.isV4(srcHi, srcLo) == v6 || out.routeMtu(dstHi, dstLo) == 0)
+        else if (InetAddr.isV4(srcHi, srcLo) == v6)
         {
             outNoRoutes++;
             return 0;
@@ -254,6 +256,17 @@ public final class Udp implements Transport
         if (length > out.maxTransportLength(v6) || length > 65535)
         {
             sndbufErrors++;
+            return 0;
+        }
+        final int mtu = out.routeMtu(dstHi, dstLo);
+        if (mtu == 0)
+        {
+            outNoRoutes++;
+            return 0;
+        }
+        if (length + (v6 ? PacketSender.IPV6_HEADER : PacketSender.IPV4_HEADER) > mtu)
+        {
+            outTooBig++; // no fragmentation on send: Linux would fragment (IP_PMTUDISC_WANT) or fail with EMSGSIZE
             return 0;
         }
         final long packet = out.allocate();
