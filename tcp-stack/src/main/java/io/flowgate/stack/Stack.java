@@ -82,20 +82,20 @@ public final class Stack implements HostStack
     }
 
     /**
-     * The IP and UDP layers alone, TCP input given by {@code tcpInput} (tests; no timers, command queue, socket
-     * API or TCP core: those are built by other parts).
+     * The stack without its TCP core, TCP input given by {@code tcpInput} (tests of the IP and UDP layers; the
+     * socket API works for UDP only). Its timer wheel starts at time 0.
      */
     Stack(final StackConfig config, final Transport tcpInput)
     {
         this.config = config;
-        this.timers = null;
-        this.buffers = null;
-        this.commands = null;
+        this.timers = new TimerWheel(TICK_NS, 4096, 0);
+        this.buffers = new ByteRingPool();
+        this.commands = new CommandQueue(4096);
         this.ip = new IpOutput();
         this.tcp = null;
         this.tcpInput = tcpInput;
         this.udp = new Udp(config, ip);
-        this.sockets = null;
+        this.sockets = new HostSockets(this);
         this.reassembly = new Reassembly(config.reassemblyBytes(), config.reassemblyTimeoutNs(),
             Reassembly.slotsFor(config.reassemblyBytes()));
         this.scratch = arena.allocate(SCRATCH_BYTES, 64).address();
@@ -711,8 +711,8 @@ public final class Stack implements HostStack
         {
             return 0;
         }
-        int work = commands == null ? 0 : commands.drain(nowNs);
-        work += timers == null ? 0 : timers.expire(nowNs);
+        int work = commands.drain(nowNs);
+        work += timers.expire(nowNs);
         work += udp.flush(nowNs);
         work += expireFragments(nowNs);
         return work;
@@ -756,10 +756,7 @@ public final class Stack implements HostStack
         }
         udp.close();
         reassembly.close();
-        if (buffers != null)
-        {
-            buffers.close();
-        }
+        buffers.close();
         arena.close();
     }
 }

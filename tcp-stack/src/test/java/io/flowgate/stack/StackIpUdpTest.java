@@ -562,4 +562,17 @@ class StackIpUdpTest
         assertTrue(allocated < 1024, "bytes allocated for 300 packets: " + allocated);
         socket.close();
     }
+
+    @Test
+    void hostSocketsBindUdpThroughTheCommandQueue() throws Exception
+    {
+        final UdpSocket socket = stack.sockets().bindUdp(v4(LOCAL4), 5005, null);
+        assertEquals(5005, socket.port());
+        in(Packets.udp4(PEER4, LOCAL4, 1, 5005, data(20), false));
+        assertNotNull(socket.receive(ByteBuffer.allocate(100)));
+        assertThrows(StackException.class, () -> stack.sockets().bindUdp(v4(LOCAL4), 5005, null));
+        stack.doWork(now); // the queue runs on this thread from now on: close is done at once
+        socket.close();
+        assertEquals(0, stack.udp().boundCount());
+    }
 }
