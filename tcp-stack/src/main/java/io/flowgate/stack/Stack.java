@@ -720,7 +720,8 @@ public final class Stack implements HostStack
 
     /**
      * Drops datagrams whose reassembly time ran out (ReasmTimeout, ReasmFails); an IPv4 one whose first fragment
-     * arrived is answered with ICMP time exceeded, fragment reassembly ({@code ip_expire}). IPv6 sends none here.
+     * arrived is answered with ICMP time exceeded, fragment reassembly ({@code ip_expire}); an IPv6 one with
+     * ICMPv6 time exceeded code 1 ({@code ip6_expire_frag_queue}).
      */
     private int expireFragments(final long nowNs)
     {
@@ -731,15 +732,38 @@ public final class Stack implements HostStack
             final IpCounters counters = reassembly.isV6(slot) ? ip6 : ip4;
             counters.reasmTimeout++;
             counters.reasmFails++;
-            if (!reassembly.isV6(slot) && reassembly.haveFirst(slot))
+            if (reassembly.haveFirst(slot))
             {
-                sendIcmp4(reassembly.packet(slot), reassembly.headerLength(slot) + Math.min(8, reassembly.firstFragmentLength(slot)),
-                    11, 1, 0, nowNs);
+                if (reassembly.isV6(slot))
+                {
+                    timeExceeded6(slot, nowNs);
+                }
+                else
+                {
+                    sendIcmp4(reassembly.packet(slot),
+                        reassembly.headerLength(slot) + Math.min(8, reassembly.firstFragmentLength(slot)), 11, 1, 0, nowNs);
+                }
             }
             reassembly.release(slot);
             work++;
         }
         return work;
+    }
+
+    /** ICMPv6 time exceeded, fragment reassembly: quotes the first fragment as it came (header, Fragment header, data). */
+    private void timeExceeded6(final int slot, final long nowNs)
+    {
+        final long header = reassembly.packet(slot);
+        final int data = Math.min(reassembly.firstFragmentLength(slot), 1280 - 48 - 48);
+        Memory.copy(header, scratch, 40);
+        Memory.putShortBE(scratch + 4, 8 + reassembly.firstFragmentLength(slot));
+        Memory.putByte(scratch + 6, (byte)44);
+        Memory.putByte(scratch + 40, (byte)reassembly.protocol(slot));
+        Memory.putByte(scratch + 41, (byte)0);
+        Memory.putShortBE(scratch + 42, 1);
+        Memory.putIntBE(scratch + 44, reassembly.ident(slot));
+        Memory.copy(header + 40, scratch + 48, data);
+        sendIcmp6(scratch, 48 + data, 3, 1, 0, Ipv6Flyweight.getDstAddressHi(header), Ipv6Flyweight.getDstAddressLo(header), nowNs);
     }
 
     @Override

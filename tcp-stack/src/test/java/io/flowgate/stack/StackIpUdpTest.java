@@ -575,4 +575,25 @@ class StackIpUdpTest
         socket.close();
         assertEquals(0, stack.udp().boundCount());
     }
+
+    @Test
+    void expiredIpv6DatagramsAreAnsweredWithTimeExceeded()
+    {
+        final byte[] udp = Packets.udp6Segment(PEER6_HI, PEER6_LO, LOCAL6_HI, LOCAL6_LO, 1, 7, data(2000), false);
+        in(Packets.fragment6(udp, 17, 77, 0, 1000, true));
+        in(Packets.fragment6(udp, 17, 78, 1000, udp.length - 1000, false));
+        stack.doWork(now + 30 * S);
+        assertEquals(2, stack.ip6Counters().reasmTimeout);
+        assertEquals(1, wire.sent.size());
+        final ByteBuffer e = ByteBuffer.wrap(wire.sent.get(0));
+        assertEquals(3, e.get(40));
+        assertEquals(1, e.get(41));
+        assertEquals(44, e.get(48 + 6), "the first fragment quoted with its Fragment header");
+        assertEquals(77, e.getInt(48 + 40 + 4));
+        assertEquals(1, e.getShort(48 + 40 + 2));
+        assertEquals(LOCAL6_LO, e.getLong(16));
+        assertEquals(PEER6_LO, e.getLong(32));
+        assertEquals(0, Packets.checksum(wire.sent.get(0), 40, wire.sent.get(0).length - 40,
+            Packets.pseudo6(LOCAL6_HI, LOCAL6_LO, PEER6_HI, PEER6_LO, 58, wire.sent.get(0).length - 40)));
+    }
 }

@@ -285,6 +285,12 @@ public final class Reassembly implements AutoCloseable
         return 0;
     }
 
+    /** The datagram's identification (IPv4: 16 bits; IPv6: the Fragment header's 32). */
+    public int ident(final int slot)
+    {
+        return id[slot];
+    }
+
     public boolean isV6(final int slot)
     {
         return v6[slot];
