@@ -548,7 +548,7 @@ public final class Stack implements HostStack
             }
             else
             {
-                counters.icmpInErrors++; // not an error the stack handles (echo is the slow path's; redirect, quench: ignored)
+                counters.icmpInUnhandled++; // not an error the stack handles (echo is the slow path's; redirect, quench: ignored)
                 return;
             }
             final long quoted = icmpAddr + 8;
@@ -592,7 +592,7 @@ public final class Stack implements HostStack
         }
         else
         {
-            counters.icmpInErrors++;
+            counters.icmpInUnhandled++;
             return;
         }
         final long quoted = icmpAddr + 8;

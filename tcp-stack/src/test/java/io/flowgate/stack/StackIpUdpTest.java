@@ -408,7 +408,8 @@ class StackIpUdpTest
             tcp.errors.get(0));
         assertEquals(Transport.ERROR_TIME_EXCEEDED, tcp.errors.get(1)[0]);
         assertArrayEquals(new long[] {Transport.ERROR_PACKET_TOO_BIG, 1400, 40001, 443, LOCAL6_LO, PEER6_LO}, tcp.errors.get(2));
-        assertEquals(1, stack.ip4Counters().icmpInErrors);
+        assertEquals(1, stack.ip4Counters().icmpInUnhandled);
+        assertEquals(0, stack.ip4Counters().icmpInErrors);
         socket.close();
     }
 

@@ -23,8 +23,10 @@ public final class IpCounters
     public long outNoRoutes;
     /** Icmp:InMsgs / Icmp6:InMsgs (errors addressed to the box). */
     public long icmpInMsgs;
-    /** Icmp:InErrors: malformed ICMP messages, or ICMP types the stack does not handle. */
+    /** Icmp:InErrors: malformed ICMP messages (length, checksum, quoted packet, unknown code). */
     public long icmpInErrors;
+    /** ICMP types the stack does not handle (redirect, source quench, ...): counted and dropped. */
+    public long icmpInUnhandled;
     /** Icmp:OutMsgs: errors the stack sent (protocol/port unreachable, reassembly time exceeded). */
     public long icmpOutMsgs;
     /** Errors not sent because of the rate limit (Linux: Icmp:OutRateLimitGlobal). */
@@ -37,7 +39,7 @@ public final class IpCounters
             + " InUnknownProtos=" + inUnknownProtos + " InTruncatedPkts=" + inTruncatedPkts + " InCsumErrors=" + inCsumErrors + " InDiscards=" + inDiscards
             + " InDelivers=" + inDelivers + " ReasmReqds=" + reasmReqds + " ReasmOKs=" + reasmOKs + " ReasmFails=" + reasmFails
             + " ReasmTimeout=" + reasmTimeout + " OutRequests=" + outRequests + " OutNoRoutes=" + outNoRoutes
-            + " IcmpInMsgs=" + icmpInMsgs + " IcmpInErrors=" + icmpInErrors + " IcmpOutMsgs=" + icmpOutMsgs
+            + " IcmpInMsgs=" + icmpInMsgs + " IcmpInErrors=" + icmpInErrors + " IcmpInUnhandled=" + icmpInUnhandled + " IcmpOutMsgs=" + icmpOutMsgs
             + " IcmpOutRateLimited=" + icmpOutRateLimited;
     }
 }
