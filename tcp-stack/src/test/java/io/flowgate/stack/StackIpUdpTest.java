@@ -597,4 +597,34 @@ class StackIpUdpTest
         assertEquals(0, Packets.checksum(wire.sent.get(0), 40, wire.sent.get(0).length - 40,
             Packets.pseudo6(LOCAL6_HI, LOCAL6_LO, PEER6_HI, PEER6_LO, 58, wire.sent.get(0).length - 40)));
     }
+
+    @Test
+    void ethernetPaddingIsTrimmedAndMalformedIcmpCounted() throws Exception
+    {
+        final int[] error = {-1};
+        final UdpSocket socket = bind(InetAddress.getByName("::"), 5006, new UdpHandler()
+        {
+            @Override
+            public void onError(final UdpSocket s, final int kind, final int info)
+            {
+                error[0] = kind;
+            }
+        });
+        in(Arrays.copyOf(Packets.udp4(PEER4, LOCAL4, 1, 5006, data(6), false), 46)); // padded to the 60-byte minimum
+        final ByteBuffer dst = ByteBuffer.allocate(100);
+        assertNotNull(socket.receive(dst));
+        assertEquals(6, dst.position());
+        final byte[] sentUdp = Packets.udp4(LOCAL4, PEER4, 5006, 53, data(20), false);
+        final byte[] badIcmp = Packets.icmp4(PEER4, LOCAL4, 3, 3, 0, Arrays.copyOf(sentUdp, 28));
+        badIcmp[22] ^= 1;
+        in(badIcmp);
+        assertEquals(1, stack.ip4Counters().icmpInErrors);
+        assertEquals(-1, error[0]);
+        final byte[] sent6 = Packets.udp6(LOCAL6_HI, LOCAL6_LO, PEER6_HI, PEER6_LO, 5006, 53, data(20), false);
+        in(Packets.icmp6(1, 1, 0, sent6)); // administratively prohibited: fatal in icmpv6_err_convert
+        assertEquals(Transport.ERROR_UNREACHABLE_HARD, error[0]);
+        in(Packets.icmp6(1, 3, 0, sent6)); // address unreachable: soft
+        assertEquals(Transport.ERROR_UNREACHABLE_SOFT, error[0]);
+        socket.close();
+    }
 }
