@@ -27,8 +27,8 @@ import java.lang.foreign.Arena;
  * the box (validation, reassembly of fragments the workers did not reassemble, with memory and time limits),
  * ICMP/ICMPv6 errors to the transports, UDP and TCP, and the socket API ({@link #sockets()}).
  * <p>
- * Duty cycle ({@link #doWork}): application commands and socket nudges, then timers, then UDP sends queued by
- * the sockets, then reassembly expiry. Input ({@link #receive}) runs as the slow path takes packets from the
+ * Duty cycle ({@link #doWork}): application commands and socket nudges (a UDP socket's nudge sends what it
+ * queued), then timers, then UDP sends that waited for packet buffers, then reassembly expiry. Input ({@link #receive}) runs as the slow path takes packets from the
  * workers' rings: validation as Linux's {@code ip_rcv}/{@code ipv6_rcv} (counters named as its {@code Ip:} and
  * {@code Ip6:} MIB, {@link #ip4Counters()}/{@link #ip6Counters()}), then reassembly, then the transport's
  * checksum, then the transport. Nothing is allocated per packet.

@@ -29,6 +29,8 @@ final class Packets
     {
         final Mempool pool;
         final List<byte[]> sent = new ArrayList<>();
+        /** When set, allocate() fails as an empty pool would. */
+        boolean empty;
 
         Capture(final Mempool pool)
         {
@@ -38,8 +40,7 @@ final class Packets
         @Override
         public long allocate()
         {
-            final long m = pool.alloc();
-            return m;
+            return empty ? 0 : pool.alloc();
         }
 
         @Override

@@ -422,7 +422,7 @@ class StackIpUdpTest
         assertTrue(socket.send(new InetSocketAddress(v6(PEER6_HI, PEER6_LO), 53), ByteBuffer.wrap(data(50))));
         assertTrue(socket.send(new InetSocketAddress(v4(0xC0000201), 53), ByteBuffer.wrap(data(50)))); // no route
         assertTrue(wire.sent.isEmpty());
-        assertEquals(2, stack.doWork(now));
+        stack.doWork(now);
         assertEquals(2, wire.sent.size());
         assertEquals(1, stack.udp().outNoRoutes);
         final byte[] p = wire.sent.get(0);
@@ -625,6 +625,23 @@ class StackIpUdpTest
         assertEquals(Transport.ERROR_UNREACHABLE_HARD, error[0]);
         in(Packets.icmp6(1, 3, 0, sent6)); // address unreachable: soft
         assertEquals(Transport.ERROR_UNREACHABLE_SOFT, error[0]);
+        socket.close();
+    }
+
+    @Test
+    void sendsWaitingForPacketBuffersGoOutInALaterCycle() throws Exception
+    {
+        final UdpSocket socket = bind(v4(LOCAL4), 5007, null);
+        wire.empty = true;
+        assertTrue(socket.send(new InetSocketAddress(v4(PEER4), 53), ByteBuffer.wrap(data(10))));
+        assertTrue(socket.send(new InetSocketAddress(v4(PEER4), 53), ByteBuffer.wrap(data(10))));
+        stack.doWork(now);
+        assertTrue(wire.sent.isEmpty());
+        wire.empty = false;
+        stack.doWork(now);
+        assertEquals(2, wire.sent.size());
+        assertEquals(2, stack.udp().outDatagrams);
+        assertEquals(0, stack.doWork(now), "idle");
         socket.close();
     }
 }

@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
 
 /**
  * A bound UDP socket. {@link #send} copies the datagram into the socket's off-heap send queue (no allocation
- * per datagram beyond what {@link InetSocketAddress} itself costs); the stack sends it in its next duty cycle.
+ * per datagram beyond what {@link InetSocketAddress} itself costs) and nudges the stack, which sends it in its
+ * next duty cycle.
  * {@link #receive} takes from the socket's receive queue, bounded by {@code StackConfig.udpReceiveBuffer}.
  * One thread sends and one thread receives at a time (each queue is single-producer single-consumer; concurrent
  * senders are serialised on the send queue).
@@ -19,6 +20,15 @@ public final class UdpSocket implements AutoCloseable
 {
     private final Stack stack;
     private UdpEndpoint endpoint;
+    /** Queued on the stack's command queue when a send needs the stack thread: at most once, allocation-free. */
+    private final CommandQueue.Nudge flush = new CommandQueue.Nudge()
+    {
+        @Override
+        protected void onNudge(final long nowNs)
+        {
+            stack.udp().flush(endpoint, nowNs);
+        }
+    };
 
     UdpSocket()
     {
@@ -84,10 +94,16 @@ public final class UdpSocket implements AutoCloseable
             return false; // larger than a packet buffer: the stack does not fragment
         }
         final DatagramRing queue = e.sendQueue();
+        final boolean queued;
         synchronized (queue)
         {
-            return !e.isClosed() && queue.offer(payload, to.getPort(), hi, lo);
+            queued = !e.isClosed() && queue.offer(payload, to.getPort(), hi, lo);
         }
+        if (queued)
+        {
+            stack.commands().nudge(flush);
+        }
+        return queued;
     }
 
     /** Takes the oldest queued datagram into {@code dst} (truncated like recvfrom); returns its sender, or null when none. */

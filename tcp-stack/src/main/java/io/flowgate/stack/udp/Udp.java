@@ -29,6 +29,7 @@ public final class Udp implements Transport
     private int nextEphemeral;
     private final long[] source = new long[2];
     private boolean closed;
+    private boolean backlogged;
 
     public long inDatagrams;
     public long noPorts;
@@ -207,24 +208,43 @@ public final class Udp implements Transport
         }
     }
 
-    /** Sends what the sockets queued (stack thread, each duty cycle); returns datagrams sent. */
-    public int flush(final long nowNs)
+    /**
+     * Sends what one socket queued (stack thread: its nudge); returns datagrams sent. When packet buffers run
+     * out the rest waits for {@link #flush(long)} in a later duty cycle.
+     */
+    public int flush(final UdpEndpoint e, final long nowNs)
     {
         int sent = 0;
-        for (int i = 0; i < endpointCount; i++)
+        long record;
+        while (!e.closed && (record = e.sendQueue.peek()) != 0)
         {
-            final UdpEndpoint e = endpoints[i];
-            long record;
-            while ((record = e.sendQueue.peek()) != 0)
+            final int result = send(e, record, nowNs);
+            if (result < 0)
             {
-                final int result = send(e, record, nowNs);
-                if (result < 0)
-                {
-                    return sent; // no buffer now: try again in the next cycle
-                }
-                e.sendQueue.release(record);
-                sent += result;
+                backlogged = true;
+                return sent;
             }
+            e.sendQueue.release(record);
+            sent += result;
+        }
+        return sent;
+    }
+
+    /**
+     * Each duty cycle: when a socket's sends stopped for want of packet buffers, sends what every socket queued;
+     * else nothing (sockets are flushed when nudged). Returns datagrams sent.
+     */
+    public int flush(final long nowNs)
+    {
+        if (!backlogged)
+        {
+            return 0;
+        }
+        backlogged = false;
+        int sent = 0;
+        for (int i = 0; i < endpointCount && !backlogged; i++)
+        {
+            sent += flush(endpoints[i], nowNs);
         }
         return sent;
     }
