@@ -38,6 +38,7 @@ public final class Reassembly implements AutoCloseable
     private final long memoryLimit;
     private final long timeoutNs;
     private long held;
+    private int pending;
     private boolean closed;
 
     private final boolean[] used;
@@ -99,15 +100,7 @@ public final class Reassembly implements AutoCloseable
     /** Datagrams being reassembled now. */
     public int pending()
     {
-        int n = 0;
-        for (int i = 0; i < slots; i++)
-        {
-            if (used[i])
-            {
-                n++;
-            }
-        }
-        return n;
+        return pending;
     }
 
     /**
@@ -144,6 +137,7 @@ public final class Reassembly implements AutoCloseable
                 return DROPPED;
             }
             used[slot] = true;
+            pending++;
             v6[slot] = isV6;
             srcHi[slot] = sHi;
             srcLo[slot] = sLo;
@@ -299,6 +293,10 @@ public final class Reassembly implements AutoCloseable
     /** A slot whose time ran out at {@code nowNs}, or -1; the caller sends its ICMP error and {@link #release}s it. */
     public int nextExpired(final long nowNs)
     {
+        if (pending == 0)
+        {
+            return -1;
+        }
         for (int i = 0; i < slots; i++)
         {
             if (used[i] && deadline[i] - nowNs <= 0)
@@ -314,6 +312,7 @@ public final class Reassembly implements AutoCloseable
         if (used[slot])
         {
             used[slot] = false;
+            pending--;
             held -= received[slot];
             received[slot] = 0;
         }
