@@ -575,6 +575,8 @@ public final class TcpConnection implements TimerHandler
         highRxt = sndUna;
         cs.cwnd = config.initialCwnd();
         cs.mss = mss;
+        cs.sndUna = sndUna;
+        cs.sndNxt = sndNxt;
         cc.init(cs, nowNs);
         quickAcks = 16;
         tcp.timers.cancel(rtxTimer);
@@ -957,6 +959,8 @@ public final class TcpConnection implements TimerHandler
         retries = 0;
         rtt.resetBackoff();
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        cs.sndUna = sndUna;
+        cs.sndNxt = sndNxt;
         cc.packetsAcked(cs, segs, sampleUs, nowNs);
         cs.deliveredBytes = acked;
         if (cs.caState == CongestionState.RECOVERY)
@@ -1450,6 +1454,9 @@ public final class TcpConnection implements TimerHandler
             }
             if (inFlight == 0 && seq == sndMax)
             {
+                cs.lastSendNs = lastSendNs;
+                cs.sndUna = sndUna;
+                cs.sndNxt = sndNxt;
                 cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
             }
             segment(seq, len, flags, nowNs, false);
@@ -1480,6 +1487,7 @@ public final class TcpConnection implements TimerHandler
             }
         }
         cs.cwndLimited = cwndLimited || sndNxt - sndUna >= cs.cwnd * mss - mss;
+        cs.sndNxt = sndNxt;
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
     }
 

@@ -313,4 +313,20 @@ class TcpCoreTest
             assertEquals(TcpState.ESTABLISHED, c2.state());
         }
     }
+
+    @Test
+    void orphanInFinWait2IsClosedAfterFinTimeout() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final Pair p = new Pair(w, false);
+            p.client.appClose(w.now);
+            w.run(100 * MS);
+            assertEquals(TcpState.FIN_WAIT_2, p.client.state());
+            w.run(61 * S);
+            assertEquals(TcpState.CLOSED, p.client.state());
+            assertTrue(w.last('A').rst(), "Linux resets when the orphan's FIN_WAIT_2 time runs out");
+            assertEquals(0, w.a.tcp.connections());
+        }
+    }
 }

@@ -224,7 +224,7 @@ class TcpRecoveryTest
     @Test
     void tenMegabytesUnderLossWithoutSackOrTimestamps() throws Exception
     {
-        final StackConfig plain = TestWire.small().withOptions(false, false, true);
+        final StackConfig plain = TestWire.small().withOptions(false, false, true).withCongestion("reno");
         try (TestWire w = new TestWire(plain))
         {
             final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
@@ -232,6 +232,8 @@ class TcpRecoveryTest
             w.reorderRate = 0.02;
             final byte[] d = pattern(10 << 20, 8);
             assertArrayEquals(d, transfer(w, p.client, p.server, d, 900 * S));
+            assertEquals("reno", p.client.info(w.now).congestion());
+            assertTrue(w.a.tcp.counter(TcpCounters.RENO_RECOVERY) > 0);
         }
     }
 }
