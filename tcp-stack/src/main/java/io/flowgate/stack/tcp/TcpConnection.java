@@ -785,6 +785,7 @@ public final class TcpConnection implements TimerHandler
         }
         irs = seq;
         rcvNxt = seq + 1;
+        rcvAdvRight = rcvNxt;
         negotiate(o, true);
         if (tsOn)
         {
@@ -1578,7 +1579,7 @@ public final class TcpConnection implements TimerHandler
         }
         final int max = s == TcpState.SYN_SENT ? config.synRetries()
             : s == TcpState.SYN_RECEIVED ? config.synAckRetries() : config.retries2();
-        if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED && sndUna == sndNxt)
+        if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED && sndUna == sndMax)
         {
             return;
         }
