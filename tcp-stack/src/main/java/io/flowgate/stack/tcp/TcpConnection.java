@@ -104,6 +104,10 @@ public final class TcpConnection implements TimerHandler
     final int[] oooRight = new int[MAX_OOO];
     int oooCount;
     int oooRecent = -1;
+    // a duplicate segment to report as the first SACK block (D-SACK, RFC 2883), once
+    boolean dsack;
+    int dsackLeft;
+    int dsackRight;
 
     // reliability
     final RttEstimator rtt;
@@ -649,6 +653,12 @@ public final class TcpConnection implements TimerHandler
                 {
                     tcp.timers.schedule(waitTimer, nowNs + config.timeWaitNs());
                 }
+                if (sackOn && dataLen > 0 && seq - rcvNxt < 0)
+                {
+                    dsack = true; // an old duplicate: D-SACK (RFC 2883)
+                    dsackLeft = seq;
+                    dsackRight = seq + dataLen - rcvNxt > 0 ? rcvNxt : seq + dataLen;
+                }
                 sendAck(nowNs);
             }
             return;
@@ -1067,6 +1077,12 @@ public final class TcpConnection implements TimerHandler
         final int front = rcvNxt - seq;
         if (front > 0)
         {
+            if (sackOn)
+            {
+                dsack = true;
+                dsackLeft = seq;
+                dsackRight = seq + Math.min(front, len);
+            }
             data += front;
             seq += front;
             len -= front;
@@ -1276,6 +1292,13 @@ public final class TcpConnection implements TimerHandler
         }
         final long at = tcp.out.transport(packet, v6);
         int blocks = 0;
+        if (sackOn && dsack)
+        {
+            tcp.sackLeft[0] = dsackLeft;
+            tcp.sackRight[0] = dsackRight;
+            blocks = 1;
+            dsack = false;
+        }
         if (sackOn && oooCount > 0)
         {
             final int[] l = tcp.sackLeft;
@@ -1289,7 +1312,7 @@ public final class TcpConnection implements TimerHandler
                     recent = i;
                 }
             }
-            if (recent >= 0)
+            if (recent >= 0 && blocks < max)
             {
                 l[blocks] = oooLeft[recent];
                 r[blocks] = oooRight[recent];

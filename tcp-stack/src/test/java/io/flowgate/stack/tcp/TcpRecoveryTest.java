@@ -236,4 +236,20 @@ class TcpRecoveryTest
             assertTrue(w.a.tcp.counter(TcpCounters.RENO_RECOVERY) > 0);
         }
     }
+
+    @Test
+    void duplicateSegmentIsReportedWithDsack() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int rcvNxt = p.server.rcvNxt;
+            w.inject(w.b, p.client.localPort(), 80, rcvNxt - 100, p.server.sndNxt, TcpConnection.ACK, 1000, 100);
+            final TestWire.Seg ack = w.last('B');
+            assertEquals(1, ack.sackBlocks());
+            assertEquals(rcvNxt - 100, ack.sackLeft()[0]);
+            assertEquals(rcvNxt, ack.sackRight()[0]);
+            assertEquals(rcvNxt, ack.ack(), "a D-SACK block lies below the cumulative ACK");
+        }
+    }
 }
