@@ -126,6 +126,8 @@ public final class TcpConnection implements TimerHandler
     boolean noDelay;
     long lastReceiveNs;
     long lastSendNs;
+    /** Linux's lsndtime: the last data transmission (cwnd restart after idle, Cubic's TX_START). */
+    long lastDataSendNs;
 
     final Timer rtxTimer = new Timer(this, T_RTX);
     final Timer delackTimer = new Timer(this, T_DELACK);
@@ -1347,6 +1349,7 @@ public final class TcpConnection implements TimerHandler
         {
             dataSegsOut++;
             bytesSent += len;
+            lastDataSendNs = nowNs;
         }
         emit(packet, at, hdr + len, nowNs);
         return len;
@@ -1478,7 +1481,11 @@ public final class TcpConnection implements TimerHandler
             }
             if (inFlight == 0 && seq == sndMax)
             {
-                cs.lastSendNs = lastSendNs;
+                if (lastDataSendNs != 0 && nowNs - lastDataSendNs > rtt.rtoNs() && cs.caState == CongestionState.OPEN)
+                {
+                    restartCwnd(nowNs);
+                }
+                cs.lastSendNs = lastDataSendNs;
                 cs.sndUna = sndUna;
                 cs.sndNxt = sndNxt;
                 cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
@@ -1513,6 +1520,22 @@ public final class TcpConnection implements TimerHandler
         cs.cwndLimited = cwndLimited || sndNxt - sndUna >= cs.cwnd * mss - mss;
         cs.sndNxt = sndNxt;
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+    }
+
+    /** tcp_cwnd_restart (RFC 5681 4.1, RFC 7661): after an idle RTO, cwnd halves per RTO down to the initial window. */
+    private void restartCwnd(final long nowNs)
+    {
+        final int restart = Math.min(config.initialCwnd(), cs.cwnd);
+        final long rto = rtt.rtoNs();
+        long idle = nowNs - lastDataSendNs;
+        int cwnd = cs.cwnd;
+        while ((idle -= rto) > 0 && cwnd > restart)
+        {
+            cwnd >>= 1;
+        }
+        cs.ssthresh = Math.max(cs.ssthresh, (cs.cwnd >> 1) + (cs.cwnd >> 2)); // tcp_current_ssthresh
+        cs.cwnd = Math.max(cwnd, restart);
+        cc.cwndEvent(cs, CongestionState.EVENT_CWND_RESTART, nowNs);
     }
 
     private void advanceMax()

@@ -252,4 +252,21 @@ class TcpRecoveryTest
             assertEquals(rcvNxt, ack.ack(), "a D-SACK block lies below the cumulative ACK");
         }
     }
+
+    @Test
+    void congestionWindowRestartsAfterIdle() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final byte[] d = pattern(2_000_000, 11);
+            transfer(w, p.client, p.server, d, 30 * S);
+            final int grown = p.client.cs.cwnd;
+            assertTrue(grown > 20, "cwnd grew: " + grown);
+            w.run(10 * S);
+            p.client.sendBuffer().write(new byte[100], 0, 100);
+            p.client.appSend(w.now);
+            assertEquals(10, p.client.cs.cwnd, "back to the initial window after idle");
+        }
+    }
 }
