@@ -274,7 +274,12 @@ public final class TcpConnection implements TimerHandler
                 toClosed(ConnectionEvents.CLOSED_NORMALLY, nowNs);
                 return;
             }
-            case TcpState.ESTABLISHED, TcpState.SYN_RECEIVED -> setState(TcpState.FIN_WAIT_1);
+            case TcpState.ESTABLISHED -> setState(TcpState.FIN_WAIT_1);
+            case TcpState.SYN_RECEIVED ->
+            {
+                finQueued = true; // sent once the handshake completes (RFC 9293 3.10.4)
+                return;
+            }
             case TcpState.CLOSE_WAIT -> setState(TcpState.LAST_ACK);
             default ->
             {
@@ -282,10 +287,7 @@ public final class TcpConnection implements TimerHandler
             }
         }
         finQueued = true;
-        if (state != TcpState.SYN_RECEIVED)
-        {
-            trySend(nowNs);
-        }
+        trySend(nowNs);
     }
 
     /**
@@ -709,6 +711,10 @@ public final class TcpConnection implements TimerHandler
                 sndWl1 = seq;
                 sndWl2 = ack;
                 established(nowNs);
+                if (finQueued)
+                {
+                    setState(TcpState.FIN_WAIT_1);
+                }
                 if (parent == null && events != null)
                 {
                     events.connected();

@@ -329,4 +329,23 @@ class TcpCoreTest
             assertEquals(0, w.a.tcp.connections());
         }
     }
+
+    @Test
+    void shutdownInSynReceivedSendsFinAfterTheHandshake() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TestWire.Events ea = new TestWire.Events();
+            final TestWire.Events eb = new TestWire.Events();
+            final TcpConnection ca = w.a.tcp.connect(0, TestWire.B4, 5000, 0, 0, 4000, ea, w.now);
+            final TcpConnection cb = w.b.tcp.connect(0, TestWire.A4, 4000, 0, 0, 5000, eb, w.now);
+            w.run(6 * MS); // both SYNs crossed: SYN_RECEIVED
+            assertEquals(TcpState.SYN_RECEIVED, ca.state());
+            ca.appShutdown(w.now);
+            w.run(50 * MS);
+            assertEquals(TcpState.FIN_WAIT_2, ca.state());
+            assertTrue(cb.finReceived());
+            assertEquals(TcpState.CLOSE_WAIT, cb.state());
+        }
+    }
 }
