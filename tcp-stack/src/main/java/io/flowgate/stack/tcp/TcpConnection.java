@@ -123,6 +123,8 @@ public final class TcpConnection implements TimerHandler
     final CongestionState cs = new CongestionState();
     int probes;
     boolean keepAliveOn;
+    /** An ICMP unreachable was seen (sk_err_soft): a connect that times out reports UNREACHABLE. */
+    boolean softError;
     boolean noDelay;
     long lastReceiveNs;
     long lastSendNs;
@@ -1642,7 +1644,7 @@ public final class TcpConnection implements TimerHandler
             {
                 sendReset(nowNs);
             }
-            toClosed(ConnectionEvents.TIMED_OUT, nowNs);
+            toClosed(s == TcpState.SYN_SENT && softError ? ConnectionEvents.UNREACHABLE : ConnectionEvents.TIMED_OUT, nowNs);
             return;
         }
         retries++;

@@ -348,4 +348,30 @@ class TcpCoreTest
             assertEquals(TcpState.CLOSE_WAIT, cb.state());
         }
     }
+
+    @Test
+    void icmpErrorsDuringConnect() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            w.dropIf = s -> true;
+            final TestWire.Events hard = new TestWire.Events();
+            final TcpConnection c1 = w.a.tcp.connect(0, TestWire.B4, 80, 0, 0, 0, hard, w.now);
+            final TestWire.Events soft = new TestWire.Events();
+            final TcpConnection c2 = w.a.tcp.connect(0, TestWire.B4, 81, 0, 0, 0, soft, w.now);
+            final long quoted = w.a.allocate();
+            for (final TcpConnection c : List.of(c1, c2))
+            {
+                io.flowgate.nativebindings.Memory.putShortBE(quoted, c.localPort());
+                io.flowgate.nativebindings.Memory.putShortBE(quoted + 2, c.remotePort());
+                io.flowgate.nativebindings.Memory.putIntBE(quoted + 4, c.iss);
+                w.a.tcp.icmpError(c == c1 ? io.flowgate.stack.ip.Transport.ERROR_UNREACHABLE_HARD
+                    : io.flowgate.stack.ip.Transport.ERROR_UNREACHABLE_SOFT, 3, quoted, 8, 0, TestWire.A4, 0, TestWire.B4, w.now);
+            }
+            assertEquals(ConnectionEvents.UNREACHABLE, hard.closed);
+            assertEquals(TcpState.SYN_SENT, c2.state(), "a soft error keeps trying");
+            w.run(200 * S);
+            assertEquals(ConnectionEvents.UNREACHABLE, soft.closed);
+        }
+    }
 }
