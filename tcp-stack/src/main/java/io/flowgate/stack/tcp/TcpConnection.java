@@ -1390,7 +1390,8 @@ public final class TcpConnection implements TimerHandler
                 break;
             }
             final int inFlight = sndNxt - sndUna;
-            final int cwndBytes = cs.cwnd * mss;
+            final int cwndBytes = sackOn && cs.caState == CongestionState.RECOVERY
+                ? cs.cwnd * mss - scoreboard.pipe(sndUna, sndNxt, mss, DUP_THRESH) + inFlight : cs.cwnd * mss;
             final int limit = Math.min(cwndBytes, sndWnd + (finNow ? 1 : 0));
             int room = Math.min(cwndBytes - inFlight, sndUna + sndWnd - sndNxt);
             if (unsent <= 0)
