@@ -2,6 +2,7 @@ package io.flowgate.app.host;
 
 import io.flowgate.app.mgmt.ManagementServer;
 import io.flowgate.stack.Stack;
+import io.flowgate.stack.StackException;
 import io.flowgate.stack.tcp.TcpCounters;
 import io.flowgate.stack.tcp.TcpInfo;
 import java.io.IOException;
@@ -73,13 +74,20 @@ public final class TcpService
         {
             throw new IllegalArgumentException("usage: tcp stats | tcp fetch URL [-o FILE] | tcp send HOST PORT --bytes N");
         }
-        return switch (args.get(0))
+        try
         {
-            case "stats" -> stats(response);
-            case "fetch" -> fetch(args.subList(1, args.size()), response);
-            case "send" -> send(args.subList(1, args.size()), response);
-            default -> throw new IllegalArgumentException("unknown tcp operation '" + args.get(0) + "' (stats, fetch, send)");
-        };
+            return switch (args.get(0))
+            {
+                case "stats" -> stats(response);
+                case "fetch" -> fetch(args.subList(1, args.size()), response);
+                case "send" -> send(args.subList(1, args.size()), response);
+                default -> throw new IllegalArgumentException("unknown tcp operation '" + args.get(0) + "' (stats, fetch, send)");
+            };
+        }
+        catch (final IOException | StackException ex)
+        {
+            throw new IllegalStateException(ex.getMessage(), ex); // an error line with the reason alone
+        }
     }
 
     private int stats(final ManagementServer.Response response) throws IOException
