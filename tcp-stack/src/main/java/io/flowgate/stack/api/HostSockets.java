@@ -4,6 +4,7 @@ import io.flowgate.stack.InetAddr;
 import io.flowgate.stack.Stack;
 import io.flowgate.stack.StackException;
 import io.flowgate.stack.tcp.Listener;
+import io.flowgate.stack.tcp.Tcp;
 import io.flowgate.stack.tcp.TcpConnection;
 import io.flowgate.stack.tcp.TcpInfo;
 import io.flowgate.stack.tcp.TcpState;
@@ -27,13 +28,23 @@ public final class HostSockets
 {
     private final Stack stack;
     private final CommandQueue commands;
+    private final Tcp tcp;
+    private final String congestion;
     /** Stack thread: the api object of each listener, for ss (address and port as asked). */
     private final Map<Listener, TcpListener> listeners = new IdentityHashMap<>();
 
     public HostSockets(final Stack stack)
     {
+        this(stack, stack.commands(), stack.tcp(), stack.config().congestion());
+    }
+
+    /** Over a bare TCP layer (tests: no UDP without {@code stack}). */
+    HostSockets(final Stack stack, final CommandQueue commands, final Tcp tcp, final String congestion)
+    {
         this.stack = stack;
-        this.commands = stack.commands();
+        this.commands = commands;
+        this.tcp = tcp;
+        this.congestion = congestion;
     }
 
     /** listen() on {@code address} (null: any address of either family) and {@code port}. */
@@ -45,7 +56,7 @@ public final class HostSockets
         final TcpListener listener = new TcpListener(this, commands, hi, lo, port, handler);
         return commands.call(nowNs ->
         {
-            final Listener bound = stack.tcp().listen(hi, lo, port, backlog, listener.events(), nowNs);
+            final Listener bound = tcp.listen(hi, lo, port, backlog, listener.events(), nowNs);
             listener.bind(bound);
             listeners.put(bound, listener);
             return listener;
@@ -60,7 +71,7 @@ public final class HostSockets
         final long lo = InetAddr.lo(remote);
         return commands.call(nowNs ->
         {
-            final TcpConnection connection = stack.tcp().connect(hi, lo, port, 0, 0, 0, socket.events(), nowNs);
+            final TcpConnection connection = tcp.connect(hi, lo, port, 0, 0, 0, socket.events(), nowNs);
             socket.bind(Endpoint.of(connection));
             return socket;
         });
@@ -94,8 +105,8 @@ public final class HostSockets
         return commands.callUnchecked(nowNs ->
         {
             final List<TcpInfo> all = new ArrayList<>();
-            stack.tcp().forEachListener(listener -> all.add(listenerInfo(listener)));
-            stack.tcp().forEach(connection -> all.add(connection.info(nowNs)));
+            tcp.forEachListener(listener -> all.add(listenerInfo(listener)));
+            tcp.forEach(connection -> all.add(connection.info(nowNs)));
             return all;
         });
     }
@@ -110,7 +121,7 @@ public final class HostSockets
     {
         final TcpListener api = listeners.get(listener);
         return listenerInfo(api == null ? 0 : api.addressHi(), api == null ? 0 : api.addressLo(), listener.localPort(),
-            listener.acceptQueueLength(), listener.backlog(), stack.config().congestion());
+            listener.acceptQueueLength(), listener.backlog(), congestion);
     }
 
     /** A listener as ss shows it: Recv-Q the accept queue, Send-Q the backlog. */

@@ -93,6 +93,7 @@ public final class TcpListener implements AutoCloseable
             return null;
         }
         socket.handler(handler);
+        socket.announceIfReadable();
         return socket.events();
     }
 

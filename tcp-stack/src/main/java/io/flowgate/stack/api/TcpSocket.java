@@ -60,6 +60,8 @@ public final class TcpSocket
     private volatile boolean closed;
     /** Stack side: appClose or appAbort ran; stack thread only. */
     private boolean released;
+    /** Stack side: data came before the socket was accepted; announce it at the next drain. */
+    private boolean announce;
 
     TcpSocket(final CommandQueue commands, final TcpHandler handler)
     {
@@ -83,6 +85,19 @@ public final class TcpSocket
     void handler(final TcpHandler handler)
     {
         this.handler = handler;
+    }
+
+    /**
+     * Stack thread, at accept: data (or a FIN) that arrived while the connection waited in the accept queue had
+     * nobody to tell; the next drain calls onReadable, after the core has wired the socket's events.
+     */
+    void announceIfReadable()
+    {
+        if (receive.size() > 0 || endpoint.finReceived())
+        {
+            announce = true;
+            commands.nudge(nudge);
+        }
     }
 
     /** Reads into {@code dst}: the bytes read, 0 when nothing is there now, -1 at end of stream. */
@@ -331,6 +346,14 @@ public final class TcpSocket
             }
             flush(nowNs);
             fireWritable();
+            if (announce)
+            {
+                announce = false;
+                if (!closed)
+                {
+                    handler.onReadable(TcpSocket.this);
+                }
+            }
         }
     }
 

@@ -291,6 +291,10 @@ public final class Listener
             else
             {
                 c.events = ev;
+                if (c.receiveRing.size() > 0 || c.finReceived())
+                {
+                    ev.readable(); // data (or a FIN) arrived while it waited in the accept queue
+                }
             }
         }
     }

@@ -333,6 +333,10 @@ public final class Tcp implements Transport
         {
             c.toClosed(ConnectionEvents.UNREACHABLE, nowNs);
         }
+        else
+        {
+            c.softError = true; // RFC 1122 4.2.3.9: soft, reported only if the connect times out
+        }
     }
 
     /** Every connection (all states, TIME_WAIT included), for ss. */

@@ -104,6 +104,10 @@ public final class TcpConnection implements TimerHandler
     final int[] oooRight = new int[MAX_OOO];
     int oooCount;
     int oooRecent = -1;
+    // a duplicate segment to report as the first SACK block (D-SACK, RFC 2883), once
+    boolean dsack;
+    int dsackLeft;
+    int dsackRight;
 
     // reliability
     final RttEstimator rtt;
@@ -119,9 +123,13 @@ public final class TcpConnection implements TimerHandler
     final CongestionState cs = new CongestionState();
     int probes;
     boolean keepAliveOn;
+    /** An ICMP unreachable was seen (sk_err_soft): a connect that times out reports UNREACHABLE. */
+    boolean softError;
     boolean noDelay;
     long lastReceiveNs;
     long lastSendNs;
+    /** Linux's lsndtime: the last data transmission (cwnd restart after idle, Cubic's TX_START). */
+    long lastDataSendNs;
 
     final Timer rtxTimer = new Timer(this, T_RTX);
     final Timer delackTimer = new Timer(this, T_DELACK);
@@ -268,7 +276,12 @@ public final class TcpConnection implements TimerHandler
                 toClosed(ConnectionEvents.CLOSED_NORMALLY, nowNs);
                 return;
             }
-            case TcpState.ESTABLISHED, TcpState.SYN_RECEIVED -> setState(TcpState.FIN_WAIT_1);
+            case TcpState.ESTABLISHED -> setState(TcpState.FIN_WAIT_1);
+            case TcpState.SYN_RECEIVED ->
+            {
+                finQueued = true; // sent once the handshake completes (RFC 9293 3.10.4)
+                return;
+            }
             case TcpState.CLOSE_WAIT -> setState(TcpState.LAST_ACK);
             default ->
             {
@@ -276,10 +289,7 @@ public final class TcpConnection implements TimerHandler
             }
         }
         finQueued = true;
-        if (state != TcpState.SYN_RECEIVED)
-        {
-            trySend(nowNs);
-        }
+        trySend(nowNs);
     }
 
     /**
@@ -575,6 +585,8 @@ public final class TcpConnection implements TimerHandler
         highRxt = sndUna;
         cs.cwnd = config.initialCwnd();
         cs.mss = mss;
+        cs.sndUna = sndUna;
+        cs.sndNxt = sndNxt;
         cc.init(cs, nowNs);
         quickAcks = 16;
         tcp.timers.cancel(rtxTimer);
@@ -647,6 +659,12 @@ public final class TcpConnection implements TimerHandler
                 {
                     tcp.timers.schedule(waitTimer, nowNs + config.timeWaitNs());
                 }
+                if (sackOn && dataLen > 0 && seq - rcvNxt < 0)
+                {
+                    dsack = true; // an old duplicate: D-SACK (RFC 2883)
+                    dsackLeft = seq;
+                    dsackRight = seq + dataLen - rcvNxt > 0 ? rcvNxt : seq + dataLen;
+                }
                 sendAck(nowNs);
             }
             return;
@@ -695,6 +713,10 @@ public final class TcpConnection implements TimerHandler
                 sndWl1 = seq;
                 sndWl2 = ack;
                 established(nowNs);
+                if (finQueued)
+                {
+                    setState(TcpState.FIN_WAIT_1);
+                }
                 if (parent == null && events != null)
                 {
                     events.connected();
@@ -783,6 +805,7 @@ public final class TcpConnection implements TimerHandler
         }
         irs = seq;
         rcvNxt = seq + 1;
+        rcvAdvRight = rcvNxt;
         negotiate(o, true);
         if (tsOn)
         {
@@ -957,6 +980,8 @@ public final class TcpConnection implements TimerHandler
         retries = 0;
         rtt.resetBackoff();
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        cs.sndUna = sndUna;
+        cs.sndNxt = sndNxt;
         cc.packetsAcked(cs, segs, sampleUs, nowNs);
         cs.deliveredBytes = acked;
         if (cs.caState == CongestionState.RECOVERY)
@@ -1062,6 +1087,12 @@ public final class TcpConnection implements TimerHandler
         final int front = rcvNxt - seq;
         if (front > 0)
         {
+            if (sackOn)
+            {
+                dsack = true;
+                dsackLeft = seq;
+                dsackRight = seq + Math.min(front, len);
+            }
             data += front;
             seq += front;
             len -= front;
@@ -1271,6 +1302,13 @@ public final class TcpConnection implements TimerHandler
         }
         final long at = tcp.out.transport(packet, v6);
         int blocks = 0;
+        if (sackOn && dsack)
+        {
+            tcp.sackLeft[0] = dsackLeft;
+            tcp.sackRight[0] = dsackRight;
+            blocks = 1;
+            dsack = false;
+        }
         if (sackOn && oooCount > 0)
         {
             final int[] l = tcp.sackLeft;
@@ -1284,7 +1322,7 @@ public final class TcpConnection implements TimerHandler
                     recent = i;
                 }
             }
-            if (recent >= 0)
+            if (recent >= 0 && blocks < max)
             {
                 l[blocks] = oooLeft[recent];
                 r[blocks] = oooRight[recent];
@@ -1319,6 +1357,7 @@ public final class TcpConnection implements TimerHandler
         {
             dataSegsOut++;
             bytesSent += len;
+            lastDataSendNs = nowNs;
         }
         emit(packet, at, hdr + len, nowNs);
         return len;
@@ -1390,7 +1429,8 @@ public final class TcpConnection implements TimerHandler
                 break;
             }
             final int inFlight = sndNxt - sndUna;
-            final int cwndBytes = cs.cwnd * mss;
+            final int cwndBytes = sackOn && cs.caState == CongestionState.RECOVERY
+                ? cs.cwnd * mss - scoreboard.pipe(sndUna, sndNxt, mss, DUP_THRESH) + inFlight : cs.cwnd * mss;
             final int limit = Math.min(cwndBytes, sndWnd + (finNow ? 1 : 0));
             int room = Math.min(cwndBytes - inFlight, sndUna + sndWnd - sndNxt);
             if (unsent <= 0)
@@ -1449,6 +1489,13 @@ public final class TcpConnection implements TimerHandler
             }
             if (inFlight == 0 && seq == sndMax)
             {
+                if (lastDataSendNs != 0 && nowNs - lastDataSendNs > rtt.rtoNs() && cs.caState == CongestionState.OPEN)
+                {
+                    restartCwnd(nowNs);
+                }
+                cs.lastSendNs = lastDataSendNs;
+                cs.sndUna = sndUna;
+                cs.sndNxt = sndNxt;
                 cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
             }
             segment(seq, len, flags, nowNs, false);
@@ -1479,7 +1526,24 @@ public final class TcpConnection implements TimerHandler
             }
         }
         cs.cwndLimited = cwndLimited || sndNxt - sndUna >= cs.cwnd * mss - mss;
+        cs.sndNxt = sndNxt;
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+    }
+
+    /** tcp_cwnd_restart (RFC 5681 4.1, RFC 7661): after an idle RTO, cwnd halves per RTO down to the initial window. */
+    private void restartCwnd(final long nowNs)
+    {
+        final int restart = Math.min(config.initialCwnd(), cs.cwnd);
+        final long rto = rtt.rtoNs();
+        long idle = nowNs - lastDataSendNs;
+        int cwnd = cs.cwnd;
+        while ((idle -= rto) > 0 && cwnd > restart)
+        {
+            cwnd >>= 1;
+        }
+        cs.ssthresh = Math.max(cs.ssthresh, (cs.cwnd >> 1) + (cs.cwnd >> 2)); // tcp_current_ssthresh
+        cs.cwnd = Math.max(cwnd, restart);
+        cc.cwndEvent(cs, CongestionState.EVENT_CWND_RESTART, nowNs);
     }
 
     private void advanceMax()
@@ -1569,7 +1633,7 @@ public final class TcpConnection implements TimerHandler
         }
         final int max = s == TcpState.SYN_SENT ? config.synRetries()
             : s == TcpState.SYN_RECEIVED ? config.synAckRetries() : config.retries2();
-        if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED && sndUna == sndNxt)
+        if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED && sndUna == sndMax)
         {
             return;
         }
@@ -1580,7 +1644,7 @@ public final class TcpConnection implements TimerHandler
             {
                 sendReset(nowNs);
             }
-            toClosed(ConnectionEvents.TIMED_OUT, nowNs);
+            toClosed(s == TcpState.SYN_SENT && softError ? ConnectionEvents.UNREACHABLE : ConnectionEvents.TIMED_OUT, nowNs);
             return;
         }
         retries++;

@@ -282,6 +282,17 @@ class TcpSocketTest
     }
 
     @Test
+    void shouldAnnounceDataThatCameBeforeTheAcceptAtTheNextDrain()
+    {
+        endpoint.receive.write(new byte[] {1, 2}, 0, 2);
+        final TcpListener listener = new TcpListener(null, commands, 0, 0, 80, s -> handler);
+        listener.accept(endpoint);
+        assertEquals(0, handler.readable.get(), "not inside the accept");
+        commands.drain(1);
+        assertEquals(1, handler.readable.get());
+    }
+
+    @Test
     void shouldPropagateTheStacksRefusal()
     {
         final StackException e = assertThrows(StackException.class, () -> commands.call(now ->

@@ -313,4 +313,65 @@ class TcpCoreTest
             assertEquals(TcpState.ESTABLISHED, c2.state());
         }
     }
+
+    @Test
+    void orphanInFinWait2IsClosedAfterFinTimeout() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final Pair p = new Pair(w, false);
+            p.client.appClose(w.now);
+            w.run(100 * MS);
+            assertEquals(TcpState.FIN_WAIT_2, p.client.state());
+            w.run(61 * S);
+            assertEquals(TcpState.CLOSED, p.client.state());
+            assertTrue(w.last('A').rst(), "Linux resets when the orphan's FIN_WAIT_2 time runs out");
+            assertEquals(0, w.a.tcp.connections());
+        }
+    }
+
+    @Test
+    void shutdownInSynReceivedSendsFinAfterTheHandshake() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TestWire.Events ea = new TestWire.Events();
+            final TestWire.Events eb = new TestWire.Events();
+            final TcpConnection ca = w.a.tcp.connect(0, TestWire.B4, 5000, 0, 0, 4000, ea, w.now);
+            final TcpConnection cb = w.b.tcp.connect(0, TestWire.A4, 4000, 0, 0, 5000, eb, w.now);
+            w.run(6 * MS); // both SYNs crossed: SYN_RECEIVED
+            assertEquals(TcpState.SYN_RECEIVED, ca.state());
+            ca.appShutdown(w.now);
+            w.run(50 * MS);
+            assertEquals(TcpState.FIN_WAIT_2, ca.state());
+            assertTrue(cb.finReceived());
+            assertEquals(TcpState.CLOSE_WAIT, cb.state());
+        }
+    }
+
+    @Test
+    void icmpErrorsDuringConnect() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            w.dropIf = s -> true;
+            final TestWire.Events hard = new TestWire.Events();
+            final TcpConnection c1 = w.a.tcp.connect(0, TestWire.B4, 80, 0, 0, 0, hard, w.now);
+            final TestWire.Events soft = new TestWire.Events();
+            final TcpConnection c2 = w.a.tcp.connect(0, TestWire.B4, 81, 0, 0, 0, soft, w.now);
+            final long quoted = w.a.allocate();
+            for (final TcpConnection c : List.of(c1, c2))
+            {
+                io.flowgate.nativebindings.Memory.putShortBE(quoted, c.localPort());
+                io.flowgate.nativebindings.Memory.putShortBE(quoted + 2, c.remotePort());
+                io.flowgate.nativebindings.Memory.putIntBE(quoted + 4, c.iss);
+                w.a.tcp.icmpError(c == c1 ? io.flowgate.stack.ip.Transport.ERROR_UNREACHABLE_HARD
+                    : io.flowgate.stack.ip.Transport.ERROR_UNREACHABLE_SOFT, 3, quoted, 8, 0, TestWire.A4, 0, TestWire.B4, w.now);
+            }
+            assertEquals(ConnectionEvents.UNREACHABLE, hard.closed);
+            assertEquals(TcpState.SYN_SENT, c2.state(), "a soft error keeps trying");
+            w.run(200 * S);
+            assertEquals(ConnectionEvents.UNREACHABLE, soft.closed);
+        }
+    }
 }

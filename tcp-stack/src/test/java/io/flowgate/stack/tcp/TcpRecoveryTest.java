@@ -224,7 +224,7 @@ class TcpRecoveryTest
     @Test
     void tenMegabytesUnderLossWithoutSackOrTimestamps() throws Exception
     {
-        final StackConfig plain = TestWire.small().withOptions(false, false, true);
+        final StackConfig plain = TestWire.small().withOptions(false, false, true).withCongestion("reno");
         try (TestWire w = new TestWire(plain))
         {
             final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
@@ -232,6 +232,41 @@ class TcpRecoveryTest
             w.reorderRate = 0.02;
             final byte[] d = pattern(10 << 20, 8);
             assertArrayEquals(d, transfer(w, p.client, p.server, d, 900 * S));
+            assertEquals("reno", p.client.info(w.now).congestion());
+            assertTrue(w.a.tcp.counter(TcpCounters.RENO_RECOVERY) > 0);
+        }
+    }
+
+    @Test
+    void duplicateSegmentIsReportedWithDsack() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int rcvNxt = p.server.rcvNxt;
+            w.inject(w.b, p.client.localPort(), 80, rcvNxt - 100, p.server.sndNxt, TcpConnection.ACK, 1000, 100);
+            final TestWire.Seg ack = w.last('B');
+            assertEquals(1, ack.sackBlocks());
+            assertEquals(rcvNxt - 100, ack.sackLeft()[0]);
+            assertEquals(rcvNxt, ack.sackRight()[0]);
+            assertEquals(rcvNxt, ack.ack(), "a D-SACK block lies below the cumulative ACK");
+        }
+    }
+
+    @Test
+    void congestionWindowRestartsAfterIdle() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final byte[] d = pattern(2_000_000, 11);
+            transfer(w, p.client, p.server, d, 30 * S);
+            final int grown = p.client.cs.cwnd;
+            assertTrue(grown > 20, "cwnd grew: " + grown);
+            w.run(10 * S);
+            p.client.sendBuffer().write(new byte[100], 0, 100);
+            p.client.appSend(w.now);
+            assertEquals(10, p.client.cs.cwnd, "back to the initial window after idle");
         }
     }
 }

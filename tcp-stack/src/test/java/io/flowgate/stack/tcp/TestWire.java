@@ -9,7 +9,6 @@ import io.flowgate.stack.ip.InetChecksum;
 import io.flowgate.stack.ip.PacketSender;
 import io.flowgate.stack.timer.TimerWheel;
 import java.lang.foreign.Arena;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -63,9 +62,40 @@ final class TestWire implements AutoCloseable
         }
     }
 
-    private record InFlight(Host to, long packet, long transport, int length, long srcHi, long srcLo, long dstHi,
-                            long dstLo, long dueNs, long order)
+    /** A packet on the wire (pooled: the wire allocates nothing per packet once warm). */
+    private static final class InFlight
     {
+        Host to;
+        long packet;
+        long transport;
+        int length;
+        long srcHi;
+        long srcLo;
+        long dstHi;
+        long dstLo;
+        long dueNs;
+        long order;
+
+        InFlight set(final Host to, final long packet, final long transport, final int length, final long srcHi,
+                     final long srcLo, final long dstHi, final long dstLo, final long dueNs, final long order)
+        {
+            this.to = to;
+            this.packet = packet;
+            this.transport = transport;
+            this.length = length;
+            this.srcHi = srcHi;
+            this.srcLo = srcLo;
+            this.dstHi = dstHi;
+            this.dstLo = dstLo;
+            this.dueNs = dueNs;
+            this.order = order;
+            return this;
+        }
+    }
+
+    private InFlight inFlight()
+    {
+        return spare.isEmpty() ? new InFlight() : spare.remove(spare.size() - 1);
     }
 
     /** One side: its Tcp, timers, buffers and packet memory. */
@@ -92,8 +122,7 @@ final class TestWire implements AutoCloseable
         @Override
         public long allocate()
         {
-            final Long p = freePackets.poll();
-            return p != null ? p : arena.allocate(BUFFER).address();
+            return freeCount > 0 ? freePackets[--freeCount] : arena.allocate(BUFFER).address();
         }
 
         @Override
@@ -111,7 +140,7 @@ final class TestWire implements AutoCloseable
         @Override
         public void free(final long packet)
         {
-            freePackets.add(packet);
+            freePacket(packet);
         }
 
         @Override
@@ -125,9 +154,9 @@ final class TestWire implements AutoCloseable
                 throw new AssertionError("bad TCP checksum from " + name);
             }
             final Host to = this == a ? b : a;
-            final Seg seg = log(name, t, transportLength, nowNs);
+            final Seg seg = quiet ? null : log(name, t, transportLength, nowNs);
             final int ipLength = transportLength + (v6 ? IPV6_HEADER : IPV4_HEADER);
-            boolean drop = dropIndex.contains(seg.index) || dropIf != null && dropIf.test(seg)
+            boolean drop = !quiet && (dropIndex.contains(seg.index) || dropIf != null && dropIf.test(seg))
                 || lossRate > 0 && random.nextDouble() < lossRate || ipLength > pathMtu;
             if (ipLength > pathMtu && pmtuCallback != null)
             {
@@ -135,8 +164,11 @@ final class TestWire implements AutoCloseable
             }
             if (drop)
             {
-                segments.set(segments.size() - 1, withDropped(seg));
-                freePackets.add(packet);
+                if (!quiet)
+                {
+                    segments.set(segments.size() - 1, withDropped(seg));
+                }
+                freePacket(packet);
                 return;
             }
             long due = nowNs + delayNs;
@@ -144,12 +176,12 @@ final class TestWire implements AutoCloseable
             {
                 due += reorderDelayNs;
             }
-            wire.add(new InFlight(to, packet, t, transportLength, srcHi, srcLo, dstHi, dstLo, due, order++));
+            wire.add(inFlight().set(to, packet, t, transportLength, srcHi, srcLo, dstHi, dstLo, due, order++));
             if (duplicateRate > 0 && random.nextDouble() < duplicateRate)
             {
                 final long copy = allocate();
                 Memory.copy(packet, copy, BUFFER);
-                wire.add(new InFlight(to, copy, transport(copy, v6), transportLength, srcHi, srcLo, dstHi, dstLo, due,
+                wire.add(inFlight().set(to, copy, transport(copy, v6), transportLength, srcHi, srcLo, dstHi, dstLo, due,
                     order++));
             }
         }
@@ -191,8 +223,12 @@ final class TestWire implements AutoCloseable
     static final int BUFFER = 2048 + 64;
 
     final Arena arena = Arena.ofShared();
-    final ArrayDeque<Long> freePackets = new ArrayDeque<>();
-    final List<InFlight> wire = new ArrayList<>();
+    long[] freePackets = new long[1024];
+    int freeCount;
+    private final List<InFlight> wire = new ArrayList<>(4096);
+    private final List<InFlight> spare = new ArrayList<>(4096);
+    /** No segment log, no loss by index or predicate: the wire allocates nothing per packet (the allocation test). */
+    boolean quiet;
     final List<Seg> segments = new ArrayList<>();
     final List<Integer> dropIndex = new ArrayList<>();
     final Random random;
@@ -256,7 +292,7 @@ final class TestWire implements AutoCloseable
         }
         Memory.putShortBE(t + 16, InetChecksum.compute(from.lo4 == A4 ? 0 : 0, from.lo4, 0, to.lo4, 6, t, 20 + payload));
         to.tcp.receive(t, 20 + payload, 0, from.lo4, 0, to.lo4, 0, now);
-        freePackets.add(p);
+        freePacket(p);
     }
 
     static StackConfig small()
@@ -290,6 +326,15 @@ final class TestWire implements AutoCloseable
             o.sackRight.clone(), false);
         segments.add(s);
         return s;
+    }
+
+    void freePacket(final long packet)
+    {
+        if (freeCount == freePackets.length)
+        {
+            freePackets = java.util.Arrays.copyOf(freePackets, freeCount * 2);
+        }
+        freePackets[freeCount++] = packet;
     }
 
     long v4(final Host h)
@@ -353,7 +398,9 @@ final class TestWire implements AutoCloseable
             }
             wire.remove(at);
             next.to.tcp.receive(next.transport, next.length, next.srcHi, next.srcLo, next.dstHi, next.dstLo, 0, now);
-            freePackets.add(next.packet);
+            freePacket(next.packet);
+            next.to = null;
+            spare.add(next);
         }
     }
 
