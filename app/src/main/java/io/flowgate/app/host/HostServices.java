@@ -30,14 +30,17 @@ public final class HostServices implements AutoCloseable
     private final LongAdder echoed = new LongAdder();
     private final LongAdder generated = new LongAdder();
 
-    private HostServices()
+    private final HostSockets sockets;
+
+    private HostServices(final HostSockets sockets)
     {
+        this.sockets = sockets;
     }
 
     /** Starts every service; on a refusal, closes those already started and throws. */
     public static HostServices start(final HostSockets sockets, final List<HostConfig.Service> services) throws StackException
     {
-        final HostServices started = new HostServices();
+        final HostServices started = new HostServices(sockets);
         try
         {
             for (final HostConfig.Service service : services)
@@ -69,7 +72,10 @@ public final class HostServices implements AutoCloseable
             case CHARGEN ->
             {
                 final ChargenService chargen = new ChargenService(generated, scratch);
-                chargen.start(socket);
+                // NOTE: not inside the accept: tcp-core (SYN_RECEIVED -> ESTABLISHED) counts the SYN's sequence
+                // number as acknowledged data after announcing the connection, so a write made in onAccept
+                // loses its first byte. Deferred to the next drain it is safe.
+                sockets.execute(() -> chargen.start(socket));
                 yield chargen;
             }
         };

@@ -85,16 +85,24 @@ public final class HostSockets
         return commands.call(nowNs -> UdpSocket.open(stack, hi, lo, port, handler));
     }
 
-    /** Runs {@code task} on the stack thread (soon; not waiting). */
+    /**
+     * Runs {@code task} on the stack thread (soon; not waiting): queued, also when called on the stack thread (so a
+     * callback can defer work past the event it handles); at once before the stack runs.
+     */
     public void execute(final Runnable task)
     {
-        if (!commands.running() || commands.onStackThread())
+        if (!commands.running())
         {
             task.run();
             return;
         }
         while (!commands.offer(task))
         {
+            if (commands.onStackThread())
+            {
+                task.run(); // full, and nobody else will drain it
+                return;
+            }
             Thread.onSpinWait();
         }
     }
