@@ -708,6 +708,18 @@ public final class TcpConnection implements TimerHandler
                 {
                     return; // accept queue full: the ACK is dropped, the peer retransmits
                 }
+                // The SYN is acknowledged here, not as data by newAck: what the application writes in its accept
+                // callback (parent.drain below) is already in the send ring, and newAck would release a byte of it.
+                if (tsOn && o.hasTimestamp && o.tsEcr != 0)
+                {
+                    rttSample((tsNow(nowNs) - o.tsEcr) * 1000L);
+                }
+                else if (retries == 0)
+                {
+                    rttSample((nowNs - lastSendNs) / 1000);
+                }
+                sndUna = iss + 1;
+                bytesAcked++;
                 sndWnd = window << sndWscale;
                 maxSndWnd = sndWnd;
                 sndWl1 = seq;

@@ -75,6 +75,36 @@ class TcpCoreTest
         return got.toByteArray();
     }
 
+    /** Data the server writes in its accept callback (before the final ACK is processed further) arrives whole. */
+    @Test
+    void dataWrittenOnAcceptKeepsItsFirstByte() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final byte[] greeting = "220 flowgate ready\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            final TestWire.Events ce = new TestWire.Events();
+            final TestWire.Events se = new TestWire.Events()
+            {
+                @Override
+                public ConnectionEvents accepted(final TcpConnection connection)
+                {
+                    connection.sendBuffer().write(greeting, 0, greeting.length);
+                    connection.appSend(w.now);
+                    return super.accepted(connection);
+                }
+            };
+            w.b.tcp.listen(0, 0, 21, 16, se, w.now);
+            final TcpConnection client = w.a.tcp.connect(0, TestWire.B4, 21, 0, 0, 0, ce, w.now);
+            final ByteArrayOutputStream got = new ByteArrayOutputStream();
+            assertTrue(w.runUntil(() ->
+            {
+                TestWire.drain(client.receiveBuffer(), got);
+                return got.size() >= greeting.length;
+            }, 5 * S), "greeting received");
+            assertArrayEquals(greeting, got.toByteArray());
+        }
+    }
+
     @Test
     void handshakeNegotiatesAllOptions() throws Exception
     {

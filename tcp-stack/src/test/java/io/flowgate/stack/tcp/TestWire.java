@@ -447,7 +447,7 @@ final class TestWire implements AutoCloseable
     }
 
     /** Records what a connection told its socket. */
-    static final class Events implements ConnectionEvents, ListenerEvents
+    static class Events implements ConnectionEvents, ListenerEvents
     {
         int connected;
         int readable;
