@@ -491,7 +491,8 @@ final class RouterRun
         final String base = String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d dropped_ipv6=%d dropped_other_ethertype=%d tx_full=%d "
                 + "to_slow_path=%d slow_path_full=%d "
                 + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d "
-                + "ipv6_rx=%d na_sent=%d ns_sent=%d echo6_replies=%d icmp6_errors=%d announcements=%d",
+                + "ipv6_rx=%d na_sent=%d ns_sent=%d echo6_replies=%d icmp6_errors=%d announcements=%d "
+                + "slow_tx_full=%d echo_limited=%d host_delivered=%d host_sent=%d host_no_route=%d host_unsendable=%d",
             prefix, seconds, router.received(), router.transmitted(),
             router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.NOT_ROUTED_IPV6),
             router.workerTotal(RouterWorker.OTHER_ETHERTYPE), router.transmitFull(),
@@ -502,7 +503,10 @@ final class RouterRun
             router.slowPathCounter(SlowPath.RESOLVED_SENT), router.neighbours(), router.workerTotal(RouterWorker.IPV6_RX),
             router.slowPathCounter(SlowPath.NEIGHBOUR_ADVERTISEMENTS), router.slowPathCounter(SlowPath.NEIGHBOUR_SOLICITATIONS),
             router.slowPathCounter(SlowPath.ECHO6_REPLIES), router.slowPathCounter(SlowPath.ICMP6_ERRORS),
-            router.slowPathCounter(SlowPath.ANNOUNCEMENTS));
+            router.slowPathCounter(SlowPath.ANNOUNCEMENTS), router.slowPathCounter(SlowPath.TX_FULL),
+            router.slowPathCounter(SlowPath.ECHO_RATE_LIMITED), router.slowPathCounter(SlowPath.HOST_DELIVERED),
+            router.slowPathCounter(SlowPath.HOST_SENT), router.slowPathCounter(SlowPath.HOST_NO_ROUTE),
+            router.slowPathCounter(SlowPath.HOST_UNSENDABLE));
         final SoftwareDispatcher d = router.dispatcher();
         if (d == null)
         {
