@@ -30,6 +30,7 @@
 : "${TCPB_PORT:=5001}"
 : "${BENCH_REFERENCE_ONLY:=0}"
 : "${TCPB_START_TIMEOUT:=60}"   # seconds for flowgate to start answering on the port
+: "${TCPB_JFR:=0}"              # 1: each flowgate round records JFR (profile settings) into flowgate-N.jfr
 
 TCPB_CLIENT_ADDR=10.77.0.1
 TCPB_SERVER_ADDR=10.77.0.2
@@ -148,8 +149,10 @@ tcpb_flowgate_round() {
     tcpb_write_config "$cfg" "${BENCH_EAL[@]}"
     local cmd=("$FLOWGATE" run --config "$cfg" --stats-interval 0
                --duration $((TCPB_START_TIMEOUT + TCPB_WARMUP + TCPB_WINDOW + TCPB_ACCEPT_SECONDS + 40)))
-    echo "# ip netns exec $TCPB_NS_S ${cmd[*]}" >"$log-server.log"
-    (cd "$BENCH_ROOT" && exec timeout -k 5 $((TCPB_START_TIMEOUT + TCPB_WARMUP + TCPB_WINDOW + TCPB_ACCEPT_SECONDS + 60)) \
+    local jopts=${JAVA_OPTS:-}
+    ((TCPB_JFR)) && jopts+=" -XX:StartFlightRecording=settings=profile,filename=$log.jfr,dumponexit=true"
+    echo "# JAVA_OPTS=$jopts ip netns exec $TCPB_NS_S ${cmd[*]}" >"$log-server.log"
+    (cd "$BENCH_ROOT" && JAVA_OPTS=$jopts exec timeout -k 5 $((TCPB_START_TIMEOUT + TCPB_WARMUP + TCPB_WINDOW + TCPB_ACCEPT_SECONDS + 60)) \
         ip netns exec "$TCPB_NS_S" "${cmd[@]}") >>"$log-server.log" 2>&1 &
     pid=$!
     BENCH_PIDS+=("$pid")
