@@ -1,6 +1,14 @@
 package io.flowgate.stack.tcp;
 
+import io.flowgate.nativebindings.Memory;
+import io.flowgate.stack.InetAddr;
+import io.flowgate.stack.StackConfig;
 import io.flowgate.stack.buffer.ByteRing;
+import io.flowgate.stack.cc.CongestionControl;
+import io.flowgate.stack.cc.CongestionState;
+import io.flowgate.stack.ip.PacketSender;
+import io.flowgate.stack.timer.Timer;
+import io.flowgate.stack.timer.TimerHandler;
 
 /**
  * One TCP connection (a TCB, RFC 9293 3.3.1), on the stack thread only except where a method says otherwise.
@@ -9,66 +17,269 @@ import io.flowgate.stack.buffer.ByteRing;
  * connection what the application did. Lifecycle: the rings are returned to the pool only when the connection
  * is CLOSED (or TIME_WAIT, whose state needs no buffers) <em>and</em> the application called {@link #appClose}
  * or {@link #appAbort}, so the application thread never touches a ring that was given back.
- * Contract skeleton: built by the TCP core part.
+ * <p>
+ * Sequence numbers are ints compared modulo 2^32 ({@code a - b < 0}). The send ring's consumer position is
+ * always snd_una's first data byte: acknowledged bytes are released, unacknowledged ones are copied out again
+ * for retransmission.
  */
-public final class TcpConnection
+public final class TcpConnection implements TimerHandler
 {
+    static final int FIN = 1;
+    static final int SYN = 2;
+    static final int RST = 4;
+    static final int PSH = 8;
+    static final int ACK = 16;
+
+    static final int T_RTX = 0;
+    static final int T_DELACK = 1;
+    static final int T_PERSIST = 2;
+    static final int T_KEEPALIVE = 3;
+    static final int T_WAIT = 4;
+
+    private static final int DUP_THRESH = 3;
+    private static final int MAX_OOO = 8;
+    private static final long MS = 1_000_000L;
+    private static final int PAWS_24_DAYS_MS = 24 * 24 * 3600 * 1000;
+
+    final Tcp tcp;
+    final StackConfig config;
+    private volatile int state = TcpState.CLOSED;
+    private volatile boolean finReceived;
+    private volatile boolean outputClosed;
+
+    long localHi;
+    long localLo;
+    int localPort;
+    long remoteHi;
+    long remoteLo;
+    int remotePort;
+    boolean v6;
+    /** Link in Tcp's table chain (open addressing is in Tcp; this is the slot index). */
+    int slot = -1;
+
+    Listener parent;
+    boolean cookie;
+    boolean accepted;
+    ConnectionEvents events;
+    ByteRing sendRing;
+    ByteRing receiveRing;
+    boolean appGone;
+    boolean closedReported;
+
+    // send sequence space
+    int iss;
+    int sndUna;
+    int sndNxt;
+    int sndMax;
+    int sndWnd;
+    int maxSndWnd;
+    int sndWl1;
+    int sndWl2;
+    boolean finQueued;
+    boolean finSent;
+    int finSeq;
+    // receive sequence space
+    int irs;
+    int rcvNxt;
+    int rcvAdvRight;
+    int segsSinceAck;
+    int quickAcks;
+
+    // options
+    int sndWscale;
+    int rcvWscale;
+    boolean wsOn;
+    boolean tsOn;
+    boolean sackOn;
+    int tsRecent;
+    long tsRecentNs;
+    int tsOffset;
+    int peerMss;
+    int mss;
+    int pmtu;
+    int rcvMss;
+
+    // out-of-order ranges held in the receive ring, sorted; the most recent first in SACK blocks
+    final int[] oooLeft = new int[MAX_OOO];
+    final int[] oooRight = new int[MAX_OOO];
+    int oooCount;
+    int oooRecent = -1;
+
+    // reliability
+    final RttEstimator rtt;
+    int retries;
+    int rttSeq;
+    long rttStartNs;
+    boolean rttTiming;
+    int dupAcks;
+    int recover;
+    int highRxt;
+    final SackScoreboard scoreboard = new SackScoreboard(32);
+    final CongestionControl cc;
+    final CongestionState cs = new CongestionState();
+    int probes;
+    boolean keepAliveOn;
+    boolean noDelay;
+    long lastReceiveNs;
+    long lastSendNs;
+
+    final Timer rtxTimer = new Timer(this, T_RTX);
+    final Timer delackTimer = new Timer(this, T_DELACK);
+    final Timer persistTimer = new Timer(this, T_PERSIST);
+    final Timer keepaliveTimer = new Timer(this, T_KEEPALIVE);
+    final Timer waitTimer = new Timer(this, T_WAIT);
+
+    // statistics
+    long bytesSent;
+    long bytesRetrans;
+    long bytesAcked;
+    long bytesReceived;
+    long segsOut;
+    long segsIn;
+    long dataSegsOut;
+    long dataSegsIn;
+    long totalRetrans;
+
     TcpConnection()
     {
+        this(null);
     }
+
+    TcpConnection(final Tcp tcp)
+    {
+        this.tcp = tcp;
+        this.config = tcp == null ? StackConfig.linuxDefaults() : tcp.config;
+        this.rtt = new RttEstimator(config.rtoInitialNs(), config.rtoMinNs(), config.rtoMaxNs());
+        this.cc = CongestionControl.create(config.congestion());
+    }
+
+    void tuple(final long lHi, final long lLo, final int lPort, final long rHi, final long rLo, final int rPort)
+    {
+        localHi = lHi;
+        localLo = lLo;
+        localPort = lPort;
+        remoteHi = rHi;
+        remoteLo = rLo;
+        remotePort = rPort;
+        v6 = !InetAddr.isV4(rHi, rLo);
+        final int routeMtu = tcp.out.routeMtu(rHi, rLo);
+        pmtu = routeMtu > 0 ? routeMtu : (v6 ? 1280 : 576);
+        rcvMss = pmtu - ipHeader() - 20;
+        peerMss = v6 ? 1220 : 536;
+        tsOffset = tcp.isn.timestampOffset(lHi, lLo, rHi, rLo);
+    }
+
+    int ipHeader()
+    {
+        return v6 ? PacketSender.IPV6_HEADER : PacketSender.IPV4_HEADER;
+    }
+
+    /** Sender MSS: the peer's MSS bounded by the path MTU, less the options every segment carries. */
+    void updateMss()
+    {
+        int m = Math.min(peerMss, pmtu - ipHeader() - 20);
+        if (tsOn)
+        {
+            m -= 12;
+        }
+        mss = Math.max(m, 48);
+        cs.mss = mss;
+    }
+
+    void setState(final int s)
+    {
+        state = s;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- API
 
     /** Sets where events go (the api layer's socket). */
     public void events(final ConnectionEvents events)
     {
-        throw new UnsupportedOperationException("contract");
+        this.events = events;
     }
 
     /** The send buffer: the application's producer side, the connection's consumer side. */
     public ByteRing sendBuffer()
     {
-        throw new UnsupportedOperationException("contract");
+        return sendRing;
     }
 
     /** The receive buffer: the connection's producer side, the application's consumer side. */
     public ByteRing receiveBuffer()
     {
-        throw new UnsupportedOperationException("contract");
+        return receiveRing;
     }
 
     /** One of {@link TcpState}; safe to read from any thread (a volatile field), the rest is stack-thread state. */
     public int state()
     {
-        throw new UnsupportedOperationException("contract");
+        return state;
     }
 
     /** True once the peer's FIN was received (in order): reads return end of stream after the buffer drains. Any thread. */
     public boolean finReceived()
     {
-        throw new UnsupportedOperationException("contract");
+        return finReceived;
     }
 
     /** True once the application may no longer write (shutdown, close, reset). Any thread. */
     public boolean outputClosed()
     {
-        throw new UnsupportedOperationException("contract");
+        return outputClosed;
     }
 
     /** The application appended to the send buffer: send what the windows and Nagle allow. */
     public void appSend(final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        if (synchronizedState())
+        {
+            trySend(nowNs);
+        }
     }
 
     /** The application consumed from the receive buffer: send a window update when RFC 9293 3.8.6.2.2 says so. */
     public void appReceived(final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        if (receiveRing == null || !synchronizedState() || finReceived)
+        {
+            return;
+        }
+        final int right = rcvNxt + windowToAdvertise();
+        final int threshold = Math.min(receiveRing.capacity() / 2, rcvMss);
+        if (right - rcvAdvRight >= threshold)
+        {
+            sendAck(nowNs);
+        }
     }
 
     /** shutdown(SHUT_WR): a FIN after the queued data. */
     public void appShutdown(final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        if (outputClosed)
+        {
+            return;
+        }
+        outputClosed = true;
+        switch (state)
+        {
+            case TcpState.SYN_SENT ->
+            {
+                toClosed(ConnectionEvents.CLOSED_NORMALLY, nowNs);
+                return;
+            }
+            case TcpState.ESTABLISHED, TcpState.SYN_RECEIVED -> setState(TcpState.FIN_WAIT_1);
+            case TcpState.CLOSE_WAIT -> setState(TcpState.LAST_ACK);
+            default ->
+            {
+                return;
+            }
+        }
+        finQueued = true;
+        if (state != TcpState.SYN_RECEIVED)
+        {
+            trySend(nowNs);
+        }
     }
 
     /**
@@ -78,60 +289,1395 @@ public final class TcpConnection
      */
     public void appClose(final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        appGone = true;
+        closedReported = true;
+        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT)
+        {
+            releaseRings();
+            return;
+        }
+        if (receiveRing != null && receiveRing.size() > 0 && synchronizedState())
+        {
+            tcp.counters.increment(TcpCounters.ABORT_ON_DATA);
+            sendReset(nowNs);
+            toClosed(ConnectionEvents.ABORTED, nowNs);
+            return;
+        }
+        appShutdown(nowNs);
+        if (state == TcpState.FIN_WAIT_2)
+        {
+            tcp.timers.schedule(waitTimer, nowNs + config.finTimeoutNs());
+        }
     }
 
     /** abort (SO_LINGER 0): a reset now. */
     public void appAbort(final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        appGone = true;
+        closedReported = true;
+        outputClosed = true;
+        if (synchronizedState() || state == TcpState.SYN_RECEIVED)
+        {
+            sendReset(nowNs);
+        }
+        if (state != TcpState.CLOSED)
+        {
+            toClosed(ConnectionEvents.ABORTED, nowNs);
+        }
+        releaseRings();
     }
 
     /** TCP_NODELAY: Nagle off when true. */
     public void noDelay(final boolean on)
     {
-        throw new UnsupportedOperationException("contract");
+        noDelay = on;
     }
 
     /** SO_KEEPALIVE. */
     public void keepAlive(final boolean on, final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        keepAliveOn = on;
+        probes = 0;
+        if (on)
+        {
+            tcp.timers.schedule(keepaliveTimer, nowNs + config.keepaliveIdleNs());
+        }
+        else
+        {
+            tcp.timers.cancel(keepaliveTimer);
+        }
     }
 
     public long localHi()
     {
-        throw new UnsupportedOperationException("contract");
+        return localHi;
     }
 
     public long localLo()
     {
-        throw new UnsupportedOperationException("contract");
+        return localLo;
     }
 
     public int localPort()
     {
-        throw new UnsupportedOperationException("contract");
+        return localPort;
     }
 
     public long remoteHi()
     {
-        throw new UnsupportedOperationException("contract");
+        return remoteHi;
     }
 
     public long remoteLo()
     {
-        throw new UnsupportedOperationException("contract");
+        return remoteLo;
     }
 
     public int remotePort()
     {
-        throw new UnsupportedOperationException("contract");
+        return remotePort;
     }
 
     /** A snapshot for ss (stack thread). */
     public TcpInfo info(final long nowNs)
     {
-        throw new UnsupportedOperationException("contract");
+        return new TcpInfo(state, localHi, localLo, localPort, remoteHi, remoteLo, remotePort, cc.name(), tsOn, sackOn,
+            wsOn ? sndWscale : -1, wsOn ? rcvWscale : -1, rtt.rtoNs() / 1000, rtt.srttUs(), rtt.rttVarUs(), rtt.minRttUs(),
+            mss, pmtu, rcvMss, cs.cwnd, cs.ssthresh, cs.caState, bytesSent, bytesRetrans, bytesAcked, bytesReceived,
+            segsOut, segsIn, dataSegsOut, dataSegsIn, (int)Math.ceil((sndNxt - sndUna) / (double)Math.max(1, mss)),
+            sackOn ? scoreboard.sackedBytes() / Math.max(1, mss) : 0, 0, retries, totalRetrans, sndWnd,
+            rcvAdvRight - rcvNxt, sendRing == null ? 0 : sendRing.size(), receiveRing == null ? 0 : receiveRing.size(),
+            (nowNs - lastSendNs) / MS, (nowNs - lastReceiveNs) / MS);
+    }
+
+    // ---------------------------------------------------------------------------------------------- lifecycle
+
+    boolean synchronizedState()
+    {
+        final int s = state;
+        return s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT || s == TcpState.FIN_WAIT_1 || s == TcpState.FIN_WAIT_2
+            || s == TcpState.CLOSING || s == TcpState.LAST_ACK;
+    }
+
+    void acquireRings()
+    {
+        if (sendRing == null)
+        {
+            sendRing = tcp.buffers.acquire(config.sendBuffer());
+            receiveRing = tcp.buffers.acquire(config.receiveBuffer());
+        }
+    }
+
+    void releaseRings()
+    {
+        if (appGone || !accepted && parent != null)
+        {
+            if (sendRing != null)
+            {
+                tcp.buffers.release(sendRing);
+                tcp.buffers.release(receiveRing);
+                sendRing = null;
+                receiveRing = null;
+            }
+        }
+    }
+
+    void cancelTimers()
+    {
+        tcp.timers.cancel(rtxTimer);
+        tcp.timers.cancel(delackTimer);
+        tcp.timers.cancel(persistTimer);
+        tcp.timers.cancel(keepaliveTimer);
+        tcp.timers.cancel(waitTimer);
+    }
+
+    void report(final int reason)
+    {
+        if (!closedReported)
+        {
+            closedReported = true;
+            if (events != null)
+            {
+                events.closed(reason);
+            }
+        }
+    }
+
+    /** To CLOSED: out of the table, timers off, the application told, rings back when it is done with them. */
+    void toClosed(final int reason, final long nowNs)
+    {
+        final int was = state;
+        setState(TcpState.CLOSED);
+        outputClosed = true;
+        cancelTimers();
+        tcp.remove(this);
+        if (parent != null && !accepted)
+        {
+            parent.childGone(this, was);
+        }
+        if (was == TcpState.ESTABLISHED || was == TcpState.CLOSE_WAIT)
+        {
+            if (reason == ConnectionEvents.RESET || reason == ConnectionEvents.ABORTED || reason == ConnectionEvents.TIMED_OUT)
+            {
+                tcp.counters.increment(TcpCounters.ESTAB_RESETS);
+            }
+        }
+        if (was == TcpState.SYN_SENT || was == TcpState.SYN_RECEIVED)
+        {
+            tcp.counters.increment(TcpCounters.ATTEMPT_FAILS);
+        }
+        report(reason);
+        releaseRings();
+    }
+
+    void toTimeWait(final long nowNs)
+    {
+        setState(TcpState.TIME_WAIT);
+        outputClosed = true;
+        tcp.timers.cancel(rtxTimer);
+        tcp.timers.cancel(delackTimer);
+        tcp.timers.cancel(persistTimer);
+        tcp.timers.cancel(keepaliveTimer);
+        tcp.timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+        tcp.counters.increment(TcpCounters.TIME_WAITS);
+        report(ConnectionEvents.CLOSED_NORMALLY);
+        releaseRings();
+    }
+
+    // ----------------------------------------------------------------------------------------------- opening
+
+    /** Active open: SYN_SENT, the SYN out. */
+    void connect(final long nowNs)
+    {
+        acquireRings();
+        iss = tcp.isn.isn(localHi, localLo, remoteHi, remoteLo, localPort, remotePort, nowNs);
+        sndUna = iss;
+        sndNxt = iss;
+        sndMax = iss;
+        rcvWscale = config.windowScaling() ? ourWscale() : 0;
+        setState(TcpState.SYN_SENT);
+        lastReceiveNs = nowNs;
+        sendSyn(nowNs, false);
+        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+    }
+
+    int ourWscale()
+    {
+        int shift = 0;
+        while (shift < 14 && (65535L << shift) < config.receiveBuffer())
+        {
+            shift++;
+        }
+        return shift;
+    }
+
+    /** A SYN or SYN-ACK with our options (those negotiated when answering: {@code synAck}). */
+    void sendSyn(final long nowNs, final boolean synAck)
+    {
+        final long packet = tcp.out.allocate();
+        if (packet == 0)
+        {
+            tcp.counters.increment(TcpCounters.NO_BUFFER);
+            return;
+        }
+        final long at = tcp.out.transport(packet, v6);
+        final boolean ts = synAck ? tsOn : config.timestamps();
+        final boolean sack = synAck ? sackOn : config.sack();
+        final int ws = synAck ? (wsOn ? rcvWscale : -1) : (config.windowScaling() ? rcvWscale : -1);
+        final int optLen = TcpOptions.writeSyn(at + 20, rcvMss, sack, ts, tsNow(nowNs), synAck ? tsRecent : 0, ws);
+        final int window = Math.min(65535, receiveRing == null ? config.receiveBuffer() : receiveRing.free());
+        Tcp.header(at, localPort, remotePort, iss, synAck ? rcvNxt : 0, 20 + optLen, synAck ? SYN | ACK : SYN, window);
+        if (synAck)
+        {
+            rcvAdvRight = rcvNxt + window;
+        }
+        sndNxt = iss + 1;
+        if (sndMax - sndNxt < 0)
+        {
+            sndMax = sndNxt;
+        }
+        emit(packet, at, 20 + optLen, nowNs);
+    }
+
+    int tsNow(final long nowNs)
+    {
+        return (int)(nowNs / MS) + tsOffset;
+    }
+
+    /** Options from the peer's SYN (or SYN-ACK): what both sides support is on. */
+    void negotiate(final TcpOptions o, final boolean weOffered)
+    {
+        peerMss = o.mss != TcpOptions.ABSENT ? o.mss : (v6 ? 1220 : 536);
+        wsOn = config.windowScaling() && o.windowScale != TcpOptions.ABSENT;
+        sndWscale = wsOn ? o.windowScale : 0;
+        if (!wsOn)
+        {
+            rcvWscale = 0;
+        }
+        else if (!weOffered)
+        {
+            rcvWscale = ourWscale();
+        }
+        tsOn = config.timestamps() && o.hasTimestamp;
+        if (tsOn)
+        {
+            tsRecent = o.tsVal;
+        }
+        sackOn = config.sack() && o.sackPermitted;
+        updateMss();
+    }
+
+    /** The handshake completed (both directions synchronized). */
+    void established(final long nowNs)
+    {
+        setState(TcpState.ESTABLISHED);
+        cs.cwnd = config.initialCwnd();
+        cs.mss = mss;
+        cc.init(cs, nowNs);
+        quickAcks = 16;
+        tcp.timers.cancel(rtxTimer);
+        retries = 0;
+        rtt.resetBackoff();
+        if (keepAliveOn)
+        {
+            tcp.timers.schedule(keepaliveTimer, nowNs + config.keepaliveIdleNs());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- input
+
+    /** A segment for this connection: RFC 9293 3.10.7 (SEGMENT ARRIVES). */
+    void input(final long seg, final int hdrLen, final int length, final int seq, final int ack, final int flags,
+               final int window, final TcpOptions o, final long nowNs)
+    {
+        segsIn++;
+        lastReceiveNs = nowNs;
+        probes = 0;
+        final long data = seg + hdrLen;
+        int dataLen = length - hdrLen;
+        if (state == TcpState.SYN_SENT)
+        {
+            inputSynSent(seq, ack, flags, window, o, nowNs);
+            return;
+        }
+        if (state == TcpState.CLOSED)
+        {
+            return;
+        }
+        if (state == TcpState.TIME_WAIT && (flags & SYN) != 0 && (flags & ACK) == 0)
+        {
+            // RFC 6191 / Linux tcp_timewait_state_process: a newer SYN reopens the pair
+            if (seq - rcvNxt > 0 || tsOn && o.hasTimestamp && o.tsVal - tsRecent > 0)
+            {
+                cancelTimers();
+                setState(TcpState.CLOSED);
+                tcp.remove(this);
+                tcp.redeliver(nowNs);
+                return;
+            }
+        }
+        // PAWS (RFC 7323 5.3)
+        if (tsOn && o.hasTimestamp && (flags & RST) == 0 && o.tsVal - tsRecent < 0
+            && (nowNs - tsRecentNs) / MS < PAWS_24_DAYS_MS)
+        {
+            sendAck(nowNs);
+            return;
+        }
+        final int segLen = dataLen + ((flags & SYN) != 0 ? 1 : 0) + ((flags & FIN) != 0 ? 1 : 0);
+        final int rcvWnd = Math.max(0, rcvAdvRight - rcvNxt);
+        final boolean acceptable;
+        if (segLen == 0)
+        {
+            acceptable = rcvWnd == 0 ? seq == rcvNxt : seq - rcvNxt >= 0 && seq - (rcvNxt + rcvWnd) < 0
+                || seq == rcvNxt;
+        }
+        else
+        {
+            acceptable = rcvWnd > 0 && (seq - rcvNxt >= 0 && seq - (rcvNxt + rcvWnd) < 0
+                || seq + segLen - 1 - rcvNxt >= 0 && seq + segLen - 1 - (rcvNxt + rcvWnd) < 0
+                || seq - rcvNxt < 0 && seq + segLen - rcvNxt > 0);
+        }
+        if (!acceptable)
+        {
+            if ((flags & RST) == 0)
+            {
+                if (state == TcpState.TIME_WAIT && (flags & FIN) != 0)
+                {
+                    tcp.timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+                }
+                sendAck(nowNs);
+            }
+            return;
+        }
+        if ((flags & RST) != 0)
+        {
+            if (seq == rcvNxt)
+            {
+                if (state == TcpState.TIME_WAIT)
+                {
+                    return; // RFC 1337: ignore RSTs in TIME_WAIT
+                }
+                finReceived = true;
+                toClosed(state == TcpState.SYN_RECEIVED && parent == null ? ConnectionEvents.REFUSED : ConnectionEvents.RESET, nowNs);
+            }
+            else
+            {
+                challengeAck(nowNs);
+            }
+            return;
+        }
+        if ((flags & SYN) != 0)
+        {
+            if (state == TcpState.SYN_RECEIVED && seq == irs && parent != null)
+            {
+                sendSyn(nowNs, true); // a retransmitted SYN: the SYN-ACK again
+                return;
+            }
+            challengeAck(nowNs);
+            return;
+        }
+        if ((flags & ACK) == 0)
+        {
+            return;
+        }
+        if (state == TcpState.SYN_RECEIVED)
+        {
+            if (ack - sndUna > 0 && ack - sndNxt <= 0)
+            {
+                if (parent != null && !parent.admit(this, nowNs))
+                {
+                    return; // accept queue full: the ACK is dropped, the peer retransmits
+                }
+                sndWnd = window << sndWscale;
+                maxSndWnd = sndWnd;
+                sndWl1 = seq;
+                sndWl2 = ack;
+                established(nowNs);
+                if (parent == null && events != null)
+                {
+                    events.connected();
+                }
+                else if (parent != null)
+                {
+                    parent.drain(nowNs);
+                    if (state == TcpState.CLOSED)
+                    {
+                        return;
+                    }
+                }
+            }
+            else
+            {
+                sendResetTo(ack, 0, false, nowNs);
+                return;
+            }
+        }
+        if (tsOn && o.hasTimestamp && seq - rcvNxt <= 0 && o.tsVal - tsRecent >= 0)
+        {
+            tsRecent = o.tsVal;
+            tsRecentNs = nowNs;
+        }
+        if (!processAck(seq, ack, window, dataLen, o, nowNs))
+        {
+            return;
+        }
+        // data
+        if (dataLen > 0)
+        {
+            if (state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2)
+            {
+                if (appGone)
+                {
+                    tcp.counters.increment(TcpCounters.ABORT_ON_DATA);
+                    sendReset(nowNs);
+                    toClosed(ConnectionEvents.ABORTED, nowNs);
+                    return;
+                }
+                dataSegsIn++;
+                if (!receiveData(data, seq, dataLen, (flags & FIN) != 0, nowNs))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                dataLen = 0;
+            }
+        }
+        if ((flags & FIN) != 0 && seq + dataLen == rcvNxt && !finReceived)
+        {
+            receiveFin(nowNs);
+        }
+        else if (dataLen == 0 && (flags & FIN) != 0 && finReceived && state == TcpState.TIME_WAIT)
+        {
+            sendAck(nowNs);
+            tcp.timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+        }
+    }
+
+    private void inputSynSent(final int seq, final int ack, final int flags, final int window, final TcpOptions o,
+                              final long nowNs)
+    {
+        final boolean hasAck = (flags & ACK) != 0;
+        if (hasAck && (ack - iss <= 0 || ack - sndNxt > 0))
+        {
+            if ((flags & RST) == 0)
+            {
+                sendResetTo(ack, 0, false, nowNs);
+            }
+            return;
+        }
+        if ((flags & RST) != 0)
+        {
+            if (hasAck)
+            {
+                toClosed(ConnectionEvents.REFUSED, nowNs);
+            }
+            return;
+        }
+        if ((flags & SYN) == 0)
+        {
+            return;
+        }
+        irs = seq;
+        rcvNxt = seq + 1;
+        negotiate(o, true);
+        if (tsOn)
+        {
+            tsRecentNs = nowNs;
+        }
+        if (hasAck)
+        {
+            if (tsOn && o.tsEcr != 0)
+            {
+                rttSample((tsNow(nowNs) - o.tsEcr) * 1000L);
+            }
+            else if (retries == 0)
+            {
+                rttSample((nowNs - lastSendNs) / 1000);
+            }
+            sndUna = ack;
+            sndWnd = window << sndWscale;
+            maxSndWnd = sndWnd;
+            sndWl1 = seq;
+            sndWl2 = ack;
+            established(nowNs);
+            tcp.counters.increment(TcpCounters.ACTIVE_OPENS);
+            sendAck(nowNs);
+            if (events != null)
+            {
+                events.connected();
+            }
+            trySend(nowNs);
+        }
+        else
+        {
+            // simultaneous open: SYN_RECEIVED, a SYN-ACK with the same ISN
+            setState(TcpState.SYN_RECEIVED);
+            sendSyn(nowNs, true);
+        }
+    }
+
+    private void rttSample(final long us)
+    {
+        if (us >= 0)
+        {
+            rtt.sample(Math.max(1, us));
+            cs.srttUs = rtt.srttUs();
+            cs.minRttUs = rtt.minRttUs();
+        }
+    }
+
+    private void challengeAck(final long nowNs)
+    {
+        if (tcp.challengeAckAllowed(nowNs))
+        {
+            tcp.counters.increment(TcpCounters.CHALLENGE_ACKS);
+            sendAck(nowNs);
+        }
+    }
+
+    /** The ACK field (RFC 9293 3.10.7.4 fifth check, RFC 5961 5.2); false when the segment is to be dropped. */
+    private boolean processAck(final int seq, final int ack, final int window, final int dataLen, final TcpOptions o,
+                               final long nowNs)
+    {
+        if (ack - sndNxt > 0 || ack - (sndUna - Math.max(maxSndWnd, 1)) < 0)
+        {
+            challengeAck(nowNs);
+            return false;
+        }
+        final int wnd = window << sndWscale;
+        final boolean windowUpdate = seq - sndWl1 > 0 || seq == sndWl1 && ack - sndWl2 >= 0;
+        final boolean windowChanged = wnd != sndWnd;
+        final int sacked = sackOn && o.sackBlocks > 0 ? scoreboard.update(ack, sndNxt, o.sackLeft, o.sackRight, o.sackBlocks) : 0;
+        if (ack - sndUna > 0)
+        {
+            newAck(ack, o, nowNs);
+        }
+        else if (ack == sndUna && sndNxt != sndUna && dataLen == 0 && (!windowChanged || !windowUpdate)
+            && synchronizedState())
+        {
+            duplicateAck(sacked, nowNs);
+        }
+        if (windowUpdate)
+        {
+            sndWnd = wnd;
+            sndWl1 = seq;
+            sndWl2 = ack;
+            if (wnd > maxSndWnd)
+            {
+                maxSndWnd = wnd;
+            }
+            if (wnd > 0)
+            {
+                tcp.timers.cancel(persistTimer);
+            }
+        }
+        // FIN acknowledged?
+        if (finSent && sndUna == finSeq + 1)
+        {
+            switch (state)
+            {
+                case TcpState.FIN_WAIT_1 ->
+                {
+                    setState(TcpState.FIN_WAIT_2);
+                    if (appGone)
+                    {
+                        tcp.timers.schedule(waitTimer, nowNs + config.finTimeoutNs());
+                    }
+                }
+                case TcpState.CLOSING ->
+                {
+                    toTimeWait(nowNs);
+                    return false;
+                }
+                case TcpState.LAST_ACK ->
+                {
+                    toClosed(ConnectionEvents.CLOSED_NORMALLY, nowNs);
+                    return false;
+                }
+                default ->
+                {
+                }
+            }
+        }
+        if (synchronizedState())
+        {
+            trySend(nowNs);
+        }
+        return true;
+    }
+
+    private void newAck(final int ack, final TcpOptions o, final long nowNs)
+    {
+        final int acked = ack - sndUna;
+        int dataAcked = acked;
+        if (finSent && ack - finSeq > 0)
+        {
+            dataAcked--;
+        }
+        if (sendRing != null && dataAcked > 0)
+        {
+            sendRing.release(Math.min(dataAcked, sendRing.size()));
+        }
+        bytesAcked += acked;
+        final int segs = Math.max(1, (acked + mss - 1) / Math.max(1, mss));
+        long sampleUs = -1;
+        if (tsOn && o.hasTimestamp && o.tsEcr != 0)
+        {
+            sampleUs = (tsNow(nowNs) - o.tsEcr) * 1000L;
+        }
+        else if (rttTiming && ack - rttSeq > 0)
+        {
+            sampleUs = (nowNs - rttStartNs) / 1000;
+        }
+        if (ack - rttSeq > 0)
+        {
+            rttTiming = false;
+        }
+        if (sampleUs >= 0)
+        {
+            rttSample(sampleUs);
+        }
+        sndUna = ack;
+        if (sndMax - sndNxt < 0)
+        {
+            sndMax = sndNxt;
+        }
+        if (sndNxt - sndUna < 0)
+        {
+            sndNxt = sndUna;
+        }
+        if (highRxt - sndUna < 0)
+        {
+            highRxt = sndUna;
+        }
+        retries = 0;
+        rtt.resetBackoff();
+        cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        cc.packetsAcked(cs, segs, sampleUs, nowNs);
+        cs.deliveredBytes = acked;
+        if (cs.caState == CongestionState.RECOVERY)
+        {
+            if (ack - recover >= 0)
+            {
+                // full acknowledgement: deflate (RFC 6582 3.2 step 3)
+                cs.cwnd = Math.max(2, Math.min(cs.ssthresh, cs.packetsInFlight + 1));
+                caState(CongestionState.OPEN, nowNs);
+                dupAcks = 0;
+            }
+            else if (!sackOn)
+            {
+                // partial acknowledgement: retransmit the next hole, deflate by what was acked
+                retransmitOne(sndUna, nowNs);
+                cs.cwnd = Math.max(1, cs.cwnd - segs + 1);
+            }
+        }
+        else if (cs.caState == CongestionState.LOSS)
+        {
+            if (ack - recover >= 0)
+            {
+                caState(CongestionState.OPEN, nowNs);
+            }
+            dupAcks = 0;
+            cc.congestionAvoid(cs, segs, nowNs);
+        }
+        else
+        {
+            dupAcks = 0;
+            if (cs.caState != CongestionState.OPEN)
+            {
+                caState(CongestionState.OPEN, nowNs);
+            }
+            if (cs.cwndLimited)
+            {
+                cc.congestionAvoid(cs, segs, nowNs);
+            }
+        }
+        if (sndUna == sndNxt)
+        {
+            tcp.timers.cancel(rtxTimer);
+        }
+        else
+        {
+            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        }
+        if (events != null && dataAcked > 0 && sendRing != null && !outputClosed)
+        {
+            events.writable();
+        }
+    }
+
+    private void caState(final int s, final long nowNs)
+    {
+        if (cs.caState != s)
+        {
+            cc.setState(cs, s, nowNs);
+            cs.caState = s;
+        }
+    }
+
+    private void duplicateAck(final int sacked, final long nowNs)
+    {
+        dupAcks++;
+        if (cs.caState == CongestionState.RECOVERY || cs.caState == CongestionState.LOSS)
+        {
+            if (!sackOn && cs.caState == CongestionState.RECOVERY)
+            {
+                cs.cwnd++; // RFC 5681 3.2 step 4: inflation
+            }
+            return;
+        }
+        final boolean lost = sackOn ? dupAcks >= DUP_THRESH || scoreboard.isLost(sndUna, mss, DUP_THRESH) : dupAcks >= DUP_THRESH;
+        if (!lost)
+        {
+            if (cs.caState == CongestionState.OPEN)
+            {
+                caState(CongestionState.DISORDER, nowNs);
+            }
+            return;
+        }
+        if (!sackOn && recover - sndUna > 0)
+        {
+            return; // RFC 6582 4.1: not a new loss episode
+        }
+        // enter fast recovery
+        tcp.counters.increment(sackOn ? TcpCounters.SACK_RECOVERY : TcpCounters.RENO_RECOVERY);
+        tcp.counters.increment(TcpCounters.FAST_RETRANS);
+        cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        cs.ssthresh = Math.max(2, cc.ssthresh(cs));
+        caState(CongestionState.RECOVERY, nowNs);
+        recover = sndNxt;
+        highRxt = sndUna;
+        rttTiming = false;
+        retransmitOne(sndUna, nowNs);
+        cs.cwnd = sackOn ? cs.ssthresh : cs.ssthresh + DUP_THRESH;
+    }
+
+    /** In-order or out-of-order data into the receive ring; false when the segment is dropped after an ACK. */
+    private boolean receiveData(long data, int seq, int len, final boolean fin, final long nowNs)
+    {
+        final int front = rcvNxt - seq;
+        if (front > 0)
+        {
+            data += front;
+            seq += front;
+            len -= front;
+            if (len <= 0)
+            {
+                sendAck(nowNs);
+                return false;
+            }
+        }
+        final int free = receiveRing.free();
+        final int offset = seq - rcvNxt;
+        if (offset + len > free)
+        {
+            len = free - offset;
+            if (len <= 0)
+            {
+                sendAck(nowNs);
+                return false;
+            }
+        }
+        if (offset == 0)
+        {
+            receiveRing.writeAt(0, data, len);
+            int advance = len;
+            // the gap may now be filled: merge held ranges
+            int i = 0;
+            while (i < oooCount)
+            {
+                if (oooLeft[i] - (rcvNxt + advance) <= 0)
+                {
+                    if (oooRight[i] - (rcvNxt + advance) > 0)
+                    {
+                        advance = oooRight[i] - rcvNxt;
+                    }
+                    removeOoo(i);
+                }
+                else
+                {
+                    i++;
+                }
+            }
+            receiveRing.commit(advance);
+            rcvNxt += advance;
+            bytesReceived += advance;
+            if (events != null)
+            {
+                events.readable();
+            }
+            segsSinceAck++;
+            if (oooCount > 0 || advance > len || fin || quickAcks > 0 || segsSinceAck >= 2)
+            {
+                if (quickAcks > 0)
+                {
+                    quickAcks--;
+                }
+                if (!fin)
+                {
+                    sendAck(nowNs);
+                }
+            }
+            else if (!delackTimer.pending())
+            {
+                tcp.timers.schedule(delackTimer, nowNs + config.delayedAckNs());
+            }
+            return true;
+        }
+        // out of order: held beyond the producer position, a SACK block, an immediate ACK
+        receiveRing.writeAt(offset, data, len);
+        addOoo(seq, seq + len);
+        sendAck(nowNs);
+        return false;
+    }
+
+    private void addOoo(final int left, final int right)
+    {
+        int l = left;
+        int r = right;
+        int i = 0;
+        while (i < oooCount)
+        {
+            if (oooLeft[i] - r <= 0 && oooRight[i] - l >= 0)
+            {
+                if (oooLeft[i] - l < 0)
+                {
+                    l = oooLeft[i];
+                }
+                if (oooRight[i] - r > 0)
+                {
+                    r = oooRight[i];
+                }
+                removeOoo(i);
+            }
+            else
+            {
+                i++;
+            }
+        }
+        if (oooCount == MAX_OOO)
+        {
+            oooCount--; // forget the last (highest) range: its data will be sent again
+        }
+        int at = 0;
+        while (at < oooCount && oooLeft[at] - l < 0)
+        {
+            at++;
+        }
+        System.arraycopy(oooLeft, at, oooLeft, at + 1, oooCount - at);
+        System.arraycopy(oooRight, at, oooRight, at + 1, oooCount - at);
+        oooLeft[at] = l;
+        oooRight[at] = r;
+        oooCount++;
+        oooRecent = l;
+    }
+
+    private void removeOoo(final int i)
+    {
+        System.arraycopy(oooLeft, i + 1, oooLeft, i, oooCount - i - 1);
+        System.arraycopy(oooRight, i + 1, oooRight, i, oooCount - i - 1);
+        oooCount--;
+    }
+
+    private void receiveFin(final long nowNs)
+    {
+        rcvNxt++;
+        finReceived = true;
+        if (events != null)
+        {
+            events.readable();
+        }
+        switch (state)
+        {
+            case TcpState.ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
+            case TcpState.FIN_WAIT_1 ->
+            {
+                if (finSent && sndUna == finSeq + 1)
+                {
+                    sendAck(nowNs);
+                    toTimeWait(nowNs);
+                    return;
+                }
+                setState(TcpState.CLOSING);
+            }
+            case TcpState.FIN_WAIT_2 ->
+            {
+                sendAck(nowNs);
+                toTimeWait(nowNs);
+                return;
+            }
+            default ->
+            {
+            }
+        }
+        sendAck(nowNs);
+    }
+
+    // ------------------------------------------------------------------------------------------------ output
+
+    int windowToAdvertise()
+    {
+        final int free = receiveRing == null ? config.receiveBuffer() : receiveRing.free();
+        final int max = 65535 << rcvWscale;
+        int w = Math.min(free, max);
+        // never shrink the right edge (RFC 9293 3.8.6.2.1)
+        if (rcvNxt + w - rcvAdvRight < 0)
+        {
+            w = rcvAdvRight - rcvNxt;
+        }
+        return w;
+    }
+
+    void sendAck(final long nowNs)
+    {
+        segment(sndNxt, 0, ACK, nowNs, false);
+    }
+
+    void sendReset(final long nowNs)
+    {
+        final long packet = tcp.out.allocate();
+        if (packet == 0)
+        {
+            return;
+        }
+        final long at = tcp.out.transport(packet, v6);
+        Tcp.header(at, localPort, remotePort, sndNxt, rcvNxt, 20, RST | ACK, 0);
+        tcp.counters.increment(TcpCounters.OUT_RSTS);
+        emit(packet, at, 20, nowNs);
+    }
+
+    void sendResetTo(final int seq, final int ack, final boolean withAck, final long nowNs)
+    {
+        tcp.sendReset(localHi, localLo, localPort, remoteHi, remoteLo, remotePort, seq, ack, withAck, nowNs);
+    }
+
+    /**
+     * One segment from {@code seq}: {@code len} bytes of the send ring (copied from snd_una's offset), our
+     * window, timestamps and SACK blocks. Returns the bytes sent.
+     */
+    int segment(final int seq, final int len, final int flags, final long nowNs, final boolean probe)
+    {
+        final long packet = tcp.out.allocate();
+        if (packet == 0)
+        {
+            tcp.counters.increment(TcpCounters.NO_BUFFER);
+            return 0;
+        }
+        final long at = tcp.out.transport(packet, v6);
+        int blocks = 0;
+        if (sackOn && oooCount > 0)
+        {
+            final int[] l = tcp.sackLeft;
+            final int[] r = tcp.sackRight;
+            final int max = tsOn ? 3 : 4;
+            int recent = -1;
+            for (int i = 0; i < oooCount; i++)
+            {
+                if (oooLeft[i] - oooRecent <= 0 && oooRight[i] - oooRecent > 0)
+                {
+                    recent = i;
+                }
+            }
+            if (recent >= 0)
+            {
+                l[blocks] = oooLeft[recent];
+                r[blocks] = oooRight[recent];
+                blocks++;
+            }
+            for (int i = 0; i < oooCount && blocks < max; i++)
+            {
+                if (i != recent)
+                {
+                    l[blocks] = oooLeft[i];
+                    r[blocks] = oooRight[i];
+                    blocks++;
+                }
+            }
+        }
+        final int optLen = TcpOptions.write(at + 20, tsOn, tsNow(nowNs), tsRecent, tcp.sackLeft, tcp.sackRight, blocks);
+        final int hdr = 20 + optLen;
+        if (len > 0)
+        {
+            sendRing.copyOut(seq - sndUna, at + hdr, len);
+        }
+        final int w = windowToAdvertise();
+        rcvAdvRight = rcvNxt + w;
+        Tcp.header(at, localPort, remotePort, probe ? sndUna - 1 : seq, rcvNxt, hdr, flags | (len > 0 ? PSH : 0),
+            w >>> rcvWscale);
+        segsSinceAck = 0;
+        tcp.timers.cancel(delackTimer);
+        if (len > 0)
+        {
+            dataSegsOut++;
+            bytesSent += len;
+        }
+        emit(packet, at, hdr + len, nowNs);
+        return len;
+    }
+
+    void emit(final long packet, final long at, final int length, final long nowNs)
+    {
+        Memory.putShort(at + 16, (short)0);
+        final int sum = io.flowgate.stack.ip.InetChecksum.compute(localHi, localLo, remoteHi, remoteLo, Tcp.PROTOCOL, at, length);
+        Memory.putShortBE(at + 16, sum);
+        tcp.out.send(packet, localHi, localLo, remoteHi, remoteLo, Tcp.PROTOCOL, length, true, nowNs);
+        tcp.counters.increment(TcpCounters.OUT_SEGS);
+        segsOut++;
+        lastSendNs = nowNs;
+    }
+
+    /** Retransmits one segment at {@code seq} (fast retransmit, partial ACK, SACK hole). */
+    void retransmitOne(final int seq, final long nowNs)
+    {
+        final int dataEnd = sndUna + sendRing.size();
+        int len = Math.min(mss, dataEnd - seq);
+        int flags = ACK;
+        if (finSent && seq + Math.max(len, 0) == finSeq)
+        {
+            flags |= FIN;
+        }
+        len = Math.max(0, len);
+        if (len == 0 && (flags & FIN) == 0)
+        {
+            return;
+        }
+        segment(seq, len, flags, nowNs, false);
+        tcp.counters.increment(TcpCounters.RETRANS_SEGS);
+        bytesRetrans += len;
+        totalRetrans++;
+        if (sackOn)
+        {
+            scoreboard.markRetransmitted(seq, Math.max(1, len));
+        }
+        if (seq + len - highRxt > 0)
+        {
+            highRxt = seq + len;
+        }
+        if (!rtxTimer.pending())
+        {
+            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        }
+    }
+
+    /** Sends what the congestion window, the peer's window, Nagle and SWS avoidance allow. */
+    void trySend(final long nowNs)
+    {
+        if (sendRing == null)
+        {
+            return;
+        }
+        if (sackOn && cs.caState == CongestionState.RECOVERY)
+        {
+            sackRecovery(nowNs);
+        }
+        final int dataEnd = sndUna + sendRing.size();
+        boolean cwndLimited = false;
+        while (true)
+        {
+            final int unsent = dataEnd - sndNxt;
+            final boolean finNow = finQueued && !finSent && unsent <= 0;
+            if (unsent <= 0 && !finNow && !(finQueued && finSent && sndNxt == finSeq))
+            {
+                break;
+            }
+            final int inFlight = sndNxt - sndUna;
+            final int cwndBytes = cs.cwnd * mss;
+            final int limit = Math.min(cwndBytes, sndWnd + (finNow ? 1 : 0));
+            int room = Math.min(cwndBytes - inFlight, sndUna + sndWnd - sndNxt);
+            if (unsent <= 0)
+            {
+                if (cwndBytes - inFlight <= 0 && inFlight > 0)
+                {
+                    break;
+                }
+                // a FIN alone (or again after go-back-N)
+                final int seq = sndNxt;
+                if (seq - sndMax < 0)
+                {
+                    totalRetrans++;
+                    tcp.counters.increment(TcpCounters.RETRANS_SEGS);
+                }
+                segment(seq, 0, FIN | ACK, nowNs, false);
+                finSent = true;
+                finSeq = seq;
+                sndNxt = seq + 1;
+                advanceMax();
+                armRtx(nowNs);
+                break;
+            }
+            if (room <= 0)
+            {
+                cwndLimited = cwndBytes - inFlight <= 0;
+                if (sndWnd == 0 && inFlight == 0 && !persistTimer.pending())
+                {
+                    tcp.timers.schedule(persistTimer, nowNs + rtt.rtoNs());
+                }
+                break;
+            }
+            int len = Math.min(Math.min(mss, unsent), room);
+            if (len < mss && len < unsent)
+            {
+                // window-limited small segment: SWS avoidance (RFC 9293 3.8.6.2.1)
+                if (len < maxSndWnd / 2 || inFlight > 0)
+                {
+                    cwndLimited = cwndBytes - inFlight < mss;
+                    if (sndWnd - inFlight < mss && inFlight == 0 && !persistTimer.pending())
+                    {
+                        tcp.timers.schedule(persistTimer, nowNs + rtt.rtoNs());
+                    }
+                    break;
+                }
+            }
+            else if (len < mss && !noDelay && inFlight > 0 && !finQueued)
+            {
+                break; // Nagle: a small segment waits for the outstanding data's ACK
+            }
+            final int seq = sndNxt;
+            int flags = ACK;
+            if (finQueued && !finSent && seq + len == dataEnd && limit - inFlight > len)
+            {
+                flags |= FIN;
+            }
+            if (inFlight == 0 && seq == sndMax)
+            {
+                cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
+            }
+            segment(seq, len, flags, nowNs, false);
+            if (seq - sndMax < 0)
+            {
+                totalRetrans++;
+                bytesRetrans += len;
+                tcp.counters.increment(TcpCounters.RETRANS_SEGS);
+            }
+            else if (!rttTiming)
+            {
+                rttTiming = true;
+                rttSeq = seq;
+                rttStartNs = nowNs;
+            }
+            sndNxt = seq + len;
+            if ((flags & FIN) != 0)
+            {
+                finSent = true;
+                finSeq = sndNxt;
+                sndNxt++;
+            }
+            advanceMax();
+            armRtx(nowNs);
+            if ((flags & FIN) != 0)
+            {
+                break;
+            }
+        }
+        cs.cwndLimited = cwndLimited || sndNxt - sndUna >= cs.cwnd * mss - mss;
+        cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+    }
+
+    private void advanceMax()
+    {
+        if (sndNxt - sndMax > 0)
+        {
+            sndMax = sndNxt;
+        }
+    }
+
+    private void armRtx(final long nowNs)
+    {
+        if (!rtxTimer.pending())
+        {
+            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        }
+    }
+
+    /** RFC 6675 5 (C): while pipe allows, NextSeg's retransmissions (new data is left to trySend's loop). */
+    private void sackRecovery(final long nowNs)
+    {
+        for (int guard = 0; guard < 64; guard++)
+        {
+            final int pipe = scoreboard.pipe(sndUna, sndNxt, mss, DUP_THRESH);
+            if (cs.cwnd * mss - pipe < mss)
+            {
+                return;
+            }
+            final long next = scoreboard.nextSegment(sndUna, sndNxt, highRxt, mss, DUP_THRESH, false);
+            if (next == -1)
+            {
+                return;
+            }
+            final int seq = (int)next;
+            if (seq - sndNxt >= 0 || seq - sndUna < 0)
+            {
+                return;
+            }
+            retransmitOne(seq, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ timers
+
+    @Override
+    public void onTimer(final Timer timer, final long nowNs)
+    {
+        switch (timer.kind())
+        {
+            case T_RTX -> retransmitTimeout(nowNs);
+            case T_DELACK ->
+            {
+                if (synchronizedState() && segsSinceAck > 0)
+                {
+                    tcp.counters.increment(TcpCounters.DELAYED_ACKS);
+                    sendAck(nowNs);
+                }
+            }
+            case T_PERSIST -> persist(nowNs);
+            case T_KEEPALIVE -> keepalive(nowNs);
+            case T_WAIT ->
+            {
+                if (state == TcpState.TIME_WAIT)
+                {
+                    setState(TcpState.CLOSED);
+                    tcp.remove(this);
+                    releaseRings();
+                }
+                else if (state == TcpState.FIN_WAIT_2)
+                {
+                    sendReset(nowNs);
+                    toClosed(ConnectionEvents.CLOSED_NORMALLY, nowNs);
+                }
+            }
+            default ->
+            {
+            }
+        }
+    }
+
+    private void retransmitTimeout(final long nowNs)
+    {
+        final int s = state;
+        if (s == TcpState.CLOSED || s == TcpState.TIME_WAIT)
+        {
+            return;
+        }
+        final int max = s == TcpState.SYN_SENT ? config.synRetries()
+            : s == TcpState.SYN_RECEIVED ? config.synAckRetries() : config.retries2();
+        if (s != TcpState.SYN_SENT && s != TcpState.SYN_RECEIVED && sndUna == sndNxt)
+        {
+            return;
+        }
+        if (retries >= max)
+        {
+            tcp.counters.increment(TcpCounters.ABORT_ON_TIMEOUT);
+            if (synchronizedState())
+            {
+                sendReset(nowNs);
+            }
+            toClosed(ConnectionEvents.TIMED_OUT, nowNs);
+            return;
+        }
+        retries++;
+        tcp.counters.increment(TcpCounters.TIMEOUTS);
+        rtt.backoff();
+        rttTiming = false;
+        if (s == TcpState.SYN_SENT || s == TcpState.SYN_RECEIVED)
+        {
+            totalRetrans++;
+            tcp.counters.increment(TcpCounters.RETRANS_SEGS);
+            sendSyn(nowNs, s == TcpState.SYN_RECEIVED);
+            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            return;
+        }
+        // RFC 6298 5.4-5.6 and RFC 5681 3.1: one segment, ssthresh from cc, go back to snd_una
+        if (cs.caState != CongestionState.LOSS)
+        {
+            cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+            cs.ssthresh = Math.max(2, cc.ssthresh(cs));
+            caState(CongestionState.LOSS, nowNs);
+        }
+        cc.cwndEvent(cs, CongestionState.EVENT_LOSS, nowNs);
+        cs.cwnd = 1;
+        cs.cwndCount = 0;
+        recover = sndMax;
+        dupAcks = 0;
+        scoreboard.clear();
+        highRxt = sndUna;
+        sndNxt = sndUna;
+        if (finSent && finSeq - sndUna >= 0)
+        {
+            finSent = false;
+        }
+        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        trySend(nowNs);
+    }
+
+    private void persist(final long nowNs)
+    {
+        if (!synchronizedState() || sendRing == null)
+        {
+            return;
+        }
+        final int unsent = sndUna + sendRing.size() - sndNxt;
+        if (unsent <= 0 || sndNxt != sndUna)
+        {
+            return;
+        }
+        if (sndWnd > 0)
+        {
+            trySend(nowNs);
+            return;
+        }
+        // Linux's zero-window probe (tcp_xmit_probe_skb): snd_una - 1, no data; the answer carries the window
+        segment(sndUna, 0, ACK, nowNs, true);
+        rtt.backoff();
+        tcp.timers.schedule(persistTimer, nowNs + rtt.rtoNs());
+    }
+
+    private void keepalive(final long nowNs)
+    {
+        if (!keepAliveOn || !synchronizedState())
+        {
+            return;
+        }
+        final long idle = nowNs - lastReceiveNs;
+        if (idle < config.keepaliveIdleNs() && probes == 0)
+        {
+            tcp.timers.schedule(keepaliveTimer, lastReceiveNs + config.keepaliveIdleNs());
+            return;
+        }
+        if (probes >= config.keepaliveProbes())
+        {
+            sendReset(nowNs);
+            toClosed(ConnectionEvents.TIMED_OUT, nowNs);
+            return;
+        }
+        probes++;
+        tcp.counters.increment(TcpCounters.KEEPALIVES);
+        segment(sndUna, 0, ACK, nowNs, true);
+        tcp.timers.schedule(keepaliveTimer, nowNs + config.keepaliveIntervalNs());
+    }
+
+    /** ICMP packet too big: a smaller path MTU, and what no longer fits is sent again (RFC 1191/8201). */
+    void pathMtu(final int mtu, final long nowNs)
+    {
+        final int min = v6 ? 1280 : 552;
+        final int newMtu = Math.max(min, mtu);
+        if (newMtu >= pmtu)
+        {
+            return;
+        }
+        pmtu = newMtu;
+        final int oldMss = mss;
+        updateMss();
+        if (mss < oldMss && sndNxt != sndUna && synchronizedState())
+        {
+            // tcp_simple_retransmit: no congestion response, resend from snd_una in the new size
+            sndNxt = sndUna;
+            if (finSent)
+            {
+                finSent = false;
+            }
+            trySend(nowNs);
+        }
     }
 }
