@@ -34,6 +34,9 @@ public final class Tcp implements Transport
     final int[] sackLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
     final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
     private final TcpOptions options = new TcpOptions();
+    /** How connections get their congestion control (a test seam; the configuration's name goes in). */
+    java.util.function.Function<String, io.flowgate.stack.cc.CongestionControl> ccFactory =
+        io.flowgate.stack.cc.CongestionControl::create;
     private final long[] source = new long[2];
 
     /** Open addressing with linear probing and backward-shift deletion, keyed by the 4-tuple. */

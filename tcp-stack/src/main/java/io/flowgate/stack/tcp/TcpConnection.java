@@ -150,7 +150,7 @@ public final class TcpConnection implements TimerHandler
         this.tcp = tcp;
         this.config = tcp == null ? StackConfig.linuxDefaults() : tcp.config;
         this.rtt = new RttEstimator(config.rtoInitialNs(), config.rtoMinNs(), config.rtoMaxNs());
-        this.cc = CongestionControl.create(config.congestion());
+        this.cc = tcp == null ? CongestionControl.create(config.congestion()) : tcp.ccFactory.apply(config.congestion());
     }
 
     void tuple(final long lHi, final long lLo, final int lPort, final long rHi, final long rLo, final int rPort)
@@ -571,8 +571,12 @@ public final class TcpConnection implements TimerHandler
     void established(final long nowNs)
     {
         setState(TcpState.ESTABLISHED);
+        recover = sndUna;
+        highRxt = sndUna;
         cs.cwnd = config.initialCwnd();
         cs.mss = mss;
+        cs.sndUna = sndUna;
+        cs.sndNxt = sndNxt;
         cc.init(cs, nowNs);
         quickAcks = 16;
         tcp.timers.cancel(rtxTimer);
@@ -841,7 +845,7 @@ public final class TcpConnection implements TimerHandler
     private boolean processAck(final int seq, final int ack, final int window, final int dataLen, final TcpOptions o,
                                final long nowNs)
     {
-        if (ack - sndNxt > 0 || ack - (sndUna - Math.max(maxSndWnd, 1)) < 0)
+        if (ack - sndMax > 0 || ack - (sndUna - Math.max(maxSndWnd, 1)) < 0)
         {
             challengeAck(nowNs);
             return false;
@@ -849,7 +853,7 @@ public final class TcpConnection implements TimerHandler
         final int wnd = window << sndWscale;
         final boolean windowUpdate = seq - sndWl1 > 0 || seq == sndWl1 && ack - sndWl2 >= 0;
         final boolean windowChanged = wnd != sndWnd;
-        final int sacked = sackOn && o.sackBlocks > 0 ? scoreboard.update(ack, sndNxt, o.sackLeft, o.sackRight, o.sackBlocks) : 0;
+        final int sacked = sackOn && o.sackBlocks > 0 ? scoreboard.update(ack, sndMax, o.sackLeft, o.sackRight, o.sackBlocks) : 0;
         if (ack - sndUna > 0)
         {
             newAck(ack, o, nowNs);
@@ -955,6 +959,8 @@ public final class TcpConnection implements TimerHandler
         retries = 0;
         rtt.resetBackoff();
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        cs.sndUna = sndUna;
+        cs.sndNxt = sndNxt;
         cc.packetsAcked(cs, segs, sampleUs, nowNs);
         cs.deliveredBytes = acked;
         if (cs.caState == CongestionState.RECOVERY)
@@ -1221,11 +1227,13 @@ public final class TcpConnection implements TimerHandler
     {
         final int free = receiveRing == null ? config.receiveBuffer() : receiveRing.free();
         final int max = 65535 << rcvWscale;
-        int w = Math.min(free, max);
-        // never shrink the right edge (RFC 9293 3.8.6.2.1)
-        if (rcvNxt + w - rcvAdvRight < 0)
+        final int w = Math.min(free, max);
+        final int current = Math.max(0, rcvAdvRight - rcvNxt);
+        // never shrink the right edge (RFC 9293 3.8.6.2.1); move it only by min(buffer/2, MSS) or more (3.8.6.2.2)
+        final int step = Math.min((receiveRing == null ? config.receiveBuffer() : receiveRing.capacity()) / 2, rcvMss);
+        if (w - current < step)
         {
-            w = rcvAdvRight - rcvNxt;
+            return current;
         }
         return w;
     }
@@ -1302,8 +1310,11 @@ public final class TcpConnection implements TimerHandler
         {
             sendRing.copyOut(seq - sndUna, at + hdr, len);
         }
-        final int w = windowToAdvertise();
-        rcvAdvRight = rcvNxt + w;
+        final int w = windowToAdvertise() >>> rcvWscale << rcvWscale;
+        if (rcvNxt + w - rcvAdvRight > 0)
+        {
+            rcvAdvRight = rcvNxt + w;
+        }
         Tcp.header(at, localPort, remotePort, probe ? sndUna - 1 : seq, rcvNxt, hdr, flags | (len > 0 ? PSH : 0),
             w >>> rcvWscale);
         segsSinceAck = 0;
@@ -1383,7 +1394,8 @@ public final class TcpConnection implements TimerHandler
                 break;
             }
             final int inFlight = sndNxt - sndUna;
-            final int cwndBytes = cs.cwnd * mss;
+            final int cwndBytes = sackOn && cs.caState == CongestionState.RECOVERY
+                ? cs.cwnd * mss - scoreboard.pipe(sndUna, sndNxt, mss, DUP_THRESH) + inFlight : cs.cwnd * mss;
             final int limit = Math.min(cwndBytes, sndWnd + (finNow ? 1 : 0));
             int room = Math.min(cwndBytes - inFlight, sndUna + sndWnd - sndNxt);
             if (unsent <= 0)
@@ -1442,6 +1454,9 @@ public final class TcpConnection implements TimerHandler
             }
             if (inFlight == 0 && seq == sndMax)
             {
+                cs.lastSendNs = lastSendNs;
+                cs.sndUna = sndUna;
+                cs.sndNxt = sndNxt;
                 cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
             }
             segment(seq, len, flags, nowNs, false);
@@ -1472,6 +1487,7 @@ public final class TcpConnection implements TimerHandler
             }
         }
         cs.cwndLimited = cwndLimited || sndNxt - sndUna >= cs.cwnd * mss - mss;
+        cs.sndNxt = sndNxt;
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
     }
 
@@ -1624,7 +1640,12 @@ public final class TcpConnection implements TimerHandler
         }
         if (sndWnd > 0)
         {
-            trySend(nowNs);
+            // the SWS override timeout (RFC 9293 3.8.6.2.1): what the window takes, even if small
+            final int len = Math.min(Math.min(mss, unsent), sndWnd);
+            segment(sndNxt, len, ACK, nowNs, false);
+            sndNxt += len;
+            advanceMax();
+            armRtx(nowNs);
             return;
         }
         // Linux's zero-window probe (tcp_xmit_probe_skb): snd_una - 1, no data; the answer carries the window

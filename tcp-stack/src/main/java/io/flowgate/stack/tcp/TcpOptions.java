@@ -246,6 +246,12 @@ public final class TcpOptions
         return p;
     }
 
+    /** Bytes {@link #writeSyn} writes for these options. */
+    public static int synLength(final boolean sack, final boolean timestamps, final int windowScale)
+    {
+        return 4 + (timestamps ? 12 : sack ? 4 : 0) + (windowScale >= 0 ? 4 : 0);
+    }
+
     /** Bytes {@link #write} needs for these options (to size the header before writing). */
     public static int length(final boolean timestamps, final int blocks)
     {

@@ -48,6 +48,7 @@ class TcpOptionsTest
     {
         final int n = TcpOptions.writeSyn(tcp + 20, 1460, true, true, 0x01020304, 0, 7);
         assertEquals(20, n);
+        assertEquals(n, TcpOptions.synLength(true, true, 7));
         org.junit.jupiter.api.Assertions.assertArrayEquals(
             new int[] {2, 4, 0x05, 0xB4, 4, 2, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 7}, bytes(tcp + 20, 20));
         Memory.putByte(tcp + 12, (byte)(((20 + n) >>> 2) << 4));
