@@ -73,6 +73,9 @@ public class TcpSegmentBenchmark
         long sink;
         int mss;
         long nowNs;
+        /** Segments the benchmark asked for and payload bytes the server application read: printed at the end. */
+        long segmentsOffered;
+        long bytesRead;
 
         @Setup(Level.Trial)
         public void setUp() throws Exception
@@ -129,6 +132,9 @@ public class TcpSegmentBenchmark
         @TearDown(Level.Trial)
         public void tearDown()
         {
+            // Sanity: the server must have read (nearly) every byte offered; the last train may still be in flight.
+            System.out.printf("%nsegments offered %d, read %.1f MSS; data packets+ACKs on the wire: client %d, server %d%n",
+                segmentsOffered, (double) bytesRead / mss, clientWire.packetsSent, serverWire.packetsSent);
             if (client != null)
             {
                 client.close(nowNs);
@@ -184,6 +190,8 @@ public class TcpSegmentBenchmark
         final int n = p.serverReceive.read(p.sink, mss);
         p.serverConnection.appReceived(p.nowNs);
         p.pump();
+        p.segmentsOffered++;
+        p.bytesRead += n;
         return n;
     }
 
@@ -199,6 +207,8 @@ public class TcpSegmentBenchmark
         final int n = p.serverReceive.read(p.sink, bytes);
         p.serverConnection.appReceived(p.nowNs);
         p.pump();
+        p.segmentsOffered += TRAIN;
+        p.bytesRead += n;
         return n;
     }
 }
