@@ -8,7 +8,12 @@ import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.io.IOException;
 import io.flowgate.app.config.FlowgateConfig;
+import io.flowgate.app.host.HostServices;
+import io.flowgate.app.host.TcpService;
 import io.flowgate.app.mgmt.ManagementServer;
+import io.flowgate.stack.Stack;
+import io.flowgate.stack.StackException;
+import java.security.SecureRandom;
 import io.flowgate.app.nft.NftService;
 import io.flowgate.app.config.RulesFileException;
 import io.flowgate.pipeline.rules.model.Chain;
@@ -253,12 +258,14 @@ final class RouterRun
                 }
             }
             final Router router;
+            // The host stack (a host section): runs on the slow path's thread; the router closes it.
+            final Stack stack = config.host() == null ? null : new Stack(config.host().stack(), new SecureRandom().nextLong());
             try
             {
                 router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
                     config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
                     config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()),
-                    config.rules() == null ? Ruleset.empty() : config.rules());
+                    config.rules() == null ? Ruleset.empty() : config.rules(), stack);
             }
             catch (final RulesetException ex)
             {
@@ -276,19 +283,19 @@ final class RouterRun
             {
                 // The socket serves flowgate ct (with conntrack) and flowgate nft (with a ruleset).
                 management = router.conntrack() != null ? ManagementServer.start(socket, router.conntrack())
-                    : config.rules() != null ? new ManagementServer(socket).start() : null;
+                    : config.rules() != null || stack != null ? new ManagementServer(socket).start() : null;
             }
             catch (final IOException | RuntimeException ex)
             {
                 router.close();
                 throw new IllegalStateException("management socket " + socket + ": " + ex.getMessage(), ex);
             }
-            if (management != null)
+            if (management != null && router.conntrack() != null)
             {
                 System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()
                     + " per worker); flowgate ct talks to " + socket);
             }
-            if (management != null)
+            if (management != null && (router.conntrack() != null || config.rules() != null))
             {
                 management.register(NftService.NAME, new NftService(NftService.of(router.rules()),
                     config.ports().stream().map(PortSpec::name).toList(), router.conntrack() != null));
@@ -315,12 +322,34 @@ final class RouterRun
                 System.out.println("nat: " + config.nat().rules().size() + " rule(s), " + config.nat().mappings().size()
                     + " static mapping(s), filtering " + config.nat().filtering().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
+            HostServices services = null;
+            if (stack != null)
+            {
+                try
+                {
+                    services = HostServices.start(stack.sockets(), config.host().services());
+                }
+                catch (final StackException | RuntimeException ex)
+                {
+                    management.close();
+                    router.close();
+                    throw new IllegalStateException("host services: " + ex.getMessage(), ex);
+                }
+                new TcpService(stack, services).register(management);
+                System.out.println("host stack: tcp " + config.host().stack().congestion() + ", services "
+                    + (services.describe().isEmpty() ? "none" : String.join(", ", services.describe())) + "; flowgate ss and flowgate tcp talk to "
+                    + socket);
+            }
             try
             {
                 report(router, stop);
             }
             finally
             {
+                if (services != null)
+                {
+                    services.close();
+                }
                 if (management != null)
                 {
                     management.close();
