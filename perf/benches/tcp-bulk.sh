@@ -84,13 +84,17 @@ tcpb_cleanup() {
 
 # tcpb_clients LOGPREFIX: bulk then accept from C; sets TCPB_GBPS and TCPB_CPS.
 tcpb_clients() {
-    local log=$1 line
+    local log=$1 line r0 r1
     tcpb_in "$TCPB_NS_C" ip neigh flush dev "$TCPB_DEV_C" 2>/dev/null
+    r0=$(tcpb_client_retrans)
     timeout -k 5 $((TCPB_WARMUP + TCPB_WINDOW + 30)) ip netns exec "$TCPB_NS_C" taskset -c "$BENCH_MAIN_CORE" \
         "$TCPB_LOAD" bulk "$TCPB_SERVER_ADDR" "$TCPB_PORT" "$TCPB_WARMUP" "$TCPB_WINDOW" >"$log-bulk.log" 2>&1 \
         || { cat "$log-bulk.log" >&2; return 1; }
     line=$(grep '^bulk ' "$log-bulk.log") || return 1
     TCPB_GBPS=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "gbit_per_s" { printf "%.3f\n", $2 }')
+    r1=$(tcpb_client_retrans)
+    TCPB_RETRANS=$((r1 - r0))
+    echo "client RetransSegs during bulk: $TCPB_RETRANS" >>"$log-bulk.log"
     bench_sleep 1
     timeout -k 5 $((TCPB_ACCEPT_SECONDS + 30)) ip netns exec "$TCPB_NS_C" taskset -c "$BENCH_MAIN_CORE" \
         "$TCPB_LOAD" accept "$TCPB_SERVER_ADDR" "$TCPB_PORT" "$TCPB_ACCEPT_SECONDS" >"$log-accept.log" 2>&1 \
@@ -98,6 +102,11 @@ tcpb_clients() {
     line=$(grep '^accept ' "$log-accept.log") || return 1
     TCPB_CPS=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "per_s" { printf "%.1f\n", $2 }')
     tcpb_in "$TCPB_NS_C" ss -s >>"$log-accept.log" 2>&1
+}
+
+# The client namespace's Tcp RetransSegs (/proc/net/snmp).
+tcpb_client_retrans() {
+    tcpb_in "$TCPB_NS_C" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $(c["RetransSegs"]) }' /proc/net/snmp
 }
 
 # Waits until something accepts connections on the server's port (one probe connection per try).
@@ -177,12 +186,12 @@ bench_main() {
         bench_log "round $r/$BENCH_ROUNDS: Linux reference (tcp-load discard)"
         tcpb_reference_round "$BENCH_DIR/reference-$r"
         ref_bulk+=("$TCPB_GBPS"); ref_acc+=("$TCPB_CPS")
-        echo "tcp-bulk round=$r reference bulk_gbit_s=$TCPB_GBPS accept_conn_s=$TCPB_CPS"
+        echo "tcp-bulk round=$r reference bulk_gbit_s=$TCPB_GBPS accept_conn_s=$TCPB_CPS client_retrans=$TCPB_RETRANS"
         ((BENCH_REFERENCE_ONLY)) && continue
         bench_log "round $r/$BENCH_ROUNDS: flowgate (host stack, discard service)"
         tcpb_flowgate_round "$BENCH_DIR/flowgate-$r" "$r"
         fg_bulk+=("$TCPB_GBPS"); fg_acc+=("$TCPB_CPS")
-        echo "tcp-bulk round=$r flowgate bulk_gbit_s=$TCPB_GBPS accept_conn_s=$TCPB_CPS"
+        echo "tcp-bulk round=$r flowgate bulk_gbit_s=$TCPB_GBPS accept_conn_s=$TCPB_CPS client_retrans=$TCPB_RETRANS"
     done
     local y ya x xa
     y=$(bench_median "${ref_bulk[@]}"); ya=$(bench_median "${ref_acc[@]}")
