@@ -24,12 +24,16 @@
 #   tcp-accept ratio=R flowgate=X reference=Y unit=conn/s reference_name=linux-tcp
 # BENCH_REFERENCE_ONLY=1 runs only the Linux rounds (no result lines).
 
-: "${TCPB_WARMUP:=1}"           # seconds of bulk transfer not measured (slow start)
+: "${TCPB_PRIME:=3}"            # seconds of an unmeasured bulk transfer first (flowgate's JIT compiles), both tools
+: "${TCPB_WARMUP:=1}"           # seconds of the measured connection not counted (slow start)
 : "${TCPB_WINDOW:=5}"           # seconds measured
 : "${TCPB_ACCEPT_SECONDS:=4}"
 : "${TCPB_PORT:=5001}"
 : "${BENCH_REFERENCE_ONLY:=0}"
 : "${TCPB_START_TIMEOUT:=60}"   # seconds for flowgate to start answering on the port
+: "${TCPB_RINGS:=16384}"         # flowgate rings.size: the worker -> slow path ring holds size/burst bursts
+: "${TCPB_CLIENT_CC:=}"          # the client's congestion control; empty: the system's default (bbr on these VMs)
+: "${TCPB_PERF:=0}"             # 1: `perf record -a -g` for 3 s in the middle of each bulk window (both tools)
 : "${TCPB_JFR:=0}"              # 1: each flowgate round records JFR (profile settings) into flowgate-N.jfr
 
 TCPB_CLIENT_ADDR=10.77.0.1
@@ -69,7 +73,12 @@ tcpb_topology() {
             || bench_die "ethtool -K ${e#*:} failed"
     done
     ip -n "$TCPB_NS_C" addr add "$TCPB_CLIENT_ADDR/24" dev "$TCPB_DEV_C"
-    tcpb_in "$TCPB_NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535"
+    tcpb_in "$TCPB_NS_C" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535" \
+        || bench_die "client sysctls failed"
+    # NOTE: a congestion control missing from tcp_allowed_congestion_control cannot be set in a namespace (EPERM)
+    [[ -n $TCPB_CLIENT_CC ]] && { tcpb_in "$TCPB_NS_C" sysctl -qw net.ipv4.tcp_congestion_control="$TCPB_CLIENT_CC" \
+        || bench_die "cannot set the client's congestion control to $TCPB_CLIENT_CC"; }
+    echo "client: $(tcpb_in "$TCPB_NS_C" sysctl net.ipv4.tcp_congestion_control) tcp_tw_reuse=1" >>"$BENCH_DIR/env.txt"
     { echo "veth $TCPB_DEV_C ($TCPB_NS_C) <-> $TCPB_DEV_S ($TCPB_NS_S)"
       tcpb_in "$TCPB_NS_C" ethtool -k "$TCPB_DEV_C" | grep -E 'checksumming:|segmentation-offload:|generic-receive'
       tcpb_in "$TCPB_NS_S" ethtool -k "$TCPB_DEV_S" | grep -E 'checksumming:|segmentation-offload:|generic-receive'
@@ -86,10 +95,29 @@ tcpb_cleanup() {
 tcpb_clients() {
     local log=$1 line r0 r1
     tcpb_in "$TCPB_NS_C" ip neigh flush dev "$TCPB_DEV_C" 2>/dev/null
+    if ((TCPB_PRIME > 0)); then
+        timeout -k 5 $((TCPB_PRIME + 30)) ip netns exec "$TCPB_NS_C" taskset -c "$BENCH_MAIN_CORE" \
+            "$TCPB_LOAD" bulk "$TCPB_SERVER_ADDR" "$TCPB_PORT" 0 "$TCPB_PRIME" >"$log-prime.log" 2>&1 \
+            || { cat "$log-prime.log" >&2; return 1; }
+        timeout -k 5 30 ip netns exec "$TCPB_NS_C" taskset -c "$BENCH_MAIN_CORE" \
+            "$TCPB_LOAD" accept "$TCPB_SERVER_ADDR" "$TCPB_PORT" 1 >>"$log-prime.log" 2>&1 \
+            || { cat "$log-prime.log" >&2; return 1; }
+    fi
+    echo "loadavg before bulk: $(cut -d' ' -f1-3 /proc/loadavg)" >"$log-load.log"
     r0=$(tcpb_client_retrans)
+    # the client's view of the connection (cwnd, rtt, peer window, retransmissions) halfway through the window
+    ( sleep $((TCPB_WARMUP + TCPB_WINDOW / 2)); tcpb_in "$TCPB_NS_C" ss -tin dst "$TCPB_SERVER_ADDR" >"$log-bulk-ss.log" 2>&1 ) &
+    local ss_pid=$! perf_pid=
+    if ((TCPB_PERF)); then
+        ( sleep $((TCPB_WARMUP + 1)); exec timeout -s INT 5 perf record -q -a -g -o "$log-bulk.perf.data" -- sleep 3 ) \
+            >"$log-bulk-perf.log" 2>&1 &
+        perf_pid=$!
+    fi
     timeout -k 5 $((TCPB_WARMUP + TCPB_WINDOW + 30)) ip netns exec "$TCPB_NS_C" taskset -c "$BENCH_MAIN_CORE" \
         "$TCPB_LOAD" bulk "$TCPB_SERVER_ADDR" "$TCPB_PORT" "$TCPB_WARMUP" "$TCPB_WINDOW" >"$log-bulk.log" 2>&1 \
-        || { cat "$log-bulk.log" >&2; return 1; }
+        || { cat "$log-bulk.log" >&2; wait "$ss_pid"; return 1; }
+    wait "$ss_pid"
+    [[ -n $perf_pid ]] && wait "$perf_pid"
     line=$(grep '^bulk ' "$log-bulk.log") || return 1
     TCPB_GBPS=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "gbit_per_s" { printf "%.3f\n", $2 }')
     r1=$(tcpb_client_retrans)
@@ -143,6 +171,7 @@ tcpb_write_config() {
 # perf/bench tcp-bulk: flowgate's host stack on one af_packet port; the discard service on $TCPB_PORT.
 eal: [${eal%, }]
 workers: [$BENCH_FWD_CORE]
+rings: {size: $TCPB_RINGS}
 ports:
   - {name: s0, device: "net_af_packet0,iface=$TCPB_DEV_S", addresses: [$TCPB_SERVER_ADDR/24]}
 host:
