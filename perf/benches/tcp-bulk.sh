@@ -106,7 +106,9 @@ tcpb_clients() {
     echo "loadavg before bulk: $(cut -d' ' -f1-3 /proc/loadavg)" >"$log-load.log"
     r0=$(tcpb_client_retrans)
     # the client's view of the connection (cwnd, rtt, peer window, retransmissions) halfway through the window
-    ( sleep $((TCPB_WARMUP + TCPB_WINDOW / 2)); tcpb_in "$TCPB_NS_C" ss -tin dst "$TCPB_SERVER_ADDR" >"$log-bulk-ss.log" 2>&1 ) &
+    ( sleep $((TCPB_WARMUP + TCPB_WINDOW / 2)); tcpb_in "$TCPB_NS_C" ss -tin dst "$TCPB_SERVER_ADDR" >"$log-bulk-ss.log" 2>&1
+      [[ -n $TCPB_SOCK ]] && cd "$BENCH_ROOT" && timeout -k 2 20 ip netns exec "$TCPB_NS_S" "$FLOWGATE" ss -t -i -n \
+          --socket "$TCPB_SOCK" 2>&1 | grep -A1 -E '^(State|ESTAB)' >"$log-bulk-flowgate-ss.log" ) &
     local ss_pid=$! perf_pid=
     if ((TCPB_PERF)); then
         ( sleep $((TCPB_WARMUP + 1)); exec timeout -s INT 5 perf record -q -a -g -o "$log-bulk.perf.data" -- sleep 3 ) \
@@ -150,6 +152,7 @@ tcpb_wait_listening() {
 
 tcpb_reference_round() {
     local log=$1 pid rc=0
+    TCPB_SOCK=
     ip -n "$TCPB_NS_S" addr add "$TCPB_SERVER_ADDR/24" dev "$TCPB_DEV_S"
     echo "# ip netns exec $TCPB_NS_S taskset -c $BENCH_FWD_CORE $TCPB_LOAD discard $TCPB_PORT" >"$log-server.log"
     timeout -k 5 120 ip netns exec "$TCPB_NS_S" taskset -c "$BENCH_FWD_CORE" "$TCPB_LOAD" discard "$TCPB_PORT" \
@@ -185,7 +188,9 @@ tcpb_flowgate_round() {
     local log=$1 cfg=$1.yaml pid rc=0
     bench_eal_args "$(bench_prefix "r$2")"
     tcpb_write_config "$cfg" "${BENCH_EAL[@]}"
-    local cmd=("$FLOWGATE" run --config "$cfg" --stats-interval 0
+    local sock=$BENCH_DIR/flowgate-$2.sock     # not the default /run/flowgate one: other runs may own it
+    TCPB_SOCK=$sock                            # tcpb_clients also asks flowgate's ss halfway through the bulk window
+    local cmd=("$FLOWGATE" run --config "$cfg" --stats-interval 0 --socket "$sock"
                --duration $((TCPB_START_TIMEOUT + TCPB_WARMUP + TCPB_WINDOW + TCPB_ACCEPT_SECONDS + 40)))
     local jopts=${JAVA_OPTS:-}
     ((TCPB_JFR)) && jopts+=" -XX:StartFlightRecording=settings=profile,filename=$log.jfr,dumponexit=true"
@@ -197,13 +202,14 @@ tcpb_flowgate_round() {
     tcpb_wait_listening "$pid" || { rc=1; bench_log "flowgate did not accept on $TCPB_SERVER_ADDR:$TCPB_PORT"; }
     ((rc == 0)) && { tcpb_clients "$log" || rc=1; }
     # flowgate's own view of the stack, for the logs (best effort)
-    (cd "$BENCH_ROOT" && timeout -k 2 20 ip netns exec "$TCPB_NS_S" "$FLOWGATE" tcp stats) >"$log-tcp-stats.log" 2>&1
+    (cd "$BENCH_ROOT" && timeout -k 2 20 ip netns exec "$TCPB_NS_S" "$FLOWGATE" tcp stats --socket "$sock") >"$log-tcp-stats.log" 2>&1
     kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; bench_untrack "$pid"
     ((rc == 0)) || { tail -20 "$log-server.log" >&2; bench_die "flowgate round failed (see $log-*.log)"; }
 }
 
 bench_main() {
     TCPB_NETNS=()
+    TCPB_SOCK=
     trap 'tcpb_cleanup; bench_cleanup' EXIT
     command -v ethtool >/dev/null 2>&1 || bench_die "ethtool is needed"
     tcpb_need_load
