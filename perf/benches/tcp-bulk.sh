@@ -18,7 +18,11 @@
 # Offloads: tx/rx checksum, TSO, GSO and GRO are off on BOTH veth ends in every round: flowgate cannot take
 # GSO/TSO super-frames (or partial checksums) through af_packet, and the kernel gets the same frames, so
 # Linux is measured with 1500-byte segments and software checksums, not with 64 KiB GSO frames.
+# Each round first runs an unmeasured TCPB_PRIME s bulk transfer and 1 s of accepts (flowgate's JIT).
+# flowgate runs with rings.size TCPB_RINGS (the default 1024 gives the worker -> slow path ring 32 bursts,
+# which overflowed under bulk load) and its own management socket in the results directory.
 # Schedule: reference, flowgate, reference, flowgate, ... ($BENCH_ROUNDS each); medians.
+# (BENCH_WARMUP/BENCH_WINDOW, which env.txt shows, are not used here: TCPB_* are.)
 # Last two lines (stdout):
 #   tcp-bulk ratio=R flowgate=X reference=Y unit=Gbit/s reference_name=linux-tcp
 #   tcp-accept ratio=R flowgate=X reference=Y unit=conn/s reference_name=linux-tcp
@@ -214,6 +218,8 @@ bench_main() {
     command -v ethtool >/dev/null 2>&1 || bench_die "ethtool is needed"
     tcpb_need_load
     ((BENCH_REFERENCE_ONLY)) || bench_need_flowgate
+    echo "tcp-bulk: prime=$TCPB_PRIME warmup=$TCPB_WARMUP window=$TCPB_WINDOW accept_s=$TCPB_ACCEPT_SECONDS rings=$TCPB_RINGS" \
+        >>"$BENCH_DIR/env.txt"
     tcpb_topology
     bench_log "offloads (checksum, TSO, GSO, GRO) off on both veth ends for both tools; MTU 1500"
     local r fg_bulk=() fg_acc=() ref_bulk=() ref_acc=()
