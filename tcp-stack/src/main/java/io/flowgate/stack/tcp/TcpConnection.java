@@ -879,9 +879,12 @@ public final class TcpConnection implements TimerHandler
         {
             newAck(ack, o, nowNs);
         }
-        else if (ack == sndUna && sndNxt != sndUna && dataLen == 0 && (!windowChanged || !windowUpdate)
-            && synchronizedState())
+        else if (ack == sndUna && sndNxt != sndUna && synchronizedState()
+            && (dataLen == 0 && (!windowChanged || !windowUpdate) || sacked > 0))
         {
+            // An ACK that SACKs new data counts even when it moves the window or carries data: Linux's receive
+            // window auto-tuning grows the window on nearly every ACK, and tcp_ack treats FLAG_DATA_SACKED as an
+            // alert (tcp_ack_is_dubious) whatever the window did.
             duplicateAck(sacked, nowNs);
         }
         if (windowUpdate)

@@ -95,6 +95,34 @@ class TcpRecoveryTest
         }
     }
 
+    /** A receiver that moves its window on every ACK (Linux's auto-tuning): SACKing ACKs still start recovery. */
+    @Test
+    void sackedAcksThatMoveTheWindowStillTriggerFastRetransmit() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] k = {0};
+            w.rewrite = (from, t, length) ->
+            {
+                final int hdr = (io.flowgate.nativebindings.Memory.getUnsignedByte(t + 12) >>> 4) * 4;
+                final int flags = io.flowgate.nativebindings.Memory.getUnsignedByte(t + 13);
+                if (from == 'B' && length == hdr && (flags & TcpConnection.SYN) == 0)
+                {
+                    final int win = io.flowgate.nativebindings.Memory.getShortBE(t + 14) & 0xffff;
+                    io.flowgate.nativebindings.Memory.putShortBE(t + 14, Math.max(1, win - 1 - (k[0]++ & 1)));
+                }
+            };
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && n[0]++ == 30;
+            final byte[] d = pattern(600_000, 7);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertTrue(k[0] > 10, "ACKs rewritten: " + k[0]);
+            assertEquals(1, w.a.tcp.counter(TcpCounters.SACK_RECOVERY));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "fast retransmit, not an RTO");
+        }
+    }
+
     @Test
     void zeroWindowPersistProbes() throws Exception
     {
