@@ -1058,7 +1058,8 @@ public final class TcpConnection implements TimerHandler
             }
             return;
         }
-        final boolean lost = sackOn ? dupAcks >= DUP_THRESH || scoreboard.isLost(sndUna, mss, DUP_THRESH) : dupAcks >= DUP_THRESH;
+        final boolean lost = sackOn ? dupAcks >= DUP_THRESH || scoreboard.isLost(sndUna, mss, DUP_THRESH)
+            || earlyRetransmit() : dupAcks >= DUP_THRESH;
         if (!lost)
         {
             if (cs.caState == CongestionState.OPEN)
@@ -1082,6 +1083,23 @@ public final class TcpConnection implements TimerHandler
         rttTiming = false;
         retransmitOne(sndUna, nowNs);
         cs.cwnd = sackOn ? cs.ssthresh : cs.ssthresh + DUP_THRESH;
+    }
+
+    /**
+     * Early retransmit (RFC 5827 with SACK, what Linux's RACK does for a short flight): fewer than four segments
+     * outstanding, nothing new that may be sent, and all but one of them SACKed: the first is lost without
+     * waiting for three duplicates that cannot come.
+     */
+    private boolean earlyRetransmit()
+    {
+        final int outstanding = (sndNxt - sndUna + mss - 1) / mss;
+        if (outstanding >= DUP_THRESH + 1 || outstanding < 2)
+        {
+            return false;
+        }
+        final int unsent = sendRing == null ? 0 : sndUna + sendRing.size() - sndNxt;
+        final boolean canSendNew = unsent > 0 && sndNxt - sndUna + mss <= cs.cwnd * mss && sndNxt - sndUna + mss <= sndWnd;
+        return !canSendNew && dupAcks >= outstanding - 1;
     }
 
     /** In-order or out-of-order data into the receive ring; false when the segment is dropped after an ACK. */

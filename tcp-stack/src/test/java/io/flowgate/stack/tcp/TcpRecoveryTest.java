@@ -123,6 +123,25 @@ class TcpRecoveryTest
         }
     }
 
+    /** Two segments, the first lost: the SACK of the second retransmits it at once (RFC 5827), no RTO. */
+    @Test
+    void earlyRetransmitForAShortFlight() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            w.run(TestWire.MS * 50);
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && n[0]++ == 0;
+            final byte[] d = pattern(2 * p.client.mss, 8);
+            final long start = w.now;
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 5 * S));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.FAST_RETRANS));
+            assertTrue(w.now - start < 50 * MS, "repaired in about an RTT: " + (w.now - start) / MS + " ms");
+        }
+    }
+
     @Test
     void zeroWindowPersistProbes() throws Exception
     {
