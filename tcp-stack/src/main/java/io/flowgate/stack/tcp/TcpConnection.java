@@ -37,6 +37,8 @@ public final class TcpConnection implements TimerHandler
     static final int T_WAIT = 4;
 
     private static final int DUP_THRESH = 3;
+    private static final long TLP_SINGLE_NS = 200_000_000L; // TCP_RTO_MIN: the peer may delay its ACK
+    private static final long TLP_MIN_NS = 2_000_000L; // TCP_TIMEOUT_MIN
     private static final int MAX_OOO = 8;
     private static final long MS = 1_000_000L;
     private static final int PAWS_24_DAYS_MS = 24 * 24 * 3600 * 1000;
@@ -116,6 +118,10 @@ public final class TcpConnection implements TimerHandler
     long rttStartNs;
     boolean rttTiming;
     int dupAcks;
+    /** The retransmission timer is armed as a tail loss probe; a probe is out and covers up to tlpHigh. */
+    boolean probeArmed;
+    boolean tlpOut;
+    int tlpHigh;
     int recover;
     int highRxt;
     final SackScoreboard scoreboard = new SackScoreboard(32);
@@ -508,7 +514,7 @@ public final class TcpConnection implements TimerHandler
         setState(TcpState.SYN_SENT);
         lastReceiveNs = nowNs;
         sendSyn(nowNs, false);
-        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        scheduleRto(nowNs);
     }
 
     int ourWscale()
@@ -1030,7 +1036,11 @@ public final class TcpConnection implements TimerHandler
         }
         else
         {
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            if (tlpOut && ack - tlpHigh >= 0)
+            {
+                tlpOut = false;
+            }
+            armTimer(nowNs);
         }
         if (events != null && dataAcked > 0 && sendRing != null && !outputClosed)
         {
@@ -1424,7 +1434,7 @@ public final class TcpConnection implements TimerHandler
         }
         if (!rtxTimer.pending())
         {
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            scheduleRto(nowNs);
         }
     }
 
@@ -1579,8 +1589,63 @@ public final class TcpConnection implements TimerHandler
     {
         if (!rtxTimer.pending())
         {
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            armTimer(nowNs);
         }
+    }
+
+    private void scheduleRto(final long nowNs)
+    {
+        probeArmed = false;
+        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+    }
+
+    /**
+     * The retransmission timer, or ahead of it Linux's tail loss probe (tcp_schedule_loss_probe, RFC 8985 7.2):
+     * in the Open state with SACK, one probe per episode after 2 SRTT (plus the 200 ms delayed-ACK allowance when
+     * a single segment is out) or at the RTO if that is sooner, so a lost tail or a receiver that holds its ACK costs an RTT, not an RTO.
+     */
+    private void armTimer(final long nowNs)
+    {
+        final long rtoAt = nowNs + rtt.rtoNs();
+        final long srttUs = rtt.srttUs();
+        if (tcp.tailLossProbe && sackOn && !tlpOut && cs.caState == CongestionState.OPEN && srttUs > 0
+            && state == TcpState.ESTABLISHED)
+        {
+            // never later than the RTO would fire: then the probe goes instead (tcp_rto_delta_us)
+            final long ptoNs = 2 * srttUs * 1000 + (sndNxt - sndUna <= mss ? TLP_SINGLE_NS : TLP_MIN_NS);
+            probeArmed = true;
+            tcp.timers.schedule(rtxTimer, Math.min(nowNs + ptoNs, rtoAt));
+            return;
+        }
+        probeArmed = false;
+        tcp.timers.schedule(rtxTimer, rtoAt);
+    }
+
+    /** tcp_send_loss_probe: one new segment if the peer's window takes it (cwnd aside), else the last one again. */
+    private void lossProbe(final long nowNs)
+    {
+        if (sndUna == sndNxt || sendRing == null || state != TcpState.ESTABLISHED)
+        {
+            scheduleRto(nowNs);
+            return;
+        }
+        final int unsent = sndUna + sendRing.size() - sndNxt;
+        final int len = Math.min(mss, unsent);
+        if (!finQueued && len > 0 && sndNxt + len - (sndUna + sndWnd) <= 0 && sndNxt == sndMax)
+        {
+            final int seq = sndNxt;
+            segment(seq, len, ACK, nowNs, false);
+            sndNxt = seq + len;
+            advanceMax();
+        }
+        else
+        {
+            retransmitOne(Math.max(sndUna, sndNxt - Math.min(mss, sndNxt - sndUna)), nowNs);
+        }
+        tcp.counters.increment(TcpCounters.LOSS_PROBES);
+        tlpOut = true;
+        tlpHigh = sndNxt;
+        scheduleRto(nowNs);
     }
 
     /** RFC 6675 5 (C): while pipe allows, NextSeg's retransmissions (new data is left to trySend's loop). */
@@ -1614,7 +1679,18 @@ public final class TcpConnection implements TimerHandler
     {
         switch (timer.kind())
         {
-            case T_RTX -> retransmitTimeout(nowNs);
+            case T_RTX ->
+            {
+                if (probeArmed)
+                {
+                    probeArmed = false;
+                    lossProbe(nowNs);
+                }
+                else
+                {
+                    retransmitTimeout(nowNs);
+                }
+            }
             case T_DELACK ->
             {
                 if (synchronizedState() && segsSinceAck > 0)
@@ -1677,7 +1753,7 @@ public final class TcpConnection implements TimerHandler
             totalRetrans++;
             tcp.counters.increment(TcpCounters.RETRANS_SEGS);
             sendSyn(nowNs, s == TcpState.SYN_RECEIVED);
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            scheduleRto(nowNs);
             return;
         }
         // RFC 6298 5.4-5.6 and RFC 5681 3.1: one segment, ssthresh from cc, go back to snd_una
@@ -1692,6 +1768,7 @@ public final class TcpConnection implements TimerHandler
         cs.cwndCount = 0;
         recover = sndMax;
         dupAcks = 0;
+        tlpOut = false;
         scoreboard.clear();
         highRxt = sndUna;
         sndNxt = sndUna;
@@ -1699,7 +1776,7 @@ public final class TcpConnection implements TimerHandler
         {
             finSent = false;
         }
-        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        scheduleRto(nowNs);
         trySend(nowNs);
     }
 

@@ -46,6 +46,8 @@ public final class TcpCounters
     public static final int DROPPED = 24;
     /** Packet buffers unavailable when sending. */
     public static final int NO_BUFFER = 25;
+    /** Tail loss probes sent (TCPLossProbes). */
+    public static final int LOSS_PROBES = 26;
     public static final int COUNTERS = 32;
 
     private TcpCounters()

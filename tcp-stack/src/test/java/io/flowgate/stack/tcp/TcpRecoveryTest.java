@@ -35,6 +35,7 @@ class TcpRecoveryTest
         try (TestWire w = new TestWire(noTs))
         {
             final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            w.a.tcp.tailLossProbe = false; // plain RTOs here
             final int[] count = {0};
             w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && count[0]++ < 3;
             final byte[] d = pattern(500, 1);
@@ -139,6 +140,26 @@ class TcpRecoveryTest
             assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
             assertEquals(1, w.a.tcp.counter(TcpCounters.FAST_RETRANS));
             assertTrue(w.now - start < 50 * MS, "repaired in about an RTT: " + (w.now - start) / MS + " ms");
+        }
+    }
+
+    /** The last two segments of a burst lost: the tail loss probe (after 2 SRTT) gets a SACK, no RTO. */
+    @Test
+    void tailLossProbeRepairsALostTail() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            transfer(w, p.client, p.server, pattern(20_000, 9), 5 * S); // an RTT estimate
+            w.run(50 * MS);
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && (n[0]++ == 6 || n[0] == 8);
+            final byte[] d = pattern(8 * p.client.mss, 10);
+            final long start = w.now;
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 5 * S));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.LOSS_PROBES));
+            assertTrue(w.now - start < 80 * MS, "repaired within a few RTTs: " + (w.now - start) / MS + " ms");
         }
     }
 
