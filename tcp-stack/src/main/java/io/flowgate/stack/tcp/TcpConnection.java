@@ -118,6 +118,9 @@ public final class TcpConnection implements TimerHandler
     long rttStartNs;
     boolean rttTiming;
     int dupAcks;
+    /** A FIN that came beyond a gap, processed once rcv_nxt reaches heldFinSeq. */
+    boolean finHeld;
+    int heldFinSeq;
     /** The retransmission timer is armed as a tail loss probe; a probe is out and covers up to tlpHigh. */
     boolean probeArmed;
     boolean tlpOut;
@@ -778,6 +781,18 @@ public final class TcpConnection implements TimerHandler
         {
             receiveFin(nowNs);
         }
+        else if (finHeld && !finReceived && rcvNxt == heldFinSeq)
+        {
+            finHeld = false; // the gap before an out-of-order FIN is filled (tcp_data_queue_ofo keeps the FIN too)
+            receiveFin(nowNs);
+        }
+        else if (dataLen == 0 && (flags & FIN) != 0 && !finReceived && seq - rcvNxt > 0
+            && (state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2))
+        {
+            finHeld = true; // a bare FIN beyond a gap: remembered, a duplicate ACK asks for the gap
+            heldFinSeq = seq;
+            sendAck(nowNs);
+        }
         else if (dataLen == 0 && (flags & FIN) != 0 && finReceived && state == TcpState.TIME_WAIT)
         {
             sendAck(nowNs);
@@ -1133,6 +1148,7 @@ public final class TcpConnection implements TimerHandler
                 return false;
             }
         }
+        final int whole = len;
         final int free = receiveRing.free();
         final int offset = seq - rcvNxt;
         if (offset + len > free)
@@ -1173,13 +1189,14 @@ public final class TcpConnection implements TimerHandler
                 events.readable();
             }
             segsSinceAck++;
-            if (oooCount > 0 || advance > len || fin || quickAcks > 0 || segsSinceAck >= 2)
+            final boolean finNow = fin || finHeld && rcvNxt == heldFinSeq;
+            if (oooCount > 0 || advance > len || finNow || quickAcks > 0 || segsSinceAck >= 2)
             {
                 if (quickAcks > 0)
                 {
                     quickAcks--;
                 }
-                if (!fin)
+                if (!finNow)
                 {
                     sendAck(nowNs);
                 }
@@ -1193,6 +1210,11 @@ public final class TcpConnection implements TimerHandler
         // out of order: held beyond the producer position, a SACK block, an immediate ACK
         receiveRing.writeAt(offset, data, len);
         addOoo(seq, seq + len);
+        if (fin && len == whole)
+        {
+            finHeld = true;
+            heldFinSeq = seq + len;
+        }
         sendAck(nowNs);
         return false;
     }

@@ -163,6 +163,28 @@ class TcpRecoveryTest
         }
     }
 
+    /** A FIN that arrives beyond a hole is remembered: filling the hole closes the direction, no FIN resend. */
+    @Test
+    void outOfOrderFinIsRemembered() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            w.run(50 * MS);
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && n[0]++ == 1;
+            final byte[] d = pattern(3 * p.client.mss, 11);
+            p.client.sendBuffer().write(d, 0, d.length);
+            p.client.appSend(w.now);
+            p.client.appShutdown(w.now);
+            final long start = w.now;
+            assertTrue(w.runUntil(() -> p.server.state() == TcpState.CLOSE_WAIT, 2 * S));
+            assertTrue(w.now - start < 60 * MS, "closed once the hole was filled: " + (w.now - start) / MS + " ms");
+            assertEquals(1, w.from('A').stream().filter(TestWire.Seg::fin).count(), "the FIN was sent once");
+            assertEquals(3 * p.client.mss, p.server.receiveBuffer().size());
+        }
+    }
+
     @Test
     void zeroWindowPersistProbes() throws Exception
     {
