@@ -118,6 +118,10 @@ public final class TcpConnection implements TimerHandler
     long rttStartNs;
     boolean rttTiming;
     int dupAcks;
+    /** Proportional rate reduction (RFC 6937) during SACK recovery, in segments as Linux counts them. */
+    int prrDelivered;
+    int prrOut;
+    int recoverFs;
     /** A FIN that came beyond a gap, processed once rcv_nxt reaches heldFinSeq. */
     boolean finHeld;
     int heldFinSeq;
@@ -896,6 +900,7 @@ public final class TcpConnection implements TimerHandler
         final boolean windowUpdate = seq - sndWl1 > 0 || seq == sndWl1 && ack - sndWl2 >= 0;
         final boolean windowChanged = wnd != sndWnd;
         final int sacked = sackOn && o.sackBlocks > 0 ? scoreboard.update(ack, sndMax, o.sackLeft, o.sackRight, o.sackBlocks) : 0;
+        final int priorUna = sndUna;
         if (ack - sndUna > 0)
         {
             newAck(ack, o, nowNs);
@@ -907,6 +912,10 @@ public final class TcpConnection implements TimerHandler
             // window auto-tuning grows the window on nearly every ACK, and tcp_ack treats FLAG_DATA_SACKED as an
             // alert (tcp_ack_is_dubious) whatever the window did.
             duplicateAck(sacked, nowNs);
+        }
+        if (sackOn && cs.caState == CongestionState.RECOVERY && ack - priorUna >= 0)
+        {
+            prrAck(ack - priorUna + sacked);
         }
         if (windowUpdate)
         {
@@ -1012,8 +1021,9 @@ public final class TcpConnection implements TimerHandler
         {
             if (ack - recover >= 0)
             {
-                // full acknowledgement: deflate (RFC 6582 3.2 step 3)
-                cs.cwnd = Math.max(2, Math.min(cs.ssthresh, cs.packetsInFlight + 1));
+                // full acknowledgement: deflate (RFC 6582 3.2 step 3); with SACK, PRR ends at ssthresh
+                // (tcp_end_cwnd_reduction) rather than at what happens to be in flight
+                cs.cwnd = sackOn ? Math.max(2, cs.ssthresh) : Math.max(2, Math.min(cs.ssthresh, cs.packetsInFlight + 1));
                 caState(CongestionState.OPEN, nowNs);
                 dupAcks = 0;
             }
@@ -1106,8 +1116,12 @@ public final class TcpConnection implements TimerHandler
         recover = sndNxt;
         highRxt = sndUna;
         rttTiming = false;
+        recoverFs = Math.max(1, cs.packetsInFlight);
+        prrDelivered = 0;
+        prrOut = 1;
         retransmitOne(sndUna, nowNs);
-        cs.cwnd = sackOn ? cs.ssthresh : cs.ssthresh + DUP_THRESH;
+        // with SACK, PRR sets cwnd from this ACK on (processAck); without, NewReno's inflation
+        cs.cwnd = sackOn ? cs.packetsInFlight : cs.ssthresh + DUP_THRESH;
     }
 
     /**
@@ -1552,6 +1566,10 @@ public final class TcpConnection implements TimerHandler
                 cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
             }
             segment(seq, len, flags, nowNs, false);
+            if (cs.caState == CongestionState.RECOVERY)
+            {
+                prrOut++;
+            }
             if (seq - sndMax < 0)
             {
                 totalRetrans++;
@@ -1691,7 +1709,33 @@ public final class TcpConnection implements TimerHandler
                 return;
             }
             retransmitOne(seq, nowNs);
+            prrOut++;
         }
+    }
+
+    /**
+     * PRR (RFC 6937, tcp_cwnd_reduction): per ACK in recovery, cwnd = pipe + sndcnt, sndcnt proportional to what
+     * was delivered (ssthresh / RecoverFS of it) while pipe is above ssthresh, then slow-start-like up to ssthresh.
+     */
+    private void prrAck(final int deliveredBytes)
+    {
+        if (deliveredBytes <= 0)
+        {
+            return;
+        }
+        final int delivered = (deliveredBytes + mss - 1) / mss;
+        prrDelivered += delivered;
+        final int pipe = (scoreboard.pipe(sndUna, sndNxt, mss, DUP_THRESH) + mss - 1) / mss;
+        final int sndcnt;
+        if (pipe > cs.ssthresh)
+        {
+            sndcnt = (int)(((long)prrDelivered * cs.ssthresh + recoverFs - 1) / recoverFs) - prrOut;
+        }
+        else
+        {
+            sndcnt = Math.min(cs.ssthresh - pipe, Math.max(prrDelivered - prrOut, delivered) + 1);
+        }
+        cs.cwnd = pipe + Math.max(sndcnt, 0);
     }
 
     // ------------------------------------------------------------------------------------------------ timers

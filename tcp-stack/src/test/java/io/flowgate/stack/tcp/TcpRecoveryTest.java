@@ -185,6 +185,61 @@ class TcpRecoveryTest
         }
     }
 
+    /** PRR: entering SACK recovery, new data keeps flowing in proportion to what is delivered (no silent half RTT). */
+    @Test
+    void proportionalRateReductionSpreadsSendingThroughRecovery() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] n = {0};
+            final int[] lostSeq = {0};
+            w.dropIf = s ->
+            {
+                if (s.from() == 'A' && s.payload() > 0 && n[0]++ == 60)
+                {
+                    lostSeq[0] = s.seq();
+                    return true;
+                }
+                return false;
+            };
+            final byte[] d = pattern(600_000, 12);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertEquals(1, w.a.tcp.counter(TcpCounters.SACK_RECOVERY));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS));
+            int rtx = -1;
+            int highest = 0;
+            for (final TestWire.Seg s : w.segments)
+            {
+                if (s.from() == 'A' && s.payload() > 0 && !s.dropped() && s.seq() == lostSeq[0])
+                {
+                    rtx = s.index();
+                    break;
+                }
+                if (s.from() == 'A' && s.payload() > 0 && (highest == 0 || s.seq() - highest > 0))
+                {
+                    highest = s.seq();
+                }
+            }
+            assertTrue(rtx > 0, "fast retransmit");
+            int acks = 0;
+            boolean newData = false;
+            for (final TestWire.Seg s : w.segments.subList(rtx + 1, w.segments.size()))
+            {
+                if (s.from() == 'B')
+                {
+                    acks++;
+                }
+                else if (s.payload() > 0 && s.seq() - highest > 0)
+                {
+                    newData = true;
+                    break;
+                }
+            }
+            assertTrue(newData && acks <= 3, "new data after " + acks + " ACKs in recovery");
+        }
+    }
+
     @Test
     void zeroWindowPersistProbes() throws Exception
     {
