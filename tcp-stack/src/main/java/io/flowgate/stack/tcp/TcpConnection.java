@@ -118,6 +118,11 @@ public final class TcpConnection implements TimerHandler
     long rttStartNs;
     boolean rttTiming;
     int dupAcks;
+    /** D-SACK undo (tcp_try_undo_dsack): armed at entry to fast recovery, retransmissions not yet D-SACKed. */
+    boolean undoArmed;
+    int undoRetrans;
+    int priorSsthresh;
+    int undoMarker;
     /** Proportional rate reduction (RFC 6937) during SACK recovery, in segments as Linux counts them. */
     int prrDelivered;
     int prrOut;
@@ -901,6 +906,11 @@ public final class TcpConnection implements TimerHandler
         final boolean windowChanged = wnd != sndWnd;
         final int sacked = sackOn && o.sackBlocks > 0 ? scoreboard.update(ack, sndMax, o.sackLeft, o.sackRight, o.sackBlocks) : 0;
         final int priorUna = sndUna;
+        if (undoArmed && o.sackBlocks > 0 && o.sackRight[0] - undoMarker > 0 && (o.sackLeft[0] - ack < 0
+            || o.sackBlocks > 1 && o.sackLeft[0] - o.sackLeft[1] >= 0 && o.sackRight[0] - o.sackRight[1] <= 0))
+        {
+            dsackReceived(nowNs);
+        }
         if (ack - sndUna > 0)
         {
             newAck(ack, o, nowNs);
@@ -1111,6 +1121,10 @@ public final class TcpConnection implements TimerHandler
         tcp.counters.increment(sackOn ? TcpCounters.SACK_RECOVERY : TcpCounters.RENO_RECOVERY);
         tcp.counters.increment(TcpCounters.FAST_RETRANS);
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        priorSsthresh = cs.ssthresh;
+        undoArmed = sackOn;
+        undoRetrans = 0;
+        undoMarker = sndUna;
         cs.ssthresh = Math.max(2, cc.ssthresh(cs));
         caState(CongestionState.RECOVERY, nowNs);
         recover = sndNxt;
@@ -1139,6 +1153,27 @@ public final class TcpConnection implements TimerHandler
         final int unsent = sendRing == null ? 0 : sndUna + sendRing.size() - sndNxt;
         final boolean canSendNew = unsent > 0 && sndNxt - sndUna + mss <= cs.cwnd * mss && sndNxt - sndUna + mss <= sndWnd;
         return !canSendNew && dupAcks >= outstanding - 1;
+    }
+
+    /**
+     * A D-SACK (RFC 2883/3708) while undo is armed: one retransmission proved unneeded. When all of them were,
+     * the reduction was spurious: cwnd and ssthresh go back (tcp_undo_cwnd_reduction) and recovery ends.
+     */
+    private void dsackReceived(final long nowNs)
+    {
+        if (--undoRetrans > 0)
+        {
+            return;
+        }
+        undoArmed = false;
+        cs.cwnd = Math.max(cs.cwnd, cc.undoCwnd(cs));
+        cs.ssthresh = Math.max(cs.ssthresh, priorSsthresh);
+        tcp.counters.increment(TcpCounters.DSACK_UNDO);
+        if (cs.caState == CongestionState.RECOVERY)
+        {
+            caState(CongestionState.OPEN, nowNs);
+            dupAcks = 0;
+        }
     }
 
     /** In-order or out-of-order data into the receive ring; false when the segment is dropped after an ACK. */
@@ -1460,6 +1495,7 @@ public final class TcpConnection implements TimerHandler
         tcp.counters.increment(TcpCounters.RETRANS_SEGS);
         bytesRetrans += len;
         totalRetrans++;
+        undoRetrans++;
         if (sackOn)
         {
             scoreboard.markRetransmitted(seq, Math.max(1, len));
@@ -1511,6 +1547,7 @@ public final class TcpConnection implements TimerHandler
                 if (seq - sndMax < 0)
                 {
                     totalRetrans++;
+                    undoRetrans++;
                     tcp.counters.increment(TcpCounters.RETRANS_SEGS);
                 }
                 segment(seq, 0, FIN | ACK, nowNs, false);
@@ -1573,6 +1610,7 @@ public final class TcpConnection implements TimerHandler
             if (seq - sndMax < 0)
             {
                 totalRetrans++;
+                undoRetrans++;
                 bytesRetrans += len;
                 tcp.counters.increment(TcpCounters.RETRANS_SEGS);
             }
@@ -1835,6 +1873,7 @@ public final class TcpConnection implements TimerHandler
         recover = sndMax;
         dupAcks = 0;
         tlpOut = false;
+        undoArmed = false; // no undo of an RTO (no F-RTO / Eifel)
         scoreboard.clear();
         highRxt = sndUna;
         sndNxt = sndUna;

@@ -48,6 +48,8 @@ public final class TcpCounters
     public static final int NO_BUFFER = 25;
     /** Tail loss probes sent (TCPLossProbes). */
     public static final int LOSS_PROBES = 26;
+    /** Fast recoveries undone because every retransmission was D-SACKed (TCPDSACKUndo). */
+    public static final int DSACK_UNDO = 27;
     public static final int COUNTERS = 32;
 
     private TcpCounters()

@@ -240,6 +240,35 @@ class TcpRecoveryTest
         }
     }
 
+    /** A reordered segment triggers a spurious fast retransmit; its D-SACK undoes the reduction (TCPDSACKUndo). */
+    @Test
+    void dsackUndoesASpuriousFastRetransmit() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] n = {0};
+            final int[] cwndBefore = {0};
+            w.delayIf = s ->
+            {
+                if (s.from() == 'A' && s.payload() > 0 && n[0]++ == 60)
+                {
+                    cwndBefore[0] = p.client.cs.cwnd;
+                    return true;
+                }
+                return false;
+            };
+            w.delayIfNs = 4 * MS;
+            final byte[] d = pattern(300_000, 13);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertEquals(1, w.a.tcp.counter(TcpCounters.SACK_RECOVERY), "the reordering looked like a loss");
+            assertTrue(w.from('B').stream().anyMatch(s -> s.sackBlocks() > 0 && s.sackLeft()[0] - s.ack() < 0), "a D-SACK");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.DSACK_UNDO));
+            assertTrue(p.client.cs.cwnd >= cwndBefore[0], "cwnd restored: " + p.client.cs.cwnd + " vs " + cwndBefore[0]);
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS));
+        }
+    }
+
     @Test
     void zeroWindowPersistProbes() throws Exception
     {

@@ -178,6 +178,10 @@ final class TestWire implements AutoCloseable
                 return;
             }
             long due = nowNs + delayNs;
+            if (delayIf != null && seg != null && delayIf.test(seg))
+            {
+                due += delayIfNs;
+            }
             if (reorderRate > 0 && random.nextDouble() < reorderRate)
             {
                 due += reorderDelayNs;
@@ -241,6 +245,9 @@ final class TestWire implements AutoCloseable
     final Host a;
     final Host b;
     Predicate<Seg> dropIf;
+    /** Segments this predicate picks arrive {@link #delayIfNs} late (a single reordering). */
+    Predicate<Seg> delayIf;
+    long delayIfNs = 3 * MS;
     /** Rewrites a segment's TCP header in place before it is logged (checksum fixed after), e.g. a Linux-like window. */
     SegmentRewriter rewrite;
 
