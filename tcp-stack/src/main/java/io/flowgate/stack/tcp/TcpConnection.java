@@ -118,6 +118,9 @@ public final class TcpConnection implements TimerHandler
     long rttStartNs;
     boolean rttTiming;
     int dupAcks;
+    /** The head (snd_una) was retransmitted when snd_nxt was headRtxMark (tcp_mark_lost_retrans, head only). */
+    boolean headRtx;
+    int headRtxMark;
     /** D-SACK undo (tcp_try_undo_dsack): armed at entry to fast recovery, retransmissions not yet D-SACKed. */
     boolean undoArmed;
     int undoRetrans;
@@ -926,6 +929,12 @@ public final class TcpConnection implements TimerHandler
         if (sackOn && cs.caState == CongestionState.RECOVERY && ack - priorUna >= 0)
         {
             prrAck(ack - priorUna + sacked);
+            if (headRtx && ack == priorUna && sacked > 0 && lostRetransmission(o))
+            {
+                tcp.counters.increment(TcpCounters.LOST_RETRANSMITS);
+                retransmitOne(sndUna, nowNs);
+                prrOut++;
+            }
         }
         if (windowUpdate)
         {
@@ -1008,6 +1017,7 @@ public final class TcpConnection implements TimerHandler
             rttSample(sampleUs);
         }
         sndUna = ack;
+        headRtx = false;
         if (sndMax - sndNxt < 0)
         {
             sndMax = sndNxt;
@@ -1496,6 +1506,11 @@ public final class TcpConnection implements TimerHandler
         bytesRetrans += len;
         totalRetrans++;
         undoRetrans++;
+        if (seq == sndUna)
+        {
+            headRtx = true;
+            headRtxMark = sndNxt;
+        }
         if (sackOn)
         {
             scoreboard.markRetransmitted(seq, Math.max(1, len));
@@ -1749,6 +1764,24 @@ public final class TcpConnection implements TimerHandler
             retransmitOne(seq, nowNs);
             prrOut++;
         }
+    }
+
+    /**
+     * The retransmission of the head was lost when data sent after it (beyond the snd_nxt of that moment, by
+     * more than the reordering allowance) is SACKed while the head is still missing: sent again at once instead
+     * of waiting for the RTO (Linux's RACK / tcp_mark_lost_retrans for the head segment).
+     */
+    private boolean lostRetransmission(final TcpOptions o)
+    {
+        final int threshold = headRtxMark + (DUP_THRESH - 1) * mss;
+        for (int i = 0; i < o.sackBlocks; i++)
+        {
+            if (o.sackRight[i] - threshold > 0 && o.sackRight[i] - sndMax <= 0 && o.sackLeft[i] - sndUna > 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

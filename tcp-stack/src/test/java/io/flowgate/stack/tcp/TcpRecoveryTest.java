@@ -269,6 +269,36 @@ class TcpRecoveryTest
         }
     }
 
+    /** The fast retransmission is lost too: SACKs of later data send it again, no RTO. */
+    @Test
+    void lostFastRetransmissionIsSentAgainWithoutRto() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] n = {0};
+            final int[] lost = {0, 0};
+            w.dropIf = s ->
+            {
+                if (s.from() != 'A' || s.payload() == 0)
+                {
+                    return false;
+                }
+                if (n[0]++ == 60)
+                {
+                    lost[0] = s.seq();
+                    return true;
+                }
+                return lost[1] == 0 && s.seq() == lost[0] && n[0] > 61 && ++lost[1] == 1;
+            };
+            final byte[] d = pattern(600_000, 14);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertEquals(1, lost[1], "the first retransmission was dropped");
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.LOST_RETRANSMITS));
+        }
+    }
+
     @Test
     void zeroWindowPersistProbes() throws Exception
     {
