@@ -34,6 +34,8 @@ public final class Tcp implements Transport
     final int[] sackLeft = new int[TcpOptions.MAX_SACK_BLOCKS];
     final int[] sackRight = new int[TcpOptions.MAX_SACK_BLOCKS];
     private final TcpOptions options = new TcpOptions();
+    /** Tail loss probes (Linux's tcp_early_retrans 3); tests of plain RTO behaviour turn them off. */
+    boolean tailLossProbe = true;
     /** How connections get their congestion control (a test seam; the configuration's name goes in). */
     java.util.function.Function<String, io.flowgate.stack.cc.CongestionControl> ccFactory =
         io.flowgate.stack.cc.CongestionControl::create;

@@ -37,6 +37,8 @@ public final class TcpConnection implements TimerHandler
     static final int T_WAIT = 4;
 
     private static final int DUP_THRESH = 3;
+    private static final long TLP_SINGLE_NS = 200_000_000L; // TCP_RTO_MIN: the peer may delay its ACK
+    private static final long TLP_MIN_NS = 2_000_000L; // TCP_TIMEOUT_MIN
     private static final int MAX_OOO = 8;
     private static final long MS = 1_000_000L;
     private static final int PAWS_24_DAYS_MS = 24 * 24 * 3600 * 1000;
@@ -116,6 +118,25 @@ public final class TcpConnection implements TimerHandler
     long rttStartNs;
     boolean rttTiming;
     int dupAcks;
+    /** The head (snd_una) was retransmitted when snd_nxt was headRtxMark (tcp_mark_lost_retrans, head only). */
+    boolean headRtx;
+    int headRtxMark;
+    /** D-SACK undo (tcp_try_undo_dsack): armed at entry to fast recovery, retransmissions not yet D-SACKed. */
+    boolean undoArmed;
+    int undoRetrans;
+    int priorSsthresh;
+    int undoMarker;
+    /** Proportional rate reduction (RFC 6937) during SACK recovery, in segments as Linux counts them. */
+    int prrDelivered;
+    int prrOut;
+    int recoverFs;
+    /** A FIN that came beyond a gap, processed once rcv_nxt reaches heldFinSeq. */
+    boolean finHeld;
+    int heldFinSeq;
+    /** The retransmission timer is armed as a tail loss probe; a probe is out and covers up to tlpHigh. */
+    boolean probeArmed;
+    boolean tlpOut;
+    int tlpHigh;
     int recover;
     int highRxt;
     final SackScoreboard scoreboard = new SackScoreboard(32);
@@ -508,7 +529,7 @@ public final class TcpConnection implements TimerHandler
         setState(TcpState.SYN_SENT);
         lastReceiveNs = nowNs;
         sendSyn(nowNs, false);
-        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        scheduleRto(nowNs);
     }
 
     int ourWscale()
@@ -784,6 +805,18 @@ public final class TcpConnection implements TimerHandler
         {
             receiveFin(nowNs);
         }
+        else if (finHeld && !finReceived && rcvNxt == heldFinSeq)
+        {
+            finHeld = false; // the gap before an out-of-order FIN is filled (tcp_data_queue_ofo keeps the FIN too)
+            receiveFin(nowNs);
+        }
+        else if (dataLen == 0 && (flags & FIN) != 0 && !finReceived && seq - rcvNxt > 0
+            && (state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2))
+        {
+            finHeld = true; // a bare FIN beyond a gap: remembered, a duplicate ACK asks for the gap
+            heldFinSeq = seq;
+            sendAck(nowNs);
+        }
         else if (dataLen == 0 && (flags & FIN) != 0 && finReceived && state == TcpState.TIME_WAIT)
         {
             sendAck(nowNs);
@@ -887,14 +920,33 @@ public final class TcpConnection implements TimerHandler
         final boolean windowUpdate = seq - sndWl1 > 0 || seq == sndWl1 && ack - sndWl2 >= 0;
         final boolean windowChanged = wnd != sndWnd;
         final int sacked = sackOn && o.sackBlocks > 0 ? scoreboard.update(ack, sndMax, o.sackLeft, o.sackRight, o.sackBlocks) : 0;
+        final int priorUna = sndUna;
+        if (undoArmed && o.sackBlocks > 0 && o.sackRight[0] - undoMarker > 0 && (o.sackLeft[0] - ack < 0
+            || o.sackBlocks > 1 && o.sackLeft[0] - o.sackLeft[1] >= 0 && o.sackRight[0] - o.sackRight[1] <= 0))
+        {
+            dsackReceived(nowNs);
+        }
         if (ack - sndUna > 0)
         {
             newAck(ack, o, nowNs);
         }
-        else if (ack == sndUna && sndNxt != sndUna && dataLen == 0 && (!windowChanged || !windowUpdate)
-            && synchronizedState())
+        else if (ack == sndUna && sndNxt != sndUna && synchronizedState()
+            && (dataLen == 0 && (!windowChanged || !windowUpdate) || sacked > 0))
         {
+            // An ACK that SACKs new data counts even when it moves the window or carries data: Linux's receive
+            // window auto-tuning grows the window on nearly every ACK, and tcp_ack treats FLAG_DATA_SACKED as an
+            // alert (tcp_ack_is_dubious) whatever the window did.
             duplicateAck(sacked, nowNs);
+        }
+        if (sackOn && cs.caState == CongestionState.RECOVERY && ack - priorUna >= 0)
+        {
+            prrAck(ack - priorUna + sacked);
+            if (headRtx && ack == priorUna && sacked > 0 && lostRetransmission(o))
+            {
+                tcp.counters.increment(TcpCounters.LOST_RETRANSMITS);
+                retransmitOne(sndUna, nowNs);
+                prrOut++;
+            }
         }
         if (windowUpdate)
         {
@@ -977,6 +1029,7 @@ public final class TcpConnection implements TimerHandler
             rttSample(sampleUs);
         }
         sndUna = ack;
+        headRtx = false;
         if (sndMax - sndNxt < 0)
         {
             sndMax = sndNxt;
@@ -1000,8 +1053,9 @@ public final class TcpConnection implements TimerHandler
         {
             if (ack - recover >= 0)
             {
-                // full acknowledgement: deflate (RFC 6582 3.2 step 3)
-                cs.cwnd = Math.max(2, Math.min(cs.ssthresh, cs.packetsInFlight + 1));
+                // full acknowledgement: deflate (RFC 6582 3.2 step 3); with SACK, PRR ends at ssthresh
+                // (tcp_end_cwnd_reduction) rather than at what happens to be in flight
+                cs.cwnd = sackOn ? Math.max(2, cs.ssthresh) : Math.max(2, Math.min(cs.ssthresh, cs.packetsInFlight + 1));
                 caState(CongestionState.OPEN, nowNs);
                 dupAcks = 0;
             }
@@ -1039,7 +1093,11 @@ public final class TcpConnection implements TimerHandler
         }
         else
         {
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            if (tlpOut && ack - tlpHigh >= 0)
+            {
+                tlpOut = false;
+            }
+            armTimer(nowNs);
         }
         if (events != null && dataAcked > 0 && sendRing != null && !outputClosed)
         {
@@ -1067,7 +1125,8 @@ public final class TcpConnection implements TimerHandler
             }
             return;
         }
-        final boolean lost = sackOn ? dupAcks >= DUP_THRESH || scoreboard.isLost(sndUna, mss, DUP_THRESH) : dupAcks >= DUP_THRESH;
+        final boolean lost = sackOn ? dupAcks >= DUP_THRESH || scoreboard.isLost(sndUna, mss, DUP_THRESH)
+            || earlyRetransmit() : dupAcks >= DUP_THRESH;
         if (!lost)
         {
             if (cs.caState == CongestionState.OPEN)
@@ -1084,13 +1143,59 @@ public final class TcpConnection implements TimerHandler
         tcp.counters.increment(sackOn ? TcpCounters.SACK_RECOVERY : TcpCounters.RENO_RECOVERY);
         tcp.counters.increment(TcpCounters.FAST_RETRANS);
         cs.packetsInFlight = (sndNxt - sndUna + mss - 1) / mss;
+        priorSsthresh = cs.ssthresh;
+        undoArmed = sackOn;
+        undoRetrans = 0;
+        undoMarker = sndUna;
         cs.ssthresh = Math.max(2, cc.ssthresh(cs));
         caState(CongestionState.RECOVERY, nowNs);
         recover = sndNxt;
         highRxt = sndUna;
         rttTiming = false;
+        recoverFs = Math.max(1, cs.packetsInFlight);
+        prrDelivered = 0;
+        prrOut = 1;
         retransmitOne(sndUna, nowNs);
-        cs.cwnd = sackOn ? cs.ssthresh : cs.ssthresh + DUP_THRESH;
+        // with SACK, PRR sets cwnd from this ACK on (processAck); without, NewReno's inflation
+        cs.cwnd = sackOn ? cs.packetsInFlight : cs.ssthresh + DUP_THRESH;
+    }
+
+    /**
+     * Early retransmit (RFC 5827 with SACK, what Linux's RACK does for a short flight): fewer than four segments
+     * outstanding, nothing new that may be sent, and all but one of them SACKed: the first is lost without
+     * waiting for three duplicates that cannot come.
+     */
+    private boolean earlyRetransmit()
+    {
+        final int outstanding = (sndNxt - sndUna + mss - 1) / mss;
+        if (outstanding >= DUP_THRESH + 1 || outstanding < 2)
+        {
+            return false;
+        }
+        final int unsent = sendRing == null ? 0 : sndUna + sendRing.size() - sndNxt;
+        final boolean canSendNew = unsent > 0 && sndNxt - sndUna + mss <= cs.cwnd * mss && sndNxt - sndUna + mss <= sndWnd;
+        return !canSendNew && dupAcks >= outstanding - 1;
+    }
+
+    /**
+     * A D-SACK (RFC 2883/3708) while undo is armed: one retransmission proved unneeded. When all of them were,
+     * the reduction was spurious: cwnd and ssthresh go back (tcp_undo_cwnd_reduction) and recovery ends.
+     */
+    private void dsackReceived(final long nowNs)
+    {
+        if (--undoRetrans > 0)
+        {
+            return;
+        }
+        undoArmed = false;
+        cs.cwnd = Math.max(cs.cwnd, cc.undoCwnd(cs));
+        cs.ssthresh = Math.max(cs.ssthresh, priorSsthresh);
+        tcp.counters.increment(TcpCounters.DSACK_UNDO);
+        if (cs.caState == CongestionState.RECOVERY)
+        {
+            caState(CongestionState.OPEN, nowNs);
+            dupAcks = 0;
+        }
     }
 
     /** In-order or out-of-order data into the receive ring; false when the segment is dropped after an ACK. */
@@ -1114,6 +1219,7 @@ public final class TcpConnection implements TimerHandler
                 return false;
             }
         }
+        final int whole = len;
         final int free = receiveRing.free();
         final int offset = seq - rcvNxt;
         if (offset + len > free)
@@ -1154,13 +1260,14 @@ public final class TcpConnection implements TimerHandler
                 events.readable();
             }
             segsSinceAck++;
-            if (oooCount > 0 || advance > len || fin || quickAcks > 0 || segsSinceAck >= 2)
+            final boolean finNow = fin || finHeld && rcvNxt == heldFinSeq;
+            if (oooCount > 0 || advance > len || finNow || quickAcks > 0 || segsSinceAck >= 2)
             {
                 if (quickAcks > 0)
                 {
                     quickAcks--;
                 }
-                if (!fin)
+                if (!finNow)
                 {
                     sendAck(nowNs);
                 }
@@ -1174,6 +1281,11 @@ public final class TcpConnection implements TimerHandler
         // out of order: held beyond the producer position, a SACK block, an immediate ACK
         receiveRing.writeAt(offset, data, len);
         addOoo(seq, seq + len);
+        if (fin && len == whole)
+        {
+            finHeld = true;
+            heldFinSeq = seq + len;
+        }
         sendAck(nowNs);
         return false;
     }
@@ -1405,6 +1517,12 @@ public final class TcpConnection implements TimerHandler
         tcp.counters.increment(TcpCounters.RETRANS_SEGS);
         bytesRetrans += len;
         totalRetrans++;
+        undoRetrans++;
+        if (seq == sndUna)
+        {
+            headRtx = true;
+            headRtxMark = sndNxt;
+        }
         if (sackOn)
         {
             scoreboard.markRetransmitted(seq, Math.max(1, len));
@@ -1415,7 +1533,7 @@ public final class TcpConnection implements TimerHandler
         }
         if (!rtxTimer.pending())
         {
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            scheduleRto(nowNs);
         }
     }
 
@@ -1456,6 +1574,7 @@ public final class TcpConnection implements TimerHandler
                 if (seq - sndMax < 0)
                 {
                     totalRetrans++;
+                    undoRetrans++;
                     tcp.counters.increment(TcpCounters.RETRANS_SEGS);
                 }
                 segment(seq, 0, FIN | ACK, nowNs, false);
@@ -1511,9 +1630,14 @@ public final class TcpConnection implements TimerHandler
                 cc.cwndEvent(cs, CongestionState.EVENT_TX_START, nowNs);
             }
             segment(seq, len, flags, nowNs, false);
+            if (cs.caState == CongestionState.RECOVERY)
+            {
+                prrOut++;
+            }
             if (seq - sndMax < 0)
             {
                 totalRetrans++;
+                undoRetrans++;
                 bytesRetrans += len;
                 tcp.counters.increment(TcpCounters.RETRANS_SEGS);
             }
@@ -1570,8 +1694,63 @@ public final class TcpConnection implements TimerHandler
     {
         if (!rtxTimer.pending())
         {
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            armTimer(nowNs);
         }
+    }
+
+    private void scheduleRto(final long nowNs)
+    {
+        probeArmed = false;
+        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+    }
+
+    /**
+     * The retransmission timer, or ahead of it Linux's tail loss probe (tcp_schedule_loss_probe, RFC 8985 7.2):
+     * in the Open state with SACK, one probe per episode after 2 SRTT (plus the 200 ms delayed-ACK allowance when
+     * a single segment is out) or at the RTO if that is sooner, so a lost tail or a receiver that holds its ACK costs an RTT, not an RTO.
+     */
+    private void armTimer(final long nowNs)
+    {
+        final long rtoAt = nowNs + rtt.rtoNs();
+        final long srttUs = rtt.srttUs();
+        if (tcp.tailLossProbe && sackOn && !tlpOut && cs.caState == CongestionState.OPEN && srttUs > 0
+            && state == TcpState.ESTABLISHED)
+        {
+            // never later than the RTO would fire: then the probe goes instead (tcp_rto_delta_us)
+            final long ptoNs = 2 * srttUs * 1000 + (sndNxt - sndUna <= mss ? TLP_SINGLE_NS : TLP_MIN_NS);
+            probeArmed = true;
+            tcp.timers.schedule(rtxTimer, Math.min(nowNs + ptoNs, rtoAt));
+            return;
+        }
+        probeArmed = false;
+        tcp.timers.schedule(rtxTimer, rtoAt);
+    }
+
+    /** tcp_send_loss_probe: one new segment if the peer's window takes it (cwnd aside), else the last one again. */
+    private void lossProbe(final long nowNs)
+    {
+        if (sndUna == sndNxt || sendRing == null || state != TcpState.ESTABLISHED)
+        {
+            scheduleRto(nowNs);
+            return;
+        }
+        final int unsent = sndUna + sendRing.size() - sndNxt;
+        final int len = Math.min(mss, unsent);
+        if (!finQueued && len > 0 && sndNxt + len - (sndUna + sndWnd) <= 0 && sndNxt == sndMax)
+        {
+            final int seq = sndNxt;
+            segment(seq, len, ACK, nowNs, false);
+            sndNxt = seq + len;
+            advanceMax();
+        }
+        else
+        {
+            retransmitOne(Math.max(sndUna, sndNxt - Math.min(mss, sndNxt - sndUna)), nowNs);
+        }
+        tcp.counters.increment(TcpCounters.LOSS_PROBES);
+        tlpOut = true;
+        tlpHigh = sndNxt;
+        scheduleRto(nowNs);
     }
 
     /** RFC 6675 5 (C): while pipe allows, NextSeg's retransmissions (new data is left to trySend's loop). */
@@ -1595,7 +1774,51 @@ public final class TcpConnection implements TimerHandler
                 return;
             }
             retransmitOne(seq, nowNs);
+            prrOut++;
         }
+    }
+
+    /**
+     * The retransmission of the head was lost when data sent after it (beyond the snd_nxt of that moment, by
+     * more than the reordering allowance) is SACKed while the head is still missing: sent again at once instead
+     * of waiting for the RTO (Linux's RACK / tcp_mark_lost_retrans for the head segment).
+     */
+    private boolean lostRetransmission(final TcpOptions o)
+    {
+        final int threshold = headRtxMark + (DUP_THRESH - 1) * mss;
+        for (int i = 0; i < o.sackBlocks; i++)
+        {
+            if (o.sackRight[i] - threshold > 0 && o.sackRight[i] - sndMax <= 0 && o.sackLeft[i] - sndUna > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * PRR (RFC 6937, tcp_cwnd_reduction): per ACK in recovery, cwnd = pipe + sndcnt, sndcnt proportional to what
+     * was delivered (ssthresh / RecoverFS of it) while pipe is above ssthresh, then slow-start-like up to ssthresh.
+     */
+    private void prrAck(final int deliveredBytes)
+    {
+        if (deliveredBytes <= 0)
+        {
+            return;
+        }
+        final int delivered = (deliveredBytes + mss - 1) / mss;
+        prrDelivered += delivered;
+        final int pipe = (scoreboard.pipe(sndUna, sndNxt, mss, DUP_THRESH) + mss - 1) / mss;
+        final int sndcnt;
+        if (pipe > cs.ssthresh)
+        {
+            sndcnt = (int)(((long)prrDelivered * cs.ssthresh + recoverFs - 1) / recoverFs) - prrOut;
+        }
+        else
+        {
+            sndcnt = Math.min(cs.ssthresh - pipe, Math.max(prrDelivered - prrOut, delivered) + 1);
+        }
+        cs.cwnd = pipe + Math.max(sndcnt, 0);
     }
 
     // ------------------------------------------------------------------------------------------------ timers
@@ -1605,7 +1828,18 @@ public final class TcpConnection implements TimerHandler
     {
         switch (timer.kind())
         {
-            case T_RTX -> retransmitTimeout(nowNs);
+            case T_RTX ->
+            {
+                if (probeArmed)
+                {
+                    probeArmed = false;
+                    lossProbe(nowNs);
+                }
+                else
+                {
+                    retransmitTimeout(nowNs);
+                }
+            }
             case T_DELACK ->
             {
                 if (synchronizedState() && segsSinceAck > 0)
@@ -1668,7 +1902,7 @@ public final class TcpConnection implements TimerHandler
             totalRetrans++;
             tcp.counters.increment(TcpCounters.RETRANS_SEGS);
             sendSyn(nowNs, s == TcpState.SYN_RECEIVED);
-            tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            scheduleRto(nowNs);
             return;
         }
         // RFC 6298 5.4-5.6 and RFC 5681 3.1: one segment, ssthresh from cc, go back to snd_una
@@ -1683,6 +1917,8 @@ public final class TcpConnection implements TimerHandler
         cs.cwndCount = 0;
         recover = sndMax;
         dupAcks = 0;
+        tlpOut = false;
+        undoArmed = false; // no undo of an RTO (no F-RTO / Eifel)
         scoreboard.clear();
         highRxt = sndUna;
         sndNxt = sndUna;
@@ -1690,7 +1926,7 @@ public final class TcpConnection implements TimerHandler
         {
             finSent = false;
         }
-        tcp.timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        scheduleRto(nowNs);
         trySend(nowNs);
     }
 

@@ -35,6 +35,7 @@ class TcpRecoveryTest
         try (TestWire w = new TestWire(noTs))
         {
             final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            w.a.tcp.tailLossProbe = false; // plain RTOs here
             final int[] count = {0};
             w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && count[0]++ < 3;
             final byte[] d = pattern(500, 1);
@@ -92,6 +93,209 @@ class TcpRecoveryTest
             assertTrue(w.a.tcp.counter(TcpCounters.SACK_RECOVERY) >= 1);
             assertTrue(w.from('B').stream().anyMatch(s -> s.sackBlocks() > 0), "the receiver sent SACK blocks");
             assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS));
+        }
+    }
+
+    /** A receiver that moves its window on every ACK (Linux's auto-tuning): SACKing ACKs still start recovery. */
+    @Test
+    void sackedAcksThatMoveTheWindowStillTriggerFastRetransmit() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] k = {0};
+            w.rewrite = (from, t, length) ->
+            {
+                final int hdr = (io.flowgate.nativebindings.Memory.getUnsignedByte(t + 12) >>> 4) * 4;
+                final int flags = io.flowgate.nativebindings.Memory.getUnsignedByte(t + 13);
+                if (from == 'B' && length == hdr && (flags & TcpConnection.SYN) == 0)
+                {
+                    final int win = io.flowgate.nativebindings.Memory.getShortBE(t + 14) & 0xffff;
+                    io.flowgate.nativebindings.Memory.putShortBE(t + 14, Math.max(1, win - 1 - (k[0]++ & 1)));
+                }
+            };
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && n[0]++ == 30;
+            final byte[] d = pattern(600_000, 7);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertTrue(k[0] > 10, "ACKs rewritten: " + k[0]);
+            assertEquals(1, w.a.tcp.counter(TcpCounters.SACK_RECOVERY));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "fast retransmit, not an RTO");
+        }
+    }
+
+    /** Two segments, the first lost: the SACK of the second retransmits it at once (RFC 5827), no RTO. */
+    @Test
+    void earlyRetransmitForAShortFlight() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            w.run(TestWire.MS * 50);
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && n[0]++ == 0;
+            final byte[] d = pattern(2 * p.client.mss, 8);
+            final long start = w.now;
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 5 * S));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.FAST_RETRANS));
+            assertTrue(w.now - start < 50 * MS, "repaired in about an RTT: " + (w.now - start) / MS + " ms");
+        }
+    }
+
+    /** The last two segments of a burst lost: the tail loss probe (after 2 SRTT) gets a SACK, no RTO. */
+    @Test
+    void tailLossProbeRepairsALostTail() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            transfer(w, p.client, p.server, pattern(20_000, 9), 5 * S); // an RTT estimate
+            w.run(50 * MS);
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && (n[0]++ == 6 || n[0] == 8);
+            final byte[] d = pattern(8 * p.client.mss, 10);
+            final long start = w.now;
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 5 * S));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.LOSS_PROBES));
+            assertTrue(w.now - start < 80 * MS, "repaired within a few RTTs: " + (w.now - start) / MS + " ms");
+        }
+    }
+
+    /** A FIN that arrives beyond a hole is remembered: filling the hole closes the direction, no FIN resend. */
+    @Test
+    void outOfOrderFinIsRemembered() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            w.run(50 * MS);
+            final int[] n = {0};
+            w.dropIf = s -> s.from() == 'A' && s.payload() > 0 && n[0]++ == 1;
+            final byte[] d = pattern(3 * p.client.mss, 11);
+            p.client.sendBuffer().write(d, 0, d.length);
+            p.client.appSend(w.now);
+            p.client.appShutdown(w.now);
+            final long start = w.now;
+            assertTrue(w.runUntil(() -> p.server.state() == TcpState.CLOSE_WAIT, 2 * S));
+            assertTrue(w.now - start < 60 * MS, "closed once the hole was filled: " + (w.now - start) / MS + " ms");
+            assertEquals(1, w.from('A').stream().filter(TestWire.Seg::fin).count(), "the FIN was sent once");
+            assertEquals(3 * p.client.mss, p.server.receiveBuffer().size());
+        }
+    }
+
+    /** PRR: entering SACK recovery, new data keeps flowing in proportion to what is delivered (no silent half RTT). */
+    @Test
+    void proportionalRateReductionSpreadsSendingThroughRecovery() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] n = {0};
+            final int[] lostSeq = {0};
+            w.dropIf = s ->
+            {
+                if (s.from() == 'A' && s.payload() > 0 && n[0]++ == 60)
+                {
+                    lostSeq[0] = s.seq();
+                    return true;
+                }
+                return false;
+            };
+            final byte[] d = pattern(600_000, 12);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertEquals(1, w.a.tcp.counter(TcpCounters.SACK_RECOVERY));
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS));
+            int rtx = -1;
+            int highest = 0;
+            for (final TestWire.Seg s : w.segments)
+            {
+                if (s.from() == 'A' && s.payload() > 0 && !s.dropped() && s.seq() == lostSeq[0])
+                {
+                    rtx = s.index();
+                    break;
+                }
+                if (s.from() == 'A' && s.payload() > 0 && (highest == 0 || s.seq() - highest > 0))
+                {
+                    highest = s.seq();
+                }
+            }
+            assertTrue(rtx > 0, "fast retransmit");
+            int acks = 0;
+            boolean newData = false;
+            for (final TestWire.Seg s : w.segments.subList(rtx + 1, w.segments.size()))
+            {
+                if (s.from() == 'B')
+                {
+                    acks++;
+                }
+                else if (s.payload() > 0 && s.seq() - highest > 0)
+                {
+                    newData = true;
+                    break;
+                }
+            }
+            assertTrue(newData && acks <= 3, "new data after " + acks + " ACKs in recovery");
+        }
+    }
+
+    /** A reordered segment triggers a spurious fast retransmit; its D-SACK undoes the reduction (TCPDSACKUndo). */
+    @Test
+    void dsackUndoesASpuriousFastRetransmit() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] n = {0};
+            final int[] cwndBefore = {0};
+            w.delayIf = s ->
+            {
+                if (s.from() == 'A' && s.payload() > 0 && n[0]++ == 60)
+                {
+                    cwndBefore[0] = p.client.cs.cwnd;
+                    return true;
+                }
+                return false;
+            };
+            w.delayIfNs = 4 * MS;
+            final byte[] d = pattern(300_000, 13);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertEquals(1, w.a.tcp.counter(TcpCounters.SACK_RECOVERY), "the reordering looked like a loss");
+            assertTrue(w.from('B').stream().anyMatch(s -> s.sackBlocks() > 0 && s.sackLeft()[0] - s.ack() < 0), "a D-SACK");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.DSACK_UNDO));
+            assertTrue(p.client.cs.cwnd >= cwndBefore[0], "cwnd restored: " + p.client.cs.cwnd + " vs " + cwndBefore[0]);
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS));
+        }
+    }
+
+    /** The fast retransmission is lost too: SACKs of later data send it again, no RTO. */
+    @Test
+    void lostFastRetransmissionIsSentAgainWithoutRto() throws Exception
+    {
+        try (TestWire w = new TestWire(TestWire.small()))
+        {
+            final TcpCoreTest.Pair p = new TcpCoreTest.Pair(w, false);
+            final int[] n = {0};
+            final int[] lost = {0, 0};
+            w.dropIf = s ->
+            {
+                if (s.from() != 'A' || s.payload() == 0)
+                {
+                    return false;
+                }
+                if (n[0]++ == 60)
+                {
+                    lost[0] = s.seq();
+                    return true;
+                }
+                return lost[1] == 0 && s.seq() == lost[0] && n[0] > 61 && ++lost[1] == 1;
+            };
+            final byte[] d = pattern(600_000, 14);
+            assertArrayEquals(d, transfer(w, p.client, p.server, d, 20 * S));
+            assertEquals(1, lost[1], "the first retransmission was dropped");
+            assertEquals(0, w.a.tcp.counter(TcpCounters.TIMEOUTS), "no RTO");
+            assertEquals(1, w.a.tcp.counter(TcpCounters.LOST_RETRANSMITS));
         }
     }
 

@@ -154,6 +154,12 @@ final class TestWire implements AutoCloseable
                 throw new AssertionError("bad TCP checksum from " + name);
             }
             final Host to = this == a ? b : a;
+            if (rewrite != null)
+            {
+                rewrite.rewrite(name, t, transportLength);
+                Memory.putShortBE(t + 16, 0);
+                Memory.putShortBE(t + 16, InetChecksum.compute(srcHi, srcLo, dstHi, dstLo, protocol, t, transportLength));
+            }
             final Seg seg = quiet ? null : log(name, t, transportLength, nowNs);
             final int ipLength = transportLength + (v6 ? IPV6_HEADER : IPV4_HEADER);
             boolean drop = !quiet && (dropIndex.contains(seg.index) || dropIf != null && dropIf.test(seg))
@@ -172,6 +178,10 @@ final class TestWire implements AutoCloseable
                 return;
             }
             long due = nowNs + delayNs;
+            if (delayIf != null && seg != null && delayIf.test(seg))
+            {
+                due += delayIfNs;
+            }
             if (reorderRate > 0 && random.nextDouble() < reorderRate)
             {
                 due += reorderDelayNs;
@@ -235,6 +245,16 @@ final class TestWire implements AutoCloseable
     final Host a;
     final Host b;
     Predicate<Seg> dropIf;
+    /** Segments this predicate picks arrive {@link #delayIfNs} late (a single reordering). */
+    Predicate<Seg> delayIf;
+    long delayIfNs = 3 * MS;
+    /** Rewrites a segment's TCP header in place before it is logged (checksum fixed after), e.g. a Linux-like window. */
+    SegmentRewriter rewrite;
+
+    interface SegmentRewriter
+    {
+        void rewrite(char from, long transport, int length);
+    }
     double lossRate;
     double reorderRate;
     long reorderDelayNs = 3 * MS;
