@@ -45,6 +45,9 @@ public final class TcpFormat
         NSTAT_NAMES[TcpCounters.DELAYED_ACKS] = "TcpExtDelayedACKs";
         NSTAT_NAMES[TcpCounters.DROPPED] = "FlowgateTcpDropped"; // no Linux counter covers exactly these
         NSTAT_NAMES[TcpCounters.NO_BUFFER] = "FlowgateTcpNoBuffer";
+        NSTAT_NAMES[TcpCounters.LOSS_PROBES] = "TcpExtTCPLossProbes";
+        NSTAT_NAMES[TcpCounters.DSACK_UNDO] = "TcpExtTCPDSACKUndo";
+        NSTAT_NAMES[TcpCounters.LOST_RETRANSMITS] = "TcpExtTCPLostRetransmit";
     }
 
     public static final String SS_HEADER = String.format(Locale.ROOT, "%-10s %6s %6s %-30s %-30s", "State", "Recv-Q", "Send-Q",

@@ -77,7 +77,8 @@ class TcpFormatTest
         assertEquals("#kernel", lines.get(0));
         assertEquals("TcpActiveOpens                  5               0.0", lines.get(1));
         assertTrue(lines.contains("TcpExtSyncookiesSent            7               0.0"), lines.toString());
-        assertEquals(27, lines.size(), "26 counters and the header");
+        assertEquals(30, lines.size(), "29 counters and the header");
+        assertTrue(lines.contains("TcpExtTCPLossProbes             0               0.0"), lines.toString());
     }
 
     @Test

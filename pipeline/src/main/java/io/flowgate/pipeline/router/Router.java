@@ -279,11 +279,15 @@ public final class Router implements AutoCloseable
         final Arena arena = Arena.ofShared();
         final NeighbourTable neighbours = new NeighbourTable(4096, System.nanoTime());
         final BurstRing<SlowPathBurst>[] rings = new BurstRing[workerCpus.length];
+        // With a host stack the slow-path rings carry TCP: a worker publishes each burst as it is (af_packet's are
+        // often one or two packets), so slots run out long before packets do. ringSize slots then, as for the dispatch
+        // rings (tcp-bulk with ringSize / burstSize slots: over 100k slow_path_full per 500 MB).
+        final int slowBursts = host == null ? Math.max(2, ringSize / burstSize) : Math.max(2, ringSize);
         for (int w = 0; w < workerCpus.length; w++)
         {
-            rings[w] = new BurstRing<>(Math.max(2, ringSize / burstSize), () -> new SlowPathBurst(arena, burstSize));
+            rings[w] = new BurstRing<>(slowBursts, () -> new SlowPathBurst(arena, burstSize));
         }
-        final BurstRing<SlowPathBurst> txRing = new BurstRing<>(Math.max(2, ringSize / burstSize), () -> new SlowPathBurst(arena, burstSize));
+        final BurstRing<SlowPathBurst> txRing = new BurstRing<>(slowBursts, () -> new SlowPathBurst(arena, burstSize));
         final SlowPath slowPath = new SlowPath(rings, txRing, ports, pool, neighbours, NeighbourParams.linuxDefaults());
         for (final StaticNeighbour n : staticNeighbours)
         {

@@ -142,7 +142,9 @@ class CommandQueueTest
             final long allocated = mx.getThreadAllocatedBytes(tid) - before;
             if (round > 1)
             {
-                assertTrue(allocated < 1024, "allocated " + allocated);
+                // 5000 nudges: one 16-byte object each would be 80,000 bytes; the JIT's own bookkeeping on this thread
+                // (a compilation finishing mid-round) has shown up as about 1.3 KB, hence the bound.
+                assertTrue(allocated < 4096, "allocated " + allocated + " bytes for " + nudges.length + " nudges");
             }
         }
     }
