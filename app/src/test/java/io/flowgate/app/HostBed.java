@@ -88,7 +88,7 @@ final class HostBed implements AutoCloseable
             workers: [%d]
             ports:
               - name: host
-                device: net_af_packet0,iface=%s
+                device: net_af_packet0,iface=%s,qdisc_bypass=0
                 addresses: [%s/24, "%s/64"]
             host:
               tcp: {congestion: cubic, sack: true, timestamps: true, window-scaling: true%s}
@@ -160,8 +160,8 @@ final class HostBed implements AutoCloseable
      * and sends {@code reorderPercent}% through a slower HTB class (100 Mbit/s, at most 20 frames queued), so
      * they arrive after frames sent later. This kernel has no netem ({@code CONFIG_NET_SCH_NETEM} is off), so
      * loss and reordering come from an nftables netdev egress chain ({@code numgen random}) that drops or
-     * marks {@code meta priority 1:20} before the qdisc; there is no added delay. DPDK's af_packet transmits
-     * through the qdisc (no qdisc bypass), so this works on flowgate's end as well as on Linux's.
+     * marks {@code meta priority 1:20} before the qdisc; there is no added delay. DPDK's af_packet bypasses the qdisc
+     * unless told not to: {@link #config} sets {@code qdisc_bypass=0}, so this works on flowgate's end as well.
      */
     void impair(final String ns, final String dev, final int lossPermille, final int reorderPercent) throws IOException, InterruptedException
     {
