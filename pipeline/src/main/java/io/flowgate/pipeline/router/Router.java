@@ -32,6 +32,7 @@ import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.rules.queue.PacketQueues;
 import io.flowgate.pipeline.neigh.NdFlyweight;
 import io.flowgate.pipeline.hook.HookPriority;
+import io.flowgate.pipeline.host.HostStack;
 import io.flowgate.pipeline.neigh.NeighbourParams;
 import io.flowgate.pipeline.neigh.NeighbourTable;
 import io.flowgate.pipeline.route.RouteTable;
@@ -229,6 +230,24 @@ public final class Router implements AutoCloseable
                                final ConntrackConfig conntrackConfig, final NatConfig natConfig, final Ruleset ruleset)
         throws RulesetException
     {
+        return start(eal, ports, routes, pool, workerCpus, dispatcherCpu, slowPathCpu, burstSize, ringSize, staticNeighbours,
+            staticNeighbours6, instruments, conntrackConfig, natConfig, ruleset, null);
+    }
+
+    /**
+     * As above, with the host stack {@code host} (null: none) serving the box's own addresses: the slow path gives
+     * it every packet for the box that it does not answer itself (all but ARP, neighbour discovery and echo), on
+     * the slow-path thread, and sends what it writes through {@link io.flowgate.pipeline.host.HostOutput}
+     * (docs/tcp-stack.md).
+     */
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours,
+                               final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
+                               final ConntrackConfig conntrackConfig, final NatConfig natConfig, final Ruleset ruleset,
+                               final HostStack host)
+        throws RulesetException
+    {
         final RuleEngine engine = ruleEngine(ports);
         engine.check(ruleset, workerCpus.length);
         if (RuleEngine.hasNatChains(ruleset) && natConfig != null && (!natConfig.rules().isEmpty() || !natConfig.mappings().isEmpty()))
@@ -374,8 +393,15 @@ public final class Router implements AutoCloseable
         {
             runners.add(LcoreAgent.start(eal, workerCpus[w], workers.get(w), new BusySpinIdleStrategy()));
         }
+        if (host != null)
+        {
+            slowPath.attachHost(host, routes);
+        }
         slowPath.announce(); // before its thread starts: this thread is the tx ring's producer until then
-        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath, new BackoffIdleStrategy());
+        // With a host stack the slow path carries TCP: parking at most 50 us (not Agrona's default 1 ms) keeps an idle
+        // connection's first segment from waiting a millisecond, at the cost of more wake-ups when idle.
+        final AgentRunner slowPathRunner = LcoreAgent.start(eal, slowPathCpu, slowPath,
+            host == null ? new BackoffIdleStrategy() : new BackoffIdleStrategy(100, 10, 1_000, 50_000));
         SoftwareDispatcher dispatcher = null;
         AgentRunner dispatcherRunner = null;
         if (software)

@@ -7,6 +7,8 @@ import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.pipeline.defrag.Ipv4Fragmenter;
 import io.flowgate.pipeline.dispatch.BurstRing;
 import io.flowgate.pipeline.hook.Counters;
+import io.flowgate.pipeline.host.HostStack;
+import io.flowgate.pipeline.route.RouteTable;
 import io.flowgate.pipeline.neigh.ArpProcessor;
 import io.flowgate.pipeline.neigh.NdProcessor;
 import io.flowgate.pipeline.neigh.NeighbourHandler;
@@ -101,7 +103,21 @@ public final class SlowPath implements Agent, NeighbourHandler
     public static final int TCP_RESETS = 23;
     /** Rejected packets not answered: no error owed (nf_reject's rules), rate limited, no mbuf, wrong family. */
     public static final int REJECTS_SUPPRESSED = 22;
-    public static final int COUNTERS = 24;
+    /** Packets for the box handed to the host stack (TCP, UDP, ICMP errors, fragments). */
+    public static final int HOST_DELIVERED = 24;
+    /** Echo requests not answered because the echo rate limit ran out. */
+    public static final int ECHO_RATE_LIMITED = 25;
+    /** Packets the host stack sent (to worker 0, or queued for their neighbour). */
+    public static final int HOST_SENT = 26;
+    /** Host stack packets freed: no route. */
+    public static final int HOST_NO_ROUTE = 27;
+    /** Host stack packets freed: larger than the egress MTU with DF (or IPv6), not IP, or the fragmenter failed. */
+    public static final int HOST_UNSENDABLE = 28;
+    public static final int COUNTERS = 29;
+
+    /** Echo replies per second and burst: a flood of pings must not take the slow path (Linux does not limit them by default). */
+    public static final int ECHO_REPLIES_PER_SECOND = 10_000;
+    public static final int ECHO_REPLY_BURST = 1_000;
 
     /** The most fragments one datagram may need: 65535 bytes in 48-byte pieces at the smallest MTU (68). */
     private static final int MAX_FRAGMENTS = 1366;
@@ -118,6 +134,9 @@ public final class SlowPath implements Agent, NeighbourHandler
     private final NdProcessor nd;
     private final IcmpSender icmp = new IcmpSender();
     private final IcmpRateLimiter icmpLimit;
+    private final IcmpRateLimiter echoLimit = new IcmpRateLimiter(ECHO_REPLIES_PER_SECOND, ECHO_REPLY_BURST, System.nanoTime());
+    private HostStack host;
+    private HostPath hostPath;
     private final Counters counters = new Counters(COUNTERS);
     private final NeighbourTable neighbours;
     private final Ipv4Fragmenter fragmenter = new Ipv4Fragmenter();
@@ -166,6 +185,17 @@ public final class SlowPath implements Agent, NeighbourHandler
         return resolver;
     }
 
+    /**
+     * Gives what this slow path does not answer itself for the box (TCP, UDP, ICMP errors, unreassembled
+     * fragments) to {@code stack}, which sends through {@code routes}. Before the slow-path thread starts.
+     */
+    void attachHost(final HostStack stack, final RouteTable routes)
+    {
+        this.hostPath = new HostPath(this, routes, portById, pool, neighbours, resolver);
+        this.host = stack;
+        stack.attach(hostPath);
+    }
+
     /** The neighbour discovery processor, for its drop counters (slow-path thread, or after it stopped). */
     public NdProcessor nd()
     {
@@ -208,6 +238,10 @@ public final class SlowPath implements Agent, NeighbourHandler
             }
         }
         work += resolver.doWork(nowNs);
+        if (host != null)
+        {
+            work += host.doWork(nowNs);
+        }
         publishTx();
         return work;
     }
@@ -256,11 +290,26 @@ public final class SlowPath implements Agent, NeighbourHandler
         }
     }
 
-    /** For the box itself: ICMP echo is answered; anything else is not served yet (no local sockets). */
+    /**
+     * For the box itself: an ICMP echo request is answered (under {@link #echoLimit}); anything else goes to the
+     * host stack, or is dropped when there is none.
+     */
     private void local(final long m, final int port, final long nowNs)
     {
         final long frame = Mbuf.data(m);
         final int offset = EthernetFlyweight.payloadOffset(frame);
+        final long ip = frame + offset;
+        if (!isEchoRequest(ip, Mbuf.dataLength(m) - offset))
+        {
+            toHost(m, port, nowNs);
+            return;
+        }
+        if (!echoLimit.tryAcquire(nowNs))
+        {
+            counters.increment(ECHO_RATE_LIMITED);
+            drop(m);
+            return;
+        }
         if (Mbuf.segments(m) > 1
             || (port < portById.length && portById[port] != null && Mbuf.packetLength(m) - offset > portById[port].mtu()))
         {
@@ -268,9 +317,7 @@ public final class SlowPath implements Agent, NeighbourHandler
             localReassembled(m, port, nowNs);
             return;
         }
-        final long ip = frame + offset;
-        if (Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) == IpProtocol.ICMP
-            && icmp.ipv4EchoReply(ip, Mbuf.dataLength(m) - offset))
+        if (icmp.ipv4EchoReply(ip, Mbuf.dataLength(m) - offset))
         {
             EthernetFlyweight.putDstMac(frame, EthernetFlyweight.getSrcMac(frame));
             EthernetFlyweight.putSrcMac(frame, portById[port].mac());
@@ -280,6 +327,32 @@ public final class SlowPath implements Agent, NeighbourHandler
         }
         counters.increment(NOT_SUPPORTED);
         drop(m);
+    }
+
+    /** An unfragmented (or reassembled) ICMP echo request whose type byte is in the first segment. */
+    private static boolean isEchoRequest(final long ip, final int available)
+    {
+        if (available < Ipv4Flyweight.MIN_HEADER_LENGTH
+            || Memory.getUnsignedByte(ip + Ipv4Flyweight.PROTOCOL_OFFSET) != IpProtocol.ICMP)
+        {
+            return false;
+        }
+        final int headerLength = (Memory.getUnsignedByte(ip) & 0x0F) << 2;
+        final boolean fragment = (Memory.getUnsignedByte(ip + 6) & 0x3F | Memory.getUnsignedByte(ip + 7)) != 0;
+        return !fragment && available > headerLength && Memory.getUnsignedByte(ip + headerLength) == IcmpFlyweight.ECHO_REQUEST;
+    }
+
+    /** To the host stack, which owns {@code m} from here; freed and counted as not supported when there is none. */
+    private void toHost(final long m, final int port, final long nowNs)
+    {
+        if (host == null)
+        {
+            counters.increment(NOT_SUPPORTED);
+            drop(m);
+            return;
+        }
+        counters.increment(HOST_DELIVERED);
+        host.receive(m, port, nowNs);
     }
 
     private boolean icmpError(final long m, final int port, final int type, final int code, final int info, final long nowNs)
@@ -328,8 +401,7 @@ public final class SlowPath implements Agent, NeighbourHandler
         if (p == null || length < Ipv6Flyweight.HEADER_LENGTH + IcmpFlyweight.HEADER_LENGTH
             || Ipv6Flyweight.getNextHeader(ip) != IpProtocol.ICMPV6)
         {
-            counters.increment(NOT_SUPPORTED);
-            drop(m);
+            toHost(m, port, nowNs);
             return;
         }
         final int type = Memory.getUnsignedByte(ip + Ipv6Flyweight.HEADER_LENGTH);
@@ -357,7 +429,12 @@ public final class SlowPath implements Agent, NeighbourHandler
             }
             case IcmpFlyweight.V6_ECHO_REQUEST ->
             {
-                if (isOwnUnicast(Ipv6Flyweight.getDstAddressHi(ip), Ipv6Flyweight.getDstAddressLo(ip)) && icmp.ipv6EchoReply(ip, length))
+                if (!echoLimit.tryAcquire(nowNs))
+                {
+                    counters.increment(ECHO_RATE_LIMITED);
+                    drop(m);
+                }
+                else if (isOwnUnicast(Ipv6Flyweight.getDstAddressHi(ip), Ipv6Flyweight.getDstAddressLo(ip)) && icmp.ipv6EchoReply(ip, length))
                 {
                     EthernetFlyweight.putDstMac(frame, EthernetFlyweight.getSrcMac(frame));
                     EthernetFlyweight.putSrcMac(frame, p.mac());
@@ -371,11 +448,7 @@ public final class SlowPath implements Agent, NeighbourHandler
                     drop(m);
                 }
             }
-            default ->
-            {
-                counters.increment(NOT_SUPPORTED);
-                drop(m);
-            }
+            default -> toHost(m, port, nowNs);
         }
     }
 
@@ -695,7 +768,32 @@ public final class SlowPath implements Agent, NeighbourHandler
         EthernetFlyweight.putDstMac(frame, dstMac);
         EthernetFlyweight.putSrcMac(frame, portById[port].mac());
         counters.increment(RESOLVED_SENT);
-        stage(port, packet);
+        stage(port, packet, Mbuf.port(packet) == HostPath.HOST_ORIGIN ? SlowPathBurst.LOCAL_OUT : 0);
+    }
+
+    // ------------------------------------------------------------------------------------------------------
+    // The host stack's output (HostPath)
+    // ------------------------------------------------------------------------------------------------------
+
+    /** A host stack packet with its Ethernet header written: to worker 0 for OUTPUT, POSTROUTING and the egress. */
+    void hostStage(final int port, final long m)
+    {
+        counters.increment(HOST_SENT);
+        stage(port, m, SlowPathBurst.LOCAL_OUT);
+    }
+
+    /** A host stack packet that cannot leave: freed and counted under {@code counter}. */
+    void hostDrop(final long m, final int counter)
+    {
+        counters.increment(counter);
+        Mbuf.free(m);
+    }
+
+    /** A host stack IPv4 packet larger than the egress MTU without DF: fragmented like a forwarded one. */
+    void hostFragment(final long m, final int egress, final int mtu, final int nextHop, final long nowNs)
+    {
+        counters.increment(HOST_SENT);
+        fragment(m, egress, SlowPathBurst.fragmentArgument(mtu, 0), nextHop, nowNs);
     }
 
     /**
@@ -957,6 +1055,10 @@ public final class SlowPath implements Agent, NeighbourHandler
                 b.mbufs.free();
                 ring.release(b);
             }
+        }
+        if (host != null)
+        {
+            host.close();
         }
         resolver.removeAll();
         if (txBurst != null)
