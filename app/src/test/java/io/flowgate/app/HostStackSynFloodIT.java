@@ -36,9 +36,9 @@ class HostStackSynFloodIT
     @Test
     void shouldAnswerAFloodWithSynCookiesAndStillServe() throws Exception
     {
-        // About 20,000 SYNs/s for 6 s, each from a random source: none completes, the SYN queue overflows.
-        final Process flood = new ProcessBuilder("ip", "netns", "exec", bed.host, "timeout", "6", "hping3", "-q", "-S", "-p", "80",
-            "-i", "u50", "--rand-source", HostBed.FG4).redirectErrorStream(true).redirectOutput(bed.dir.resolve("hping3.log").toFile())
+        // About 10,000 SYNs/s for 6 s, each from a random source: none completes, the SYN queue overflows.
+        final Process flood = new ProcessBuilder("ip", "netns", "exec", bed.host, "timeout", "20", "hping3", "-q", "-S", "-p", "80",
+            "-i", "u100", "--rand-source", HostBed.FG4).redirectErrorStream(true).redirectOutput(bed.dir.resolve("hping3.log").toFile())
             .start();
         try
         {
@@ -46,8 +46,8 @@ class HostStackSynFloodIT
             int served = 0;
             for (int i = 0; i < 5; i++)
             {
-                final Testbed.Result r = Testbed.exec("ip netns exec " + bed.host + " curl -sS --max-time 3 http://" + HostBed.FG4
-                    + "/bytes/100000 -o /dev/null -w '%{http_code} %{size_download}'", 10);
+                final Testbed.Result r = Testbed.exec("ip netns exec " + bed.host + " curl -sS --max-time 8 http://" + HostBed.FG4
+                    + "/bytes/100000 -o /dev/null -w '%{http_code} %{size_download}'", 15);
                 if (r.exit() == 0 && r.output().trim().equals("200 100000"))
                 {
                     served++;
