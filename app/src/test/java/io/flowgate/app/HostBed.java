@@ -129,6 +129,18 @@ final class HostBed implements AutoCloseable
         return in(host, command);
     }
 
+    /** Runs a command on the Linux host for at most {@code seconds} (Testbed.sh stops at 60 s); throws on failure. */
+    String onHost(final String command, final int seconds) throws IOException, InterruptedException
+    {
+        final Testbed.Result r = Testbed.exec("ip netns exec " + host + " " + command, seconds);
+        if (r.exit() != 0)
+        {
+            throw new IllegalStateException("'" + command + "' " + (r.exit() < 0 ? "timed out after " + seconds + " s" : "failed with exit "
+                + r.exit()) + ": " + r.output().strip());
+        }
+        return r.output();
+    }
+
     /** A flowgate CLI command against this run's management socket, bounded; returns stdout. */
     String cli(final int seconds, final String... args) throws Exception
     {
@@ -189,17 +201,23 @@ final class HostBed implements AutoCloseable
         Testbed.exec("ip netns exec " + ns + " nft delete table netdev tit", 10);
     }
 
-    /** Starts a bounded tshark capture of TCP headers on the host's end; {@link #sleepUntilCapturing} before traffic. */
-    Process capture(final Path pcap, final int seconds, final String filter) throws IOException
+    /** Starts a bounded tshark capture of TCP headers on the host's end and returns once tshark captures. */
+    Process capture(final Path pcap, final int seconds, final String filter) throws IOException, InterruptedException
     {
-        return new ProcessBuilder("ip", "netns", "exec", host, "timeout", Integer.toString(seconds + 10), "tshark", "-q", "-i", hostEnd,
-            "-s", "128", "-f", filter, "-a", "duration:" + seconds, "-w", pcap.toString()).redirectErrorStream(true)
-            .redirectOutput(dir.resolve("tshark-" + pcap.getFileName() + ".log").toFile()).start();
-    }
-
-    static void sleepUntilCapturing() throws InterruptedException
-    {
-        Thread.sleep(1500);
+        final Path log = dir.resolve("tshark-" + pcap.getFileName() + ".log");
+        final Process tshark = new ProcessBuilder("ip", "netns", "exec", host, "timeout", Integer.toString(seconds + 10), "tshark", "-q", "-i",
+            hostEnd, "-s", "128", "-f", filter, "-a", "duration:" + seconds, "-w", pcap.toString()).redirectErrorStream(true)
+            .redirectOutput(log.toFile()).start();
+        // tshark takes seconds to start on a busy 2-core machine: wait for its "Capturing on" line.
+        for (int i = 0; i < 100 && tshark.isAlive(); i++)
+        {
+            if (Files.exists(log) && Files.readString(log).contains("Capturing on"))
+            {
+                return tshark;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("tshark did not start capturing: " + (Files.exists(log) ? Files.readString(log) : ""));
     }
 
     /** Stops a capture (SIGTERM: tshark writes what it has) and waits for it. */
@@ -239,6 +257,7 @@ final class HostBed implements AutoCloseable
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20))
         {
             final byte[] buffer = new byte[1 << 20];
+
             long offset = 0;
             int expected = (int) (start % PATTERN_MODULUS);
             int n;
@@ -248,6 +267,8 @@ final class HostBed implements AutoCloseable
                 {
                     if ((buffer[i] & 0xff) != expected)
                     {
+                        System.err.println(file + ": byte " + (offset + i) + " is " + (buffer[i] & 0xff) + ", expected " + expected
+                            + (offset == 0 ? "; the first bytes: " + java.util.Arrays.toString(java.util.Arrays.copyOf(buffer, Math.min(n, 16))) : ""));
                         return offset + i;
                     }
                     expected = expected == PATTERN_MODULUS - 1 ? 0 : expected + 1;

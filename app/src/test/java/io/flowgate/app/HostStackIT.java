@@ -59,7 +59,7 @@ class HostStackIT
     {
         final Path out = bed.dir.resolve("download-" + bytes);
         final String code = bed.onHost("timeout " + seconds + " curl -sS -g --max-time " + (seconds - 2) + " -o " + out
-            + " -w '%{http_code} %{size_download}' http://" + address + "/bytes/" + bytes);
+            + " -w '%{http_code} %{size_download}' http://" + address + "/bytes/" + bytes, seconds + 5);
         assertEquals("200 " + bytes, code.trim(), "curl status and size from " + address);
         assertEquals(-1, HostBed.patternMismatch(out, 0), "the body is the PATTERN from offset 0");
         Files.deleteIfExists(out);
@@ -169,8 +169,7 @@ class HostStackIT
         final Process capture = bed.capture(pcap, 8, "tcp port 80");
         try
         {
-            HostBed.sleepUntilCapturing();
-            download(HostBed.FG4, 200_000, 15);
+                        download(HostBed.FG4, 200_000, 15);
         }
         finally
         {
@@ -205,8 +204,9 @@ class HostStackIT
         final Process capture = bed.capture(pcap, 6, "tcp port 7");
         try
         {
-            HostBed.sleepUntilCapturing();
-            bed.onHost("timeout 150 nc -N -w 20 " + HostBed.FG4 + " 7 < " + sent + " > " + back);
+                        final long started = System.nanoTime();
+            bed.onHost("timeout 90 nc -N -w 20 " + HostBed.FG4 + " 7 < " + sent + " > " + back, 95);
+            System.out.printf("100 MB through echo under loss and reordering: %.1f s%n", (System.nanoTime() - started) / 1e9);
         }
         finally
         {
@@ -235,8 +235,7 @@ class HostStackIT
         final Process capture = bed.capture(pcap, 6, "tcp port 80");
         try
         {
-            HostBed.sleepUntilCapturing();
-            download(HostBed.FG4, BULK, 150);
+                        download(HostBed.FG4, BULK, 90);
         }
         finally
         {
