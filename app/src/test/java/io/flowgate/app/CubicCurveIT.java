@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * CUBIC against Linux: the same bulk transfer under the same bottleneck, once from Linux to Linux (cubic
  * forced on the sender's route) and once from flowgate's chargen to Linux, the sender's cwnd and ssthresh
- * sampled every ~20 ms ({@code ss -tin} in the Linux sender's namespace, {@code ss -i} over flowgate's
+ * (and the segments in flight, {@code unacked}) sampled every ~20 ms ({@code ss -tin} in the Linux sender's namespace, {@code ss -i} over flowgate's
  * management socket). Both curves go to {@code target/cubic-linux.csv} and {@code target/cubic-flowgate.csv}.
  * <p>
  * The bottleneck: a TBF on the sender's egress, 10 Mbit/s with a 125 kB queue (this kernel has no netem,
@@ -42,10 +42,11 @@ class CubicCurveIT
     private static final int SAMPLE_MS = 20;
     private static final Pattern CWND = Pattern.compile("\\bcwnd:(\\d+)");
     private static final Pattern SSTHRESH = Pattern.compile("\\bssthresh:(\\d+)");
+    private static final Pattern UNACKED = Pattern.compile("\\bunacked:(\\d+)");
     private static final Path TARGET = Path.of(System.getProperty("flowgate.jar", "target/flowgate.jar")).toAbsolutePath().getParent();
 
     /** One sample of the sender: milliseconds since the first, cwnd and ssthresh in segments (ssthresh 0 before any). */
-    record Sample(long ms, int cwnd, int ssthresh)
+    record Sample(long ms, int cwnd, int ssthresh, int unacked)
     {
     }
 
@@ -239,7 +240,9 @@ class CubicCurveIT
             final long ms = Long.parseLong(words[1]);
             first = first < 0 ? ms : first;
             final Matcher ssthresh = SSTHRESH.matcher(line);
-            samples.add(new Sample(ms - first, Integer.parseInt(cwnd.group(1)), ssthresh.find() ? Integer.parseInt(ssthresh.group(1)) : 0));
+            final Matcher unacked = UNACKED.matcher(line);
+            samples.add(new Sample(ms - first, Integer.parseInt(cwnd.group(1)), ssthresh.find() ? Integer.parseInt(ssthresh.group(1)) : 0,
+                unacked.find() ? Integer.parseInt(unacked.group(1)) : 0));
         }
         return samples;
     }
@@ -304,10 +307,10 @@ class CubicCurveIT
 
     private static void write(final Path csv, final List<Sample> samples) throws IOException
     {
-        final StringBuilder out = new StringBuilder("ms,cwnd,ssthresh\n");
+        final StringBuilder out = new StringBuilder("ms,cwnd,ssthresh,unacked\n");
         for (final Sample s : samples)
         {
-            out.append(String.format(Locale.ROOT, "%d,%d,%d%n", s.ms(), s.cwnd(), s.ssthresh()));
+            out.append(String.format(Locale.ROOT, "%d,%d,%d,%d%n", s.ms(), s.cwnd(), s.ssthresh(), s.unacked()));
         }
         Files.createDirectories(csv.getParent());
         Files.writeString(csv, out);
