@@ -210,6 +210,10 @@ class CubicCurveIT
             Thread.sleep(SAMPLE_MS);
         }
         reader.waitFor(SECONDS + 5L, TimeUnit.SECONDS);
+        // What the bottleneck did (sent, dropped, backlog) and the last sample as ss printed it: when flowgate never
+        // reduces, these tell whether the queue dropped at all.
+        System.out.println("CUBIC flowgate bottleneck: " + Testbed.exec("ip netns exec " + bed.fw + " tc -s qdisc show dev " + bed.fwEnd, 10)
+            .output().replace('\n', ' ') + "\nCUBIC flowgate last sample: " + (lines.isEmpty() ? "none" : lines.get(lines.size() - 1)));
         final Analysis flowgate = analyse(parse(lines));
         write(TARGET.resolve("cubic-flowgate.csv"), flowgate.samples());
         System.out.println("CUBIC flowgate: " + flowgate + "\nCUBIC Linux:    " + linux);
