@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * (and the segments in flight, {@code unacked}) sampled every ~20 ms ({@code ss -tin} in the Linux sender's namespace, {@code ss -i} over flowgate's
  * management socket). Both curves go to {@code target/cubic-linux.csv} and {@code target/cubic-flowgate.csv}.
  * <p>
- * The bottleneck: a TBF on the sender's egress, 10 Mbit/s with a 125 kB queue (this kernel has no netem,
+ * The bottleneck: a TBF on a bridge between sender and receiver (a namespace of its own, see {@link HostBed}), 10 Mbit/s with a 125 kB queue (this kernel has no netem,
  * so the round trip is the queue's, up to 100 ms). The queue overflows once cwnd passes about 86 segments:
  * a loss, ssthresh = 0.7 Wmax, and CUBIC's regrowth towards Wmax (see {@link #analyse} for the episodes).
  * Asserted: the median ssthresh / Wmax of the first reductions is in [0.6, 0.8] (Linux's too: the profile
@@ -127,22 +127,33 @@ class CubicCurveIT
         final String receiver = "tit-" + id + "-2";
         final String senderEnd = "tit" + id + "1";
         final String receiverEnd = "tit" + id + "2";
+        final String wire = "tit-" + id + "-w";
+        final String wireToSender = "tit" + id + "ws";
+        final String wireToReceiver = "tit" + id + "wr";
         final Path samples = Files.createTempFile("tit-cubic-linux-", ".txt");
         try
         {
-            Testbed.sh("ip netns add " + sender + " && ip netns add " + receiver);
-            Testbed.sh("ip link add " + senderEnd + " netns " + sender + " type veth peer name " + receiverEnd + " netns " + receiver);
+            Testbed.sh("ip netns add " + sender + " && ip netns add " + receiver + " && ip netns add " + wire);
+            Testbed.sh("ip link add " + senderEnd + " netns " + sender + " type veth peer name " + wireToSender + " netns " + wire);
+            Testbed.sh("ip link add " + receiverEnd + " netns " + receiver + " type veth peer name " + wireToReceiver + " netns " + wire);
+            Testbed.sh("ip netns exec " + wire + " ip link add br0 type bridge forward_delay 0 stp_state 0");
             for (final String[] end : List.of(new String[] {sender, senderEnd, "10.79.0.1"}, new String[] {receiver, receiverEnd, "10.79.0.2"}))
             {
                 Testbed.sh("ip -n " + end[0] + " link set lo up && ip -n " + end[0] + " addr add " + end[2] + "/24 dev " + end[1]
                     + " && ip -n " + end[0] + " link set " + end[1] + " up");
                 Testbed.exec("ip netns exec " + end[0] + " ethtool -K " + end[1] + " tx off rx off tso off gso off gro off", 20);
             }
+            for (final String end : List.of(wireToSender, wireToReceiver))
+            {
+                Testbed.sh("ip -n " + wire + " link set " + end + " master br0 && ip -n " + wire + " link set " + end + " up");
+                Testbed.exec("ip netns exec " + wire + " ethtool -K " + end + " tx off rx off tso off gso off gro off", 20);
+            }
+            Testbed.sh("ip -n " + wire + " link set br0 up");
             // A netns other than the first may only default to the allowed congestion controls (cubic is not on
             // this machine: bbr is the default); a route's congctl is the administrator's choice and is not limited.
             Testbed.sh("ip -n " + sender + " route replace 10.79.0.0/24 dev " + senderEnd + " congctl cubic");
             Testbed.sh("ip netns exec " + sender + " sysctl -q -w net.ipv4.tcp_no_metrics_save=1");
-            Testbed.sh("ip netns exec " + sender + " tc qdisc add dev " + senderEnd + " root tbf rate " + RATE + " burst 3028 limit "
+            Testbed.sh("ip netns exec " + wire + " tc qdisc add dev " + wireToReceiver + " root tbf rate " + RATE + " burst 3028 limit "
                 + QUEUE_BYTES);
             final Process sink = new ProcessBuilder("ip", "netns", "exec", receiver, "timeout", Integer.toString(SECONDS + 10), "nc", "-l",
                 "5001").redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
@@ -164,7 +175,7 @@ class CubicCurveIT
         }
         finally
         {
-            Testbed.exec("ip netns del " + sender + "; ip netns del " + receiver, 30);
+            Testbed.exec("ip netns del " + sender + "; ip netns del " + receiver + "; ip netns del " + wire, 30);
             Files.deleteIfExists(samples);
         }
     }
@@ -176,7 +187,7 @@ class CubicCurveIT
         Assumptions.assumeTrue(linux != null, "the Linux curve to compare with");
         bed = new HostBed("cf");
         bed.start("");
-        bed.rateLimit(bed.fw, bed.fwEnd, RATE, QUEUE_BYTES);
+        bed.rateLimit(bed.wire, bed.wireToHost, RATE, QUEUE_BYTES);
         final Process reader = new ProcessBuilder("ip", "netns", "exec", bed.host, "timeout", Integer.toString(SECONDS), "nc", HostBed.FG4, "19")
             .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
         final List<String> lines = new ArrayList<>();
@@ -212,7 +223,7 @@ class CubicCurveIT
         reader.waitFor(SECONDS + 5L, TimeUnit.SECONDS);
         // What the bottleneck did (sent, dropped, backlog) and the last sample as ss printed it: when flowgate never
         // reduces, these tell whether the queue dropped at all.
-        System.out.println("CUBIC flowgate bottleneck: " + Testbed.exec("ip netns exec " + bed.fw + " tc -s qdisc show dev " + bed.fwEnd, 10)
+        System.out.println("CUBIC flowgate bottleneck: " + Testbed.exec("ip netns exec " + bed.wire + " tc -s qdisc show dev " + bed.wireToHost, 10)
             .output().replace('\n', ' ') + "\nCUBIC flowgate last sample: " + (lines.isEmpty() ? "none" : lines.get(lines.size() - 1)));
         final Analysis flowgate = analyse(parse(lines));
         write(TARGET.resolve("cubic-flowgate.csv"), flowgate.samples());

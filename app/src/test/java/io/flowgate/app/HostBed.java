@@ -16,8 +16,12 @@ import org.junit.jupiter.api.Assumptions;
  * The host stack's testbed: one real Linux host in a namespace on a veth whose other end flowgate drives
  * (DPDK {@code net_af_packet}) in a namespace of its own, flowgate's stack answering on 10.77.0.1 and fd77::1:
  * <pre>
- *   [linux host: H 10.77.0.2/24 fd77::2/64] --veth-- [F (fw namespace: flowgate 10.77.0.1 fd77::1, host: stack)]
+ *   [linux host: H 10.77.0.2/24 fd77::2/64] --veth-- [MH  bridge  MF (wire namespace)] --veth-- [F (fw namespace: flowgate 10.77.0.1 fd77::1)]
  * </pre>
+ * The wire namespace bridges the two veths; loss, reordering and bottlenecks ({@link #impair}, {@link #rateLimit}) go
+ * on its egress ends, where a drop is a real drop: on flowgate's own end, DPDK's af_packet transmit ring re-sends
+ * what the qdisc refused (a TBF there dropped 6,726 frames of which TCP lost none: the ring became a 700-segment
+ * queue), and on a Linux sender's own end a qdisc drop is local congestion, not a loss.
  * Names start with "tit" and carry this process's id; {@link #close()} deletes the namespaces (and with
  * them the veths and the qdiscs and nft tables on them) and stops flowgate. Offloads are off on both ends, IPv6 is
  * off on flowgate's end (the kernel there would answer for the same link-local address) and DAD is off on
@@ -37,8 +41,13 @@ final class HostBed implements AutoCloseable
 
     final String fw;
     final String host;
+    final String wire;
     final String fwEnd;
     final String hostEnd;
+    /** The wire's end towards the Linux host: what flowgate sends leaves the wire here. */
+    final String wireToHost;
+    /** The wire's end towards flowgate: what the Linux host sends leaves the wire here. */
+    final String wireToFw;
     final Path socket;
     final Path dir;
     FlowgateCli flowgate;
@@ -52,21 +61,30 @@ final class HostBed implements AutoCloseable
         host = "tit-" + id + "-h";
         fwEnd = "tit" + id + "f";
         hostEnd = "tit" + id + "h";
+        wire = "tit-" + id + "-w";
+        wireToHost = "tit" + id + "wh";
+        wireToFw = "tit" + id + "wf";
         dir = Files.createTempDirectory("tit-" + id + "-");
         socket = dir.resolve("flowgate.sock");
         try
         {
-            for (final String ns : List.of(fw, host))
+            for (final String ns : List.of(fw, host, wire))
             {
                 Testbed.sh("ip netns add " + ns + " && ip -n " + ns + " link set lo up");
             }
-            Testbed.sh("ip link add " + hostEnd + " netns " + host + " type veth peer name " + fwEnd + " netns " + fw);
+            Testbed.sh("ip link add " + hostEnd + " netns " + host + " type veth peer name " + wireToHost + " netns " + wire);
+            Testbed.sh("ip link add " + fwEnd + " netns " + fw + " type veth peer name " + wireToFw + " netns " + wire);
+            in(wire, "ip link add br0 type bridge forward_delay 0 stp_state 0");
+            in(wire, "sysctl -q -w net.ipv6.conf.br0.disable_ipv6=1 net.ipv6.conf." + wireToHost + ".disable_ipv6=1 net.ipv6.conf."
+                + wireToFw + ".disable_ipv6=1");
+            in(wire, "ip link set " + wireToHost + " master br0 && ip link set " + wireToFw + " master br0 && ip link set br0 up");
             in(fw, "sysctl -q -w net.ipv6.conf." + fwEnd + ".disable_ipv6=1");
             final String conf = "net.ipv6.conf." + hostEnd;
             in(host, "sysctl -q -w " + conf + ".accept_dad=0 " + conf + ".accept_ra=0 " + conf + ".dad_transmits=0");
             in(host, "ip addr add " + HOST4 + "/24 dev " + hostEnd);
             in(host, "ip -6 addr add " + HOST6 + "/64 dev " + hostEnd + " nodad");
-            for (final String[] end : List.of(new String[] {host, hostEnd}, new String[] {fw, fwEnd}))
+            for (final String[] end : List.of(new String[] {host, hostEnd}, new String[] {fw, fwEnd}, new String[] {wire, wireToHost},
+                new String[] {wire, wireToFw}))
             {
                 in(end[0], "ip link set " + end[1] + " up");
                 Testbed.exec("ip netns exec " + end[0] + " ethtool -K " + end[1] + " tx off rx off tso off gso off gro off", 20);
@@ -172,8 +190,8 @@ final class HostBed implements AutoCloseable
      * and sends {@code reorderPercent}% through a slower HTB class (100 Mbit/s, at most 20 frames queued), so
      * they arrive after frames sent later. This kernel has no netem ({@code CONFIG_NET_SCH_NETEM} is off), so
      * loss and reordering come from an nftables netdev egress chain ({@code numgen random}) that drops or
-     * marks {@code meta priority 1:20} before the qdisc; there is no added delay. DPDK's af_packet bypasses the qdisc
-     * unless told not to: {@link #config} sets {@code qdisc_bypass=0}, so this works on flowgate's end as well.
+     * marks {@code meta priority 1:20} before the qdisc; there is no added delay. Meant for the wire's ends
+     * ({@link #wireToHost}, {@link #wireToFw}), where a drop is a loss.
      */
     void impair(final String ns, final String dev, final int lossPermille, final int reorderPercent) throws IOException, InterruptedException
     {
@@ -329,7 +347,7 @@ final class HostBed implements AutoCloseable
         }
         finally
         {
-            for (final String ns : List.of(host, fw))
+            for (final String ns : List.of(host, fw, wire))
             {
                 try
                 {

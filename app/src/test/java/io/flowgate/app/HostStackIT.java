@@ -189,8 +189,8 @@ class HostStackIT
     }
 
     /**
-     * 100 MB from Linux into flowgate's echo service and back under 1% loss and 5% reordering on the Linux side
-     * ({@link HostBed#impair}: this kernel has no netem): the bytes come back equal, and flowgate as the receiver answered the holes with SACK blocks.
+     * 100 MB from Linux into flowgate's echo service and back under 1% loss and 5% reordering on the way to flowgate
+     * ({@link HostBed#impair} on the wire: this kernel has no netem): the bytes come back equal, and flowgate as the receiver answered the holes with SACK blocks.
      */
     @Test
     @Order(8)
@@ -200,7 +200,7 @@ class HostStackIT
         final Path back = bed.dir.resolve("bulk-back");
         Testbed.sh("head -c " + BULK + " /dev/urandom > " + sent);
         final Path pcap = bed.dir.resolve("up.pcap");
-        bed.impair(bed.host, bed.hostEnd, 10, 5);
+        bed.impair(bed.wire, bed.wireToFw, 10, 5);
         final Process capture = bed.capture(pcap, 6, "tcp port 7");
         try
         {
@@ -211,7 +211,7 @@ class HostStackIT
         finally
         {
             HostBed.stop(capture);
-            bed.clearImpairment(bed.host, bed.hostEnd);
+            bed.clearImpairment(bed.wire, bed.wireToFw);
         }
         assertEquals(BULK, Files.size(back), "echo returned 100 MB");
         assertEquals(HostBed.sha256(sent), HostBed.sha256(back), "the same 100 MB");
@@ -222,8 +222,8 @@ class HostStackIT
     }
 
     /**
-     * 100 MB from flowgate to curl under 1% loss and 5% reordering on flowgate's
-     * veth end: the body is the PATTERN, and flowgate
+     * 100 MB from flowgate to curl under 1% loss and 5% reordering on the way
+     * to the Linux host: the body is the PATTERN, and flowgate
      * as the sender retransmitted, fast retransmissions among them (tshark's analysis).
      */
     @Test
@@ -231,7 +231,7 @@ class HostStackIT
     void shouldCarry100MegabytesOutOfFlowgateUnderLossWithFastRetransmissions() throws Exception
     {
         final Path pcap = bed.dir.resolve("down.pcap");
-        bed.impair(bed.fw, bed.fwEnd, 10, 5);
+        bed.impair(bed.wire, bed.wireToHost, 10, 5);
         final Process capture = bed.capture(pcap, 6, "tcp port 80");
         try
         {
@@ -240,7 +240,7 @@ class HostStackIT
         finally
         {
             HostBed.stop(capture);
-            bed.clearImpairment(bed.fw, bed.fwEnd);
+            bed.clearImpairment(bed.wire, bed.wireToHost);
         }
         final String fromFlowgate = "ip.src == " + HostBed.FG4 + " && ";
         assertTrue(!HostBed.tshark(pcap, fromFlowgate + "tcp.analysis.retransmission", "frame.number").isEmpty(), "retransmissions");
