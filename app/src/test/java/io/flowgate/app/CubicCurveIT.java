@@ -263,9 +263,8 @@ class CubicCurveIT
     }
 
     /**
-     * Finds the loss episodes: an episode starts at a sample whose ssthresh differs from the one before (not
-     * the initial "infinite" one) and takes in the further reductions until cwnd has regained 0.95 Wmax (a
-     * second loss during or just after recovery, as a tail-dropping queue often causes, is the same episode).
+     * Finds the loss episodes: an episode starts at a sample whose ssthresh differs from the one before or whose
+     * cwnd fell by more than 15%, with ssthresh below Wmax, and lasts until cwnd regains 0.95 Wmax or falls again.
      * Wmax is the largest cwnd in the 500 ms before the episode; its ssthresh is that of its first reduction;
      * it is concave when the first half of the regrowth time gained at least as much as the second.
      */
@@ -276,22 +275,27 @@ class CubicCurveIT
         while (i < samples.size())
         {
             final Sample s = samples.get(i);
-            final int before = samples.get(i - 1).ssthresh();
-            if (s.ssthresh() == before || s.ssthresh() == 0 || s.ssthresh() > 100_000)
-            {
-                i++;
-                continue;
-            }
             int wmax = 0;
             for (int j = i - 1; j >= 0 && samples.get(j).ms() >= s.ms() - 500; j--)
             {
                 wmax = Math.max(wmax, samples.get(j).cwnd());
+            }
+            final boolean reduced = s.ssthresh() != samples.get(i - 1).ssthresh() || s.cwnd() < 0.85 * samples.get(i - 1).cwnd();
+            // HyStart leaving slow start sets ssthresh to cwnd without a reduction: not an episode.
+            if (!reduced || s.ssthresh() == 0 || s.ssthresh() > 100_000 || wmax == 0 || s.ssthresh() >= wmax)
+            {
+                i++;
+                continue;
             }
             long regrow = -1;
             boolean concave = false;
             int j = i + 1;
             for (; j < samples.size(); j++)
             {
+                if (samples.get(j).cwnd() < 0.85 * samples.get(j - 1).cwnd())
+                {
+                    break; // reduced again before regaining Wmax
+                }
                 if (samples.get(j).cwnd() >= 0.95 * wmax)
                 {
                     regrow = samples.get(j).ms() - s.ms();
@@ -310,12 +314,8 @@ class CubicCurveIT
                     break;
                 }
             }
-            // HyStart leaving slow start sets ssthresh to cwnd without a reduction: not an episode.
-            if (wmax > 0 && s.ssthresh() < wmax)
-            {
-                cycles.add(new Cycle(s.ms(), wmax, s.ssthresh(), regrow, concave));
-            }
-            i = j + 1;
+            cycles.add(new Cycle(s.ms(), wmax, s.ssthresh(), regrow, concave));
+            i = Math.max(j, i + 1);
         }
         return new Analysis(samples, cycles);
     }

@@ -77,7 +77,9 @@ final class HostBed implements AutoCloseable
             in(wire, "ip link add br0 type bridge forward_delay 0 stp_state 0");
             in(wire, "sysctl -q -w net.ipv6.conf.br0.disable_ipv6=1 net.ipv6.conf." + wireToHost + ".disable_ipv6=1 net.ipv6.conf."
                 + wireToFw + ".disable_ipv6=1");
-            in(wire, "ip link set " + wireToHost + " master br0 && ip link set " + wireToFw + " master br0 && ip link set br0 up");
+            in(wire, "ip link set " + wireToHost + " master br0");
+            in(wire, "ip link set " + wireToFw + " master br0");
+            in(wire, "ip link set br0 up");
             in(fw, "sysctl -q -w net.ipv6.conf." + fwEnd + ".disable_ipv6=1");
             final String conf = "net.ipv6.conf." + hostEnd;
             in(host, "sysctl -q -w " + conf + ".accept_dad=0 " + conf + ".accept_ra=0 " + conf + ".dad_transmits=0");
