@@ -264,7 +264,7 @@ class CubicCurveIT
 
     /**
      * Finds the loss episodes: an episode starts at a sample whose ssthresh differs from the one before or whose
-     * cwnd fell by more than 15%, with ssthresh below Wmax, and lasts until cwnd regains 0.95 Wmax or falls again.
+     * cwnd fell below 0.85 of its largest value in the 300 ms before, with ssthresh below Wmax, and lasts until cwnd regains 0.95 Wmax or falls again.
      * Wmax is the largest cwnd in the 500 ms before the episode; its ssthresh is that of its first reduction;
      * it is concave when the first half of the regrowth time gained at least as much as the second.
      */
@@ -280,7 +280,7 @@ class CubicCurveIT
             {
                 wmax = Math.max(wmax, samples.get(j).cwnd());
             }
-            final boolean reduced = s.ssthresh() != samples.get(i - 1).ssthresh() || s.cwnd() < 0.85 * samples.get(i - 1).cwnd();
+            final boolean reduced = s.ssthresh() != samples.get(i - 1).ssthresh() || s.cwnd() < 0.85 * recentMax(samples, i);
             // HyStart leaving slow start sets ssthresh to cwnd without a reduction: not an episode.
             if (!reduced || s.ssthresh() == 0 || s.ssthresh() > 100_000 || wmax == 0 || s.ssthresh() >= wmax)
             {
@@ -292,7 +292,7 @@ class CubicCurveIT
             int j = i + 1;
             for (; j < samples.size(); j++)
             {
-                if (samples.get(j).cwnd() < 0.85 * samples.get(j - 1).cwnd())
+                if (samples.get(j).cwnd() < 0.85 * recentMax(samples, j))
                 {
                     break; // reduced again before regaining Wmax
                 }
@@ -318,6 +318,17 @@ class CubicCurveIT
             i = Math.max(j, i + 1);
         }
         return new Analysis(samples, cycles);
+    }
+
+    /** The largest cwnd in the 300 ms before sample {@code i} (PRR lowers cwnd over a few samples, not at once). */
+    private static int recentMax(final List<Sample> samples, final int i)
+    {
+        int max = 0;
+        for (int j = i - 1; j >= 0 && samples.get(j).ms() >= samples.get(i).ms() - 300; j--)
+        {
+            max = Math.max(max, samples.get(j).cwnd());
+        }
+        return max;
     }
 
     private static void write(final Path csv, final List<Sample> samples) throws IOException
