@@ -289,22 +289,25 @@ class CubicCurveIT
             }
             long regrow = -1;
             boolean concave = false;
+            int low = s.cwnd();
+            int peak = s.cwnd();
             int j = i + 1;
             for (; j < samples.size(); j++)
             {
-                if (samples.get(j).cwnd() < 0.85 * recentMax(samples, j))
+                final int cwnd = samples.get(j).cwnd();
+                low = Math.min(low, cwnd);
+                peak = cwnd > low ? Math.max(peak, cwnd) : low;
+                if (peak > low + 5 && cwnd < 0.85 * peak)
                 {
-                    break; // reduced again before regaining Wmax
+                    break; // it grew after the reduction and was reduced again before regaining Wmax
                 }
                 if (samples.get(j).cwnd() >= 0.95 * wmax)
                 {
                     regrow = samples.get(j).ms() - s.ms();
                     final long half = s.ms() + regrow / 2;
-                    int low = s.cwnd();
                     int mid = s.cwnd();
                     for (int m = i; m <= j; m++)
                     {
-                        low = Math.min(low, samples.get(m).cwnd());
                         if (samples.get(m).ms() <= half)
                         {
                             mid = samples.get(m).cwnd();

@@ -240,13 +240,26 @@ final class HostBed implements AutoCloseable
         throw new IllegalStateException("tshark did not start capturing: " + (Files.exists(log) ? Files.readString(log) : ""));
     }
 
-    /** Stops a capture (SIGTERM: tshark writes what it has) and waits for it. */
+    /** Waits for a capture to end at its duration (stopping tshark early can lose what it had not written yet). */
     static void stop(final Process capture) throws InterruptedException
     {
-        capture.destroy();
-        if (!capture.waitFor(20, TimeUnit.SECONDS))
+        if (!capture.waitFor(30, TimeUnit.SECONDS))
         {
-            capture.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            capture.destroy();
+            capture.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** flowgate's sockets ({@code ss -i -n}) for a failure message: what a stalled transfer looked like. */
+    String sockets()
+    {
+        try
+        {
+            return cli(30, "ss", "-i", "-n");
+        }
+        catch (final Exception | AssertionError ex)
+        {
+            return "(ss failed: " + ex.getMessage() + ")";
         }
     }
 

@@ -166,7 +166,7 @@ class HostStackIT
     void shouldOfferLinuxsOptionsInTheSynAck() throws Exception
     {
         final Path pcap = bed.dir.resolve("synack.pcap");
-        final Process capture = bed.capture(pcap, 8, "tcp port 80");
+        final Process capture = bed.capture(pcap, 4, "tcp port 80");
         try
         {
                         download(HostBed.FG4, 200_000, 15);
@@ -205,7 +205,14 @@ class HostStackIT
         try
         {
                         final long started = System.nanoTime();
-            bed.onHost("timeout 90 nc -N -w 20 " + HostBed.FG4 + " 7 < " + sent + " > " + back, 95);
+            try
+            {
+                bed.onHost("timeout 90 nc -N -w 20 " + HostBed.FG4 + " 7 < " + sent + " > " + back, 95);
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new AssertionError(ex.getMessage() + "; received back " + Files.size(back) + " bytes; flowgate's sockets:\n" + bed.sockets(), ex);
+            }
             System.out.printf("100 MB through echo under loss and reordering: %.1f s%n", (System.nanoTime() - started) / 1e9);
         }
         finally
