@@ -173,6 +173,20 @@ final class HostBed implements AutoCloseable
         return String.join("\n", cli.stdout);
     }
 
+    /** A counter of flowgate's services from {@code flowgate tcp stats} ("#services NAME VALUE" lines); -1 when absent. */
+    long serviceStat(final String name) throws Exception
+    {
+        for (final String line : cli(30, "tcp", "stats").split("\n"))
+        {
+            final String[] words = line.trim().split("\\s+");
+            if (words.length >= 3 && words[0].equals("#services") && words[1].equals(name))
+            {
+                return Long.parseLong(words[2]);
+            }
+        }
+        return -1;
+    }
+
     /** A counter from {@code flowgate tcp stats} (lines "NAME VALUE" as nstat prints them); -1 when absent. */
     long tcpStat(final String name) throws Exception
     {
@@ -221,12 +235,15 @@ final class HostBed implements AutoCloseable
         Testbed.exec("ip netns exec " + ns + " nft delete table netdev tit", 10);
     }
 
-    /** Starts a bounded tshark capture of TCP headers on the host's end and returns once tshark captures. */
+    /**
+     * Starts a bounded tshark capture of TCP headers on the host's end (at most {@code seconds} and 30,000
+     * frames: tshark's analysis of more takes minutes here) and returns once tshark captures.
+     */
     Process capture(final Path pcap, final int seconds, final String filter) throws IOException, InterruptedException
     {
         final Path log = dir.resolve("tshark-" + pcap.getFileName() + ".log");
         final Process tshark = new ProcessBuilder("ip", "netns", "exec", host, "timeout", Integer.toString(seconds + 10), "tshark", "-q", "-i",
-            hostEnd, "-s", "128", "-f", filter, "-a", "duration:" + seconds, "-w", pcap.toString()).redirectErrorStream(true)
+            hostEnd, "-s", "128", "-c", "30000", "-f", filter, "-a", "duration:" + seconds, "-w", pcap.toString()).redirectErrorStream(true)
             .redirectOutput(log.toFile()).start();
         // tshark takes seconds to start on a busy 2-core machine: wait for its "Capturing on" line.
         for (int i = 0; i < 100 && tshark.isAlive(); i++)
