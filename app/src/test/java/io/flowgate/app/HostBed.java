@@ -288,17 +288,26 @@ final class HostBed implements AutoCloseable
         {
             command.append(" -e ").append(field);
         }
-        final Testbed.Result r = Testbed.exec(command + " 2>/dev/null", 120);
-        assertTrue(r.exit() == 0, command + ": " + r.output());
-        final List<String> lines = new ArrayList<>();
-        for (final String line : r.output().split("\n"))
+        // Into a file: Testbed.exec reads the output only after the exit, and thousands of lines fill the pipe.
+        final Path out = Files.createTempFile("tit-tshark-", ".txt");
+        try
         {
-            if (!line.isBlank())
+            final Testbed.Result r = Testbed.exec(command + " > " + out + " 2>/dev/null", 120);
+            assertTrue(r.exit() == 0, command + ": exit " + r.exit() + " " + r.output());
+            final List<String> lines = new ArrayList<>();
+            for (final String line : Files.readAllLines(out))
             {
-                lines.add(line.strip());
+                if (!line.isBlank())
+                {
+                    lines.add(line.strip());
+                }
             }
+            return lines;
         }
-        return lines;
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
     }
 
     /** The offset of the first byte of {@code file} that differs from the PATTERN starting at {@code start}; -1 if none. */
