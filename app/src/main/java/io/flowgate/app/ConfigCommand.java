@@ -73,6 +73,18 @@ final class ConfigCommand
                 System.out.println("rules " + config.rulesFile() + ": " + config.rules().tables().size() + " table(s), " + chains
                     + " chain(s), " + rules + " rule(s)");
             }
+            if (config.host() != null)
+            {
+                final io.flowgate.stack.StackConfig tcp = config.host().stack();
+                System.out.println("host tcp " + tcp.congestion() + ", time-wait " + tcp.timeWaitNs() / 1_000_000_000L + "s, syncookies "
+                    + tcp.synCookies() + ", syn-backlog " + tcp.synBacklog() + ", buffers " + tcp.sendBuffer() + "/" + tcp.receiveBuffer()
+                    + ", sack " + tcp.sack() + ", timestamps " + tcp.timestamps() + ", window-scaling " + tcp.windowScaling());
+                for (final io.flowgate.app.config.HostConfig.Service service : config.host().services())
+                {
+                    System.out.println("host service " + service.type().name().toLowerCase(java.util.Locale.ROOT) + " on "
+                        + (service.address() == null ? "*" : service.address().getHostAddress()) + ":" + service.port());
+                }
+            }
             return 0;
         }
     }

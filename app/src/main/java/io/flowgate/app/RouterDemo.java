@@ -44,6 +44,8 @@ final class RouterDemo
     private static final int UDP_SECONDS = 2;
     private static final String UDP_RATE = "100M";
     private static final String IPERF_PORT = "5201";
+    /** What curl fetches from flowgate's own HTTP service (the host stack), in bytes. */
+    private static final int HTTP_BYTES = 20_000_000;
     private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received.*");
     private static final Pattern RATE = Pattern.compile("([\\d.]+ [KMG]?Bytes)\\s+([\\d.]+ [KMG]?bits/sec)");
     private static final Pattern UDP_LOSS = Pattern.compile("(\\d+)/(\\d+) \\(([^)]*)\\)");
@@ -82,6 +84,8 @@ final class RouterDemo
                 checkNotStopped(stop);
                 iperfUdp(bed);
                 checkNotStopped(stop);
+                hostStack(bed);
+                checkNotStopped(stop);
                 conntrack(bed);
                 checkNotStopped(stop);
                 ruleset();
@@ -89,7 +93,7 @@ final class RouterDemo
                 System.out.println("stopping the router");
                 final String summary = stopRouter();
                 cleanUp();
-                System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: flowgate forwarded %d of %d packets received "
+                System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: flowgate sent %d packets (forwarded and its own) for %d received "
                         + "(dropped %d, of them %d IPv6 on ports without IPv6 addresses; to the slow path %d), every mbuf back in its pool, "
                         + "namespaces removed",
                     (System.nanoTime() - startNs) / 1e9, field(summary, "tx"), field(summary, "rx"), field(summary, "dropped"),
@@ -169,11 +173,11 @@ final class RouterDemo
             throw new IllegalStateException("the embedded default creates network namespaces and veth pairs: run it as root "
                 + "(or run flowgate run --config FILE, or --embedded forward)");
         }
-        final String missing = Testbed.exec("for c in ip ping iperf3 traceroute ss; do command -v $c >/dev/null || printf '%s ' $c; done",
+        final String missing = Testbed.exec("for c in ip ping iperf3 traceroute ss curl; do command -v $c >/dev/null || printf '%s ' $c; done",
             10).output().strip();
         if (!missing.isEmpty())
         {
-            throw new IllegalStateException("the embedded default needs " + missing + " (Debian packages iproute2 iputils-ping iperf3 "
+            throw new IllegalStateException("the embedded default needs " + missing + " (Debian packages iproute2 iputils-ping iperf3 curl "
                 + "traceroute; ./flowgate installs them)");
         }
     }
@@ -344,6 +348,54 @@ final class RouterDemo
         }
         System.out.println("flowgate nft list ruleset (over " + socket() + "):");
         r.output().lines().filter(l -> !l.isBlank()).forEach(l -> System.out.println("  " + l));
+    }
+
+    /**
+     * flowgate's own TCP (the host stack): curl in a downloads {@value #HTTP_BYTES} bytes from the router's HTTP
+     * service at its inside address, the body is checked against the pattern (byte i is i % 251), and the stack's
+     * counters are printed as {@code flowgate tcp stats} (nstat's names) gives them.
+     */
+    private static void hostStack(final Testbed bed) throws IOException, InterruptedException
+    {
+        final Path body = Files.createTempFile("flowgate-run-http-", ".bin");
+        try
+        {
+            final String url = "http://" + bed.routerA + "/bytes/" + HTTP_BYTES;
+            final Testbed.Result r = Testbed.exec("ip netns exec " + bed.a + " curl -sS --max-time " + STEP_TIMEOUT_S + " -o " + body
+                + " -w '%{http_code} %{size_download} %{speed_download}' " + url, STEP_TIMEOUT_S + 5);
+            final String[] w = r.output().strip().split(" ");
+            final byte[] got = Files.readAllBytes(body);
+            int bad = got.length == HTTP_BYTES ? -1 : 0;
+            for (int i = 0; i < got.length && bad < 0; i++)
+            {
+                if ((got[i] & 0xFF) != i % 251)
+                {
+                    bad = i;
+                }
+            }
+            if (r.exit() != 0 || w.length != 3 || !"200".equals(w[0]) || bad >= 0)
+            {
+                throw new IllegalStateException("curl a -> flowgate " + url + ": " + (bad >= 0 && got.length == HTTP_BYTES
+                    ? "byte " + bad + " differs from the pattern" : r.output().strip() + " (" + got.length + " bytes)"));
+            }
+            System.out.println(String.format(Locale.ROOT, "curl a -> flowgate's own http://%s/bytes/%d: %d bytes, pattern checked, %.0f Mbit/s",
+                bed.routerA, HTTP_BYTES, got.length, Double.parseDouble(w[2]) * 8 / 1e6));
+        }
+        finally
+        {
+            Files.deleteIfExists(body);
+        }
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Testbed.Result stats = Testbed.exec(String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "-cp",
+            System.getProperty("java.class.path"), Main.class.getName(), "tcp", "stats", "--socket", socket().toString()), STEP_TIMEOUT_S);
+        if (stats.exit() != 0)
+        {
+            throw new IllegalStateException("flowgate tcp stats: " + stats.output().strip());
+        }
+        System.out.println("flowgate tcp stats (nstat names, over " + socket() + "):");
+        System.out.println("  " + String.join("  ", stats.output().lines().map(String::strip)
+            .filter(l -> l.matches("Tcp(PassiveOpens|InSegs|OutSegs|RetransSegs|ExtDelayedACKs|ExtTCPSackRecovery)\\s.*"))
+            .map(l -> l.replaceAll("\\s+", "=").replaceAll("=0\\.0$", "")).toList()));
     }
 
     private static void ping(final Testbed bed, final String from, final String label, final String to)

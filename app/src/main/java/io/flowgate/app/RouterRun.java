@@ -8,7 +8,12 @@ import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.io.IOException;
 import io.flowgate.app.config.FlowgateConfig;
+import io.flowgate.app.host.HostServices;
+import io.flowgate.app.host.TcpService;
 import io.flowgate.app.mgmt.ManagementServer;
+import io.flowgate.stack.Stack;
+import io.flowgate.stack.StackException;
+import java.security.SecureRandom;
 import io.flowgate.app.nft.NftService;
 import io.flowgate.app.config.RulesFileException;
 import io.flowgate.pipeline.rules.model.Chain;
@@ -253,12 +258,14 @@ final class RouterRun
                 }
             }
             final Router router;
+            // The host stack (a host section): runs on the slow path's thread; the router closes it.
+            final Stack stack = config.host() == null ? null : new Stack(config.host().stack(), new SecureRandom().nextLong());
             try
             {
                 router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
                     config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
                     config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()),
-                    config.rules() == null ? Ruleset.empty() : config.rules());
+                    config.rules() == null ? Ruleset.empty() : config.rules(), stack);
             }
             catch (final RulesetException ex)
             {
@@ -276,19 +283,19 @@ final class RouterRun
             {
                 // The socket serves flowgate ct (with conntrack) and flowgate nft (with a ruleset).
                 management = router.conntrack() != null ? ManagementServer.start(socket, router.conntrack())
-                    : config.rules() != null ? new ManagementServer(socket).start() : null;
+                    : config.rules() != null || stack != null ? new ManagementServer(socket).start() : null;
             }
             catch (final IOException | RuntimeException ex)
             {
                 router.close();
                 throw new IllegalStateException("management socket " + socket + ": " + ex.getMessage(), ex);
             }
-            if (management != null)
+            if (management != null && router.conntrack() != null)
             {
                 System.out.println("conntrack: " + router.conntrack().capacity() + " connections (" + config.conntrack().capacity()
                     + " per worker); flowgate ct talks to " + socket);
             }
-            if (management != null)
+            if (management != null && (router.conntrack() != null || config.rules() != null))
             {
                 management.register(NftService.NAME, new NftService(NftService.of(router.rules()),
                     config.ports().stream().map(PortSpec::name).toList(), router.conntrack() != null));
@@ -315,12 +322,34 @@ final class RouterRun
                 System.out.println("nat: " + config.nat().rules().size() + " rule(s), " + config.nat().mappings().size()
                     + " static mapping(s), filtering " + config.nat().filtering().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
+            HostServices services = null;
+            if (stack != null)
+            {
+                try
+                {
+                    services = HostServices.start(stack.sockets(), config.host().services());
+                }
+                catch (final StackException | RuntimeException ex)
+                {
+                    management.close();
+                    router.close();
+                    throw new IllegalStateException("host services: " + ex.getMessage(), ex);
+                }
+                new TcpService(stack, services).register(management);
+                System.out.println("host stack: tcp " + config.host().stack().congestion() + ", services "
+                    + (services.describe().isEmpty() ? "none" : String.join(", ", services.describe())) + "; flowgate ss and flowgate tcp talk to "
+                    + socket);
+            }
             try
             {
                 report(router, stop);
             }
             finally
             {
+                if (services != null)
+                {
+                    services.close();
+                }
                 if (management != null)
                 {
                     management.close();
@@ -462,7 +491,8 @@ final class RouterRun
         final String base = String.format(Locale.ROOT, "%s t=%.1fs rx=%d tx=%d dropped=%d dropped_ipv6=%d dropped_other_ethertype=%d tx_full=%d "
                 + "to_slow_path=%d slow_path_full=%d "
                 + "arp_replies=%d echo_replies=%d icmp_errors=%d icmp_limited=%d arp_requests=%d resolved_sent=%d neighbours=%d "
-                + "ipv6_rx=%d na_sent=%d ns_sent=%d echo6_replies=%d icmp6_errors=%d announcements=%d",
+                + "ipv6_rx=%d na_sent=%d ns_sent=%d echo6_replies=%d icmp6_errors=%d announcements=%d "
+                + "slow_tx_full=%d echo_limited=%d host_delivered=%d host_sent=%d host_no_route=%d host_unsendable=%d",
             prefix, seconds, router.received(), router.transmitted(),
             router.workerTotal(RouterWorker.DROPPED), router.workerTotal(RouterWorker.NOT_ROUTED_IPV6),
             router.workerTotal(RouterWorker.OTHER_ETHERTYPE), router.transmitFull(),
@@ -473,7 +503,10 @@ final class RouterRun
             router.slowPathCounter(SlowPath.RESOLVED_SENT), router.neighbours(), router.workerTotal(RouterWorker.IPV6_RX),
             router.slowPathCounter(SlowPath.NEIGHBOUR_ADVERTISEMENTS), router.slowPathCounter(SlowPath.NEIGHBOUR_SOLICITATIONS),
             router.slowPathCounter(SlowPath.ECHO6_REPLIES), router.slowPathCounter(SlowPath.ICMP6_ERRORS),
-            router.slowPathCounter(SlowPath.ANNOUNCEMENTS));
+            router.slowPathCounter(SlowPath.ANNOUNCEMENTS), router.slowPathCounter(SlowPath.TX_FULL),
+            router.slowPathCounter(SlowPath.ECHO_RATE_LIMITED), router.slowPathCounter(SlowPath.HOST_DELIVERED),
+            router.slowPathCounter(SlowPath.HOST_SENT), router.slowPathCounter(SlowPath.HOST_NO_ROUTE),
+            router.slowPathCounter(SlowPath.HOST_UNSENDABLE));
         final SoftwareDispatcher d = router.dispatcher();
         if (d == null)
         {

@@ -15,6 +15,7 @@ import io.flowgate.pipeline.rules.model.Origin;
 import io.flowgate.pipeline.rules.model.Ruleset;
 import io.flowgate.pipeline.rules.model.RulesetException;
 import io.flowgate.pipeline.rules.nft.NftParser;
+import io.flowgate.stack.StackConfig;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -54,7 +55,13 @@ public final class ConfigLoader
 {
     private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
     private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes",
-        "neighbours", "conntrack", "nat", "rules");
+        "neighbours", "conntrack", "nat", "rules", "host");
+    private static final Set<String> HOST_KEYS = Set.of("tcp", "services");
+    private static final Set<String> HOST_TCP_KEYS = Set.of("congestion", "time-wait", "syncookies", "syn-backlog", "send-buffer",
+        "receive-buffer", "sack", "timestamps", "window-scaling");
+    private static final Set<String> SERVICE_KEYS = Set.of("type", "port", "address");
+    private static final Pattern SIZE = Pattern.compile("([0-9]+)([kKmMgG]?)");
+    private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m)");
     private static final Set<String> NEIGHBOUR_KEYS = Set.of("port", "address", "mac");
     private static final Pattern MAC = Pattern.compile("([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}");
     private static final Set<String> RING_KEYS = Set.of("size");
@@ -191,8 +198,148 @@ public final class ConfigLoader
                 throw error(node, "NAT in both the 'nat' section and the ruleset's nat chains: use one");
             }
         }
+        final HostConfig host = top.containsKey("host") ? host(value(top, "host"), ports) : null;
         return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat, rulesFile,
-            rules);
+            rules, host);
+    }
+
+    /** The {@code host:} section: Linux's defaults with the {@code tcp:} keys applied, and the services. */
+    private HostConfig host(final Node node, final List<PortSpec> ports)
+    {
+        final Map<String, NodeTuple> host = node instanceof ScalarNode scalar && scalar.getValue().isEmpty() ? Map.of()
+            : mapping(node, "host", HOST_KEYS);
+        StackConfig stack = StackConfig.linuxDefaults();
+        if (host.containsKey("tcp"))
+        {
+            final Map<String, NodeTuple> tcp = mapping(value(host, "tcp"), "host tcp", HOST_TCP_KEYS);
+            if (tcp.containsKey("congestion"))
+            {
+                final Node c = value(tcp, "congestion");
+                final String name = scalar(c, "congestion");
+                if (!name.equals("cubic") && !name.equals("reno"))
+                {
+                    throw error(c, "congestion must be 'cubic' or 'reno', not '" + name + "'");
+                }
+                stack = stack.withCongestion(name);
+            }
+            if (tcp.containsKey("time-wait"))
+            {
+                stack = stack.withTimeWait(duration(value(tcp, "time-wait"), 1_000_000L, 600_000_000_000L, "time-wait"));
+            }
+            if (tcp.containsKey("syncookies"))
+            {
+                stack = stack.withSynCookies(integer(value(tcp, "syncookies"), 0, 2, "syncookies (0 never, 1 on overflow, 2 always)"));
+            }
+            if (tcp.containsKey("syn-backlog"))
+            {
+                stack = stack.withSynBacklog(integer(value(tcp, "syn-backlog"), 1, 1 << 20, "syn-backlog"));
+            }
+            final int send = tcp.containsKey("send-buffer") ? size(value(tcp, "send-buffer"), 4096, 1 << 30, "send-buffer") : stack.sendBuffer();
+            final int receive = tcp.containsKey("receive-buffer") ? size(value(tcp, "receive-buffer"), 4096, 1 << 30, "receive-buffer")
+                : stack.receiveBuffer();
+            stack = stack.withBuffers(send, receive);
+            stack = stack.withOptions(
+                tcp.containsKey("sack") ? bool(value(tcp, "sack"), "sack") : stack.sack(),
+                tcp.containsKey("timestamps") ? bool(value(tcp, "timestamps"), "timestamps") : stack.timestamps(),
+                tcp.containsKey("window-scaling") ? bool(value(tcp, "window-scaling"), "window-scaling") : stack.windowScaling());
+        }
+        final List<HostConfig.Service> services = new ArrayList<>();
+        if (host.containsKey("services"))
+        {
+            final Map<String, Node> taken = new HashMap<>();
+            for (final Node item : sequence(value(host, "services"), "services"))
+            {
+                final Map<String, NodeTuple> service = mapping(item, "a service", SERVICE_KEYS);
+                final Node typeNode = required(service, "type", item);
+                final String typeName = scalar(typeNode, "service type");
+                final HostConfig.Type type = switch (typeName)
+                {
+                    case "http" -> HostConfig.Type.HTTP;
+                    case "discard" -> HostConfig.Type.DISCARD;
+                    case "echo" -> HostConfig.Type.ECHO;
+                    case "chargen" -> HostConfig.Type.CHARGEN;
+                    default -> throw error(typeNode, "service type must be http, discard, echo or chargen, not '" + typeName + "'");
+                };
+                final Node portNode = required(service, "port", item);
+                final int port = integer(portNode, 1, 65535, "service port");
+                InetAddress address = null;
+                if (service.containsKey("address"))
+                {
+                    final Node addressNode = value(service, "address");
+                    address = address(addressNode);
+                    final InetAddress wanted = address;
+                    if (ports.stream().flatMap(p -> p.addresses().stream()).noneMatch(p -> p.address().equals(wanted)))
+                    {
+                        throw error(addressNode, address.getHostAddress() + " is not an address of any port");
+                    }
+                }
+                final String key = port + "/" + (address == null ? "*" : address.getHostAddress());
+                final String any = port + "/*";
+                if (taken.containsKey(key) || taken.containsKey(any) || address == null && taken.keySet().stream().anyMatch(k -> k.startsWith(port + "/")))
+                {
+                    throw error(portNode, "port " + port + " is taken by another service"
+                        + (taken.containsKey(key) ? " (line " + line(taken.get(key)) + ")" : ""));
+                }
+                taken.put(key, item);
+                services.add(new HostConfig.Service(type, port, address, line(item)));
+            }
+        }
+        return new HostConfig(stack, List.copyOf(services));
+    }
+
+    /** A size in bytes: a number with an optional k, m or g suffix (powers of 1024, as Linux's sysctl docs). */
+    private int size(final Node node, final int min, final int max, final String what)
+    {
+        final String text = scalar(node, what);
+        final java.util.regex.Matcher m = SIZE.matcher(text);
+        if (!m.matches())
+        {
+            throw error(node, what + " must be a size like 4m, 256k or 65536, not '" + text + "'");
+        }
+        final int shift = switch (m.group(2).toLowerCase(java.util.Locale.ROOT))
+        {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        final long value;
+        try
+        {
+            value = Long.parseLong(m.group(1)) << shift;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw error(node, what + " is too large: '" + text + "'");
+        }
+        if (value < min || value > max || Long.parseLong(m.group(1)) > (Long.MAX_VALUE >> 30))
+        {
+            throw error(node, what + " must be " + min + " bytes to " + (max >> 20) + "m, not " + text);
+        }
+        return (int)value;
+    }
+
+    /** A duration: a number with ms, s or m. */
+    private long duration(final Node node, final long minNs, final long maxNs, final String what)
+    {
+        final String text = scalar(node, what);
+        final java.util.regex.Matcher m = DURATION.matcher(text);
+        if (!m.matches() || m.group(1).length() > 9)
+        {
+            throw error(node, what + " must be a duration like 60s, 500ms or 2m, not '" + text + "'");
+        }
+        final long n = Long.parseLong(m.group(1));
+        final long ns = switch (m.group(2))
+        {
+            case "ms" -> n * 1_000_000L;
+            case "s" -> n * 1_000_000_000L;
+            default -> n * 60_000_000_000L;
+        };
+        if (ns < minNs || ns > maxNs)
+        {
+            throw error(node, what + " must be " + minNs / 1_000_000 + "ms.." + maxNs / 1_000_000_000L + "s, not " + text);
+        }
+        return ns;
     }
 
     /**

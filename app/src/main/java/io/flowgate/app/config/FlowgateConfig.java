@@ -23,11 +23,20 @@ import java.util.List;
  * @param nat        NAT rules and static mappings (docs/nat.md), null without a {@code nat} section; needs {@code conntrack}.
  * @param rulesFile  the nft ruleset file of the {@code rules} key (resolved against the configuration's directory), null without.
  * @param rules      that ruleset, parsed and checked against the ports (docs/rules.md), null without a {@code rules} key.
+ * @param host       the box's own TCP/IP stack and its services (docs/tcp-stack.md), null without a {@code host} section.
  */
 public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
                              List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours, ConntrackConfig conntrack,
-                             NatConfig nat, Path rulesFile, Ruleset rules)
+                             NatConfig nat, Path rulesFile, Ruleset rules, HostConfig host)
 {
+    /** Without a host stack (as before the {@code host} section existed). */
+    public FlowgateConfig(final List<String> eal, final Dispatch dispatch, final List<Integer> workers, final int dispatcher, final int burst,
+                          final int ringSize, final List<PortSpec> ports, final List<RouteSpec> routes, final List<NeighbourSpec> neighbours,
+                          final ConntrackConfig conntrack, final NatConfig nat, final Path rulesFile, final Ruleset rules)
+    {
+        this(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat, rulesFile, rules, null);
+    }
+
     public enum Dispatch
     {
         /** Each worker polls its own receive queue of every port (hardware RSS). */

@@ -52,4 +52,18 @@ public final class CongestionState
     public int caState = OPEN;
     /** Bytes newly delivered (acked or sacked) by the ACK being processed. */
     public int deliveredBytes;
+    /** snd_cwnd before the last reduction (tp->prior_cwnd), for undo; set by {@link CongestionControl#ssthresh}. */
+    public int priorCwnd;
+    /** snd_una after the ACK being processed (HyStart's round tracking: the connection must keep it and sndNxt current). */
+    public int sndUna;
+    /** snd_nxt (HyStart's round end). */
+    public int sndNxt;
+    /** Time of the last transmission before the current one (tp->lsndtime), for EVENT_TX_START after idle; 0 = unknown (no shift). */
+    public long lastSendNs;
+
+    /** tcp_in_slow_start. */
+    public boolean inSlowStart()
+    {
+        return cwnd < ssthresh;
+    }
 }

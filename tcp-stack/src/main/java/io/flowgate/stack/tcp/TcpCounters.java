@@ -46,6 +46,12 @@ public final class TcpCounters
     public static final int DROPPED = 24;
     /** Packet buffers unavailable when sending. */
     public static final int NO_BUFFER = 25;
+    /** Tail loss probes sent (TCPLossProbes). */
+    public static final int LOSS_PROBES = 26;
+    /** Fast recoveries undone because every retransmission was D-SACKed (TCPDSACKUndo). */
+    public static final int DSACK_UNDO = 27;
+    /** Retransmissions found lost and sent again without an RTO (TCPLostRetransmit). */
+    public static final int LOST_RETRANSMITS = 28;
     public static final int COUNTERS = 32;
 
     private TcpCounters()
