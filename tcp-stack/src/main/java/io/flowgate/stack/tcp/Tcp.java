@@ -36,9 +36,6 @@ public final class Tcp implements Transport
     private final TcpOptions options = new TcpOptions();
     /** Tail loss probes (Linux's tcp_early_retrans 3); tests of plain RTO behaviour turn them off. */
     boolean tailLossProbe = true;
-    /** How connections get their congestion control (a test seam; the configuration's name goes in). */
-    java.util.function.Function<String, io.flowgate.stack.cc.CongestionControl> ccFactory =
-        io.flowgate.stack.cc.CongestionControl::create;
     private final long[] source = new long[2];
 
     /** Open addressing with linear probing and backward-shift deletion, keyed by the 4-tuple. */

@@ -179,7 +179,7 @@ public final class TcpConnection implements TimerHandler
         this.tcp = tcp;
         this.config = tcp == null ? StackConfig.linuxDefaults() : tcp.config;
         this.rtt = new RttEstimator(config.rtoInitialNs(), config.rtoMinNs(), config.rtoMaxNs());
-        this.cc = tcp == null ? CongestionControl.create(config.congestion()) : tcp.ccFactory.apply(config.congestion());
+        this.cc = CongestionControl.create(config.congestion());
     }
 
     void tuple(final long lHi, final long lLo, final int lPort, final long rHi, final long rLo, final int rPort)

@@ -276,26 +276,6 @@ final class TestWire implements AutoCloseable
         random = new Random(seed);
         a = new Host('A', A4, 1, configA, seed);
         b = new Host('B', B4, 2, configB, seed + 1);
-        if (!realCongestionControl())
-        {
-            a.tcp.ccFactory = n -> new TestReno();
-            b.tcp.ccFactory = n -> new TestReno();
-        }
-    }
-
-    /** True once the cc part's algorithms are merged (until then the core is tested with {@link TestReno}). */
-    static boolean realCongestionControl()
-    {
-        try
-        {
-            io.flowgate.stack.cc.CongestionControl.create("reno").init(new io.flowgate.stack.cc.CongestionState(), 0);
-            io.flowgate.stack.cc.CongestionControl.create("cubic").init(new io.flowgate.stack.cc.CongestionState(), 0);
-            return true;
-        }
-        catch (final UnsupportedOperationException e)
-        {
-            return false;
-        }
     }
 
     /** Hands a crafted segment to {@code to} as if it came from the other host (v4). */
