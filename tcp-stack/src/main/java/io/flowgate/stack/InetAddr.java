@@ -1,5 +1,6 @@
 package io.flowgate.stack;
 
+import io.flowgate.pipeline.route.IpPrefix;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -82,8 +83,7 @@ public final class InetAddr
     /** Text as {@code ss} prints it: dotted quad for IPv4, RFC 5952 for IPv6. */
     public static String toString(final long hi, final long lo)
     {
-        final String s = toInetAddress(hi, lo).getHostAddress();
-        return s;
+        return isV4(hi, lo) ? toInetAddress(hi, lo).getHostAddress() : IpPrefix.ipv6Text(hi, lo);
     }
 
     private static long word(final byte[] b, final int from)

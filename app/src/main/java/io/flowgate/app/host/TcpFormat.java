@@ -1,5 +1,6 @@
 package io.flowgate.app.host;
 
+import io.flowgate.pipeline.route.IpPrefix;
 import io.flowgate.stack.InetAddr;
 import io.flowgate.stack.tcp.TcpCounters;
 import io.flowgate.stack.tcp.TcpInfo;
@@ -156,52 +157,10 @@ public final class TcpFormat
         return (InetAddr.isV4(hi, lo) ? InetAddr.toString(hi, lo) : "[" + v6(hi, lo) + "]") + ":" + port;
     }
 
-    /** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups (the first) as "::". */
+    /** RFC 5952 text (the router's own formatter, {@code IpPrefix.ipv6Text}). */
     static String v6(final long hi, final long lo)
     {
-        final int[] g = new int[8];
-        for (int i = 0; i < 4; i++)
-        {
-            g[i] = (int)(hi >>> (48 - 16 * i)) & 0xFFFF;
-            g[4 + i] = (int)(lo >>> (48 - 16 * i)) & 0xFFFF;
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; )
-        {
-            if (g[i] != 0)
-            {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && g[j] == 0)
-            {
-                j++;
-            }
-            if (j - i > bestLength)
-            {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j;
-        }
-        final StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 8; i++)
-        {
-            if (i == bestStart)
-            {
-                b.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (b.length() > 0 && b.charAt(b.length() - 1) != ':')
-            {
-                b.append(':');
-            }
-            b.append(Integer.toHexString(g[i]));
-        }
-        return b.toString();
+        return IpPrefix.ipv6Text(hi, lo);
     }
 
     /** nstat -az lines: name, value (and nstat's rate column as 0.0), every counter including zeros. */

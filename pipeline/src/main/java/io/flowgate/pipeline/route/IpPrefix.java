@@ -136,7 +136,7 @@ public record IpPrefix(boolean ipv6, long hi, long lo, int length)
     }
 
     /** RFC 5952 text: lower case, no leading zeros, the first longest run of two or more zero groups as "::". */
-    static String ipv6Text(final long hi, final long lo)
+    public static String ipv6Text(final long hi, final long lo)
     {
         final int[] groups = new int[8];
         for (int i = 0; i < 8; i++)
