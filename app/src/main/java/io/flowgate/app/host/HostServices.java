@@ -30,17 +30,14 @@ public final class HostServices implements AutoCloseable
     private final LongAdder echoed = new LongAdder();
     private final LongAdder generated = new LongAdder();
 
-    private final HostSockets sockets;
-
-    private HostServices(final HostSockets sockets)
+    private HostServices()
     {
-        this.sockets = sockets;
     }
 
     /** Starts every service; on a refusal, closes those already started and throws. */
     public static HostServices start(final HostSockets sockets, final List<HostConfig.Service> services) throws StackException
     {
-        final HostServices started = new HostServices(sockets);
+        final HostServices started = new HostServices();
         try
         {
             for (final HostConfig.Service service : services)
@@ -72,10 +69,7 @@ public final class HostServices implements AutoCloseable
             case CHARGEN ->
             {
                 final ChargenService chargen = new ChargenService(generated, scratch);
-                // NOTE: not inside the accept: tcp-core (SYN_RECEIVED -> ESTABLISHED) counts the SYN's sequence
-                // number as acknowledged data after announcing the connection, so a write made in onAccept
-                // loses its first byte. Deferred to the next drain it is safe.
-                sockets.execute(() -> chargen.start(socket));
+                chargen.start(socket); // writing inside the accept is safe: the SYN is acknowledged before it runs
                 yield chargen;
             }
         };
