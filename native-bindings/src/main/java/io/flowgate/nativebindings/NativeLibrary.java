@@ -63,6 +63,33 @@ public final class NativeLibrary
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
+    /**
+     * A shared library installed on the system, by soname (e.g. {@code libbpf.so.1}, {@code libxdp.so.1}),
+     * loaded once for the life of the process. A missing library names the Debian package to install.
+     */
+    public static SymbolLookup system(final String soname, final String debianPackage)
+    {
+        try
+        {
+            return SymbolLookup.libraryLookup(soname, Arena.global());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            final UnsatisfiedLinkError error = new UnsatisfiedLinkError("cannot load " + soname + " (apt-get install " + debianPackage + "): "
+                + ex.getMessage());
+            error.initCause(ex);
+            throw error;
+        }
+    }
+
+    /** A function of {@code library}; a missing symbol is a version mismatch, so it fails loudly. */
+    public static MethodHandle downcall(final SymbolLookup library, final String name, final FunctionDescriptor descriptor,
+                                        final Linker.Option... options)
+    {
+        final MemorySegment symbol = library.find(name).orElseThrow(() -> new UnsatisfiedLinkError("symbol " + name + " not found"));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
     private static Path locate()
     {
         final String override = System.getProperty("flowgate.native.lib");
