@@ -2,7 +2,7 @@
 # Installs what flowgate needs on a Debian 12 machine and finds JDK 25. Sourced by ./flowgate, ci/test
 # and perf/bench; defines ensure_prereqs, which exports JAVA_HOME.
 
-FLOWGATE_DEBIAN_PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make tshark iproute2 iputils-ping ethtool netcat-openbsd iperf3 traceroute procps conntrack nftables python3 curl lftp vsftpd tftp-hpa tftpd-hpa hping3 socat)
+FLOWGATE_DEBIAN_PACKAGES=(dpdk dpdk-dev libdpdk-dev pkg-config gcc make clang llvm libbpf-dev libxdp-dev tshark iproute2 iputils-ping ethtool netcat-openbsd iperf3 traceroute procps conntrack nftables python3 curl lftp vsftpd tftp-hpa tftpd-hpa hping3 socat)
 
 flowgate_missing_packages() {
     local pkg missing=()
