@@ -5,6 +5,7 @@ import io.flowgate.conntrack.CtTimeouts;
 import io.flowgate.conntrack.tcp.TcpTrackerConfig;
 import io.flowgate.app.config.FlowgateConfig.Dispatch;
 import io.flowgate.app.config.FlowgateConfig.NeighbourSpec;
+import io.flowgate.app.config.FlowgateConfig.OffloadConfig;
 import io.flowgate.app.config.FlowgateConfig.PortSpec;
 import io.flowgate.app.config.FlowgateConfig.Prefix;
 import io.flowgate.app.config.FlowgateConfig.RouteSpec;
@@ -16,6 +17,8 @@ import io.flowgate.pipeline.rules.model.Ruleset;
 import io.flowgate.pipeline.rules.model.RulesetException;
 import io.flowgate.pipeline.rules.nft.NftParser;
 import io.flowgate.stack.StackConfig;
+import io.flowgate.xdp.bpf.XdpMode;
+import io.flowgate.xdp.xsk.XskConfig;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -32,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -53,9 +57,15 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class ConfigLoader
 {
+    /** The device spelling of an AF_XDP port (DPDK's own net_af_xdp stays a DPDK device). */
+    static final String XSK = "xsk";
     private static final Pattern PORT_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,14}");
     private static final Set<String> TOP_KEYS = Set.of("eal", "dispatch", "workers", "dispatcher", "burst", "rings", "ports", "routes",
-        "neighbours", "conntrack", "nat", "rules", "host");
+        "neighbours", "conntrack", "nat", "rules", "host", "offload");
+    private static final Set<String> OFFLOAD_KEYS = Set.of("enabled", "max-flows", "sync-interval", "xdp-mode");
+    private static final Set<String> XSK_OPTIONS = Set.of("iface", "bind", "first-queue", "ring", "frames", "busy-poll",
+        "busy-poll-budget", "xdp-mode");
+    private static final Pattern IFNAME = Pattern.compile("[^/\\s:,=]{1,15}");
     private static final Set<String> HOST_KEYS = Set.of("tcp", "services");
     private static final Set<String> HOST_TCP_KEYS = Set.of("congestion", "time-wait", "syncookies", "syn-backlog", "send-buffer",
         "receive-buffer", "sack", "timestamps", "window-scaling");
@@ -199,8 +209,10 @@ public final class ConfigLoader
             }
         }
         final HostConfig host = top.containsKey("host") ? host(value(top, "host"), ports) : null;
-        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat, rulesFile,
-            rules, host);
+        final OffloadConfig offload = top.containsKey("offload") ? offload(top.get("offload"), ports, conntrack != null) : null;
+        return new FlowgateConfig(eal, dispatch, workers, dispatcher, burst, ringSize,
+            offload == null ? ports : externalProgram(ports, offload.xdpMode()), routes, neighbours, conntrack, nat, rulesFile,
+            rules, host, offload);
     }
 
     /** The {@code host:} section: Linux's defaults with the {@code tcp:} keys applied, and the services. */
@@ -477,7 +489,8 @@ public final class ConfigLoader
             }
             final Node deviceNode = required(port, "device", item);
             final String device = scalar(deviceNode, "device");
-            final String deviceName = device.split(",", 2)[0];
+            final boolean isXsk = device.equals(XSK) || device.startsWith(XSK + ",");
+            final String deviceName = isXsk ? xskKey(device) : device.split(",", 2)[0];
             if (deviceName.isBlank())
             {
                 throw error(deviceNode, "device must name a DPDK device, e.g. net_af_packet0,iface=veth0 or 0000:01:00.0");
@@ -533,9 +546,197 @@ public final class ConfigLoader
                 throw error(port.containsKey("mtu") ? value(port, "mtu") : item,
                     "a port with IPv6 addresses needs an mtu of at least " + IPV6_MIN_MTU + " (RFC 8200 5), not " + mtu);
             }
-            ports.add(new PortSpec(name, device, queues, rxd, txd, mtu, List.copyOf(addresses), line(item)));
+            final XskConfig xsk = isXsk ? xsk(deviceNode, device, queues) : null;
+            ports.add(new PortSpec(name, device, queues, rxd, txd, mtu, List.copyOf(addresses), line(item), xsk));
         }
         return List.copyOf(ports);
+    }
+
+    /** The {@code xsk,...} device spelling's key for the "used twice" check: one port per interface. */
+    private static String xskKey(final String device)
+    {
+        for (final String option : device.split(","))
+        {
+            if (option.startsWith("iface="))
+            {
+                return XSK + ",iface=" + option.substring("iface=".length()).trim();
+            }
+        }
+        return XSK;
+    }
+
+    /**
+     * An AF_XDP port's device, {@code xsk,iface=NAME[,OPTION=VALUE]...} (docs/configuration.md, "AF_XDP ports"); a refusal points
+     * at the option's column in the value. The program is flowgate's (EXTERNAL) when the configuration has an {@code offload}
+     * section: {@link #offload} sets it; libxdp's default program otherwise.
+     */
+    private XskConfig xsk(final Node node, final String device, final int queues)
+    {
+        String iface = null;
+        XskConfig.Bind bind = XskConfig.Bind.AUTO;
+        XdpMode mode = XdpMode.AUTO;
+        int firstQueue = 0;
+        int ring = 2048;
+        int frames = -1;
+        int busyPoll = 0;
+        int budget = 64;
+        final Set<String> seen = new HashSet<>();
+        int offset = XSK.length() + 1;
+        final String[] options = device.split(",", -1);
+        for (int i = 1; i < options.length; i++)
+        {
+            final String option = options[i];
+            final int eq = option.indexOf('=');
+            final String key = eq < 0 ? option.trim() : option.substring(0, eq).trim();
+            final String text = eq < 0 ? "" : option.substring(eq + 1).trim();
+            final int at = offset;
+            offset += option.length() + 1;
+            if (!XSK_OPTIONS.contains(key))
+            {
+                throw errorAt(node, at, "unknown xsk option '" + key + "' (expected one of " + new java.util.TreeSet<>(XSK_OPTIONS) + ")");
+            }
+            if (eq < 0 || text.isEmpty())
+            {
+                throw errorAt(node, at, "xsk option '" + key + "' needs a value (" + key + "=...)");
+            }
+            if (!seen.add(key))
+            {
+                throw errorAt(node, at, "xsk option '" + key + "' is given twice");
+            }
+            switch (key)
+            {
+                case "iface" ->
+                {
+                    if (!IFNAME.matcher(text).matches())
+                    {
+                        throw errorAt(node, at, "iface '" + text + "' is not a Linux interface name (1-15 characters, no '/', ':' or spaces)");
+                    }
+                    iface = text;
+                }
+                case "bind" -> bind = switch (text)
+                {
+                    case "auto" -> XskConfig.Bind.AUTO;
+                    case "copy" -> XskConfig.Bind.COPY;
+                    case "zero-copy" -> XskConfig.Bind.ZERO_COPY;
+                    default -> throw errorAt(node, at, "bind must be 'auto', 'copy' or 'zero-copy', not '" + text + "'");
+                };
+                case "xdp-mode" -> mode = xdpMode(node, at, text);
+                case "first-queue" -> firstQueue = optionInt(node, at, key, text, 0, 1023);
+                case "ring" ->
+                {
+                    ring = optionInt(node, at, key, text, 64, 16384);
+                    if (Integer.bitCount(ring) != 1)
+                    {
+                        throw errorAt(node, at, "ring must be a power of two, not " + ring);
+                    }
+                }
+                case "frames" -> frames = optionInt(node, at, key, text, 1024, 1 << 22);
+                case "busy-poll" -> busyPoll = optionInt(node, at, key, text, 0, 1_000_000);
+                default -> budget = optionInt(node, at, key, text, 1, 4096);
+            }
+        }
+        if (iface == null)
+        {
+            throw error(node, "an xsk port needs its interface: xsk,iface=NAME");
+        }
+        final int needed = queues * ring * 2;
+        if (frames < 0)
+        {
+            frames = Math.max(4096, Integer.highestOneBit(needed - 1) << 1);
+        }
+        else if (frames < needed)
+        {
+            throw error(node, "frames (" + frames + ") must cover the fill and transmit rings of every queue: at least " + needed
+                + " for " + queues + " queue(s) of ring " + ring);
+        }
+        return new XskConfig(iface, queues, firstQueue, bind, ring, frames, busyPoll, budget, XskConfig.Program.LIBXDP_DEFAULT, mode);
+    }
+
+    private XdpMode xdpMode(final Node node, final int at, final String text)
+    {
+        return switch (text)
+        {
+            case "native" -> XdpMode.NATIVE;
+            case "generic" -> XdpMode.GENERIC;
+            case "auto" -> XdpMode.AUTO;
+            default -> throw errorAt(node, at, "xdp-mode must be 'native', 'generic' or 'auto', not '" + text + "'");
+        };
+    }
+
+    private int optionInt(final Node node, final int at, final String key, final String text, final int min, final int max)
+    {
+        final int value;
+        try
+        {
+            value = Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw errorAt(node, at, key + " must be a whole number, not '" + text + "'");
+        }
+        if (value < min || value > max)
+        {
+            throw errorAt(node, at, key + " must be " + min + ".." + max + ", not " + value);
+        }
+        return value;
+    }
+
+    /**
+     * The {@code offload:} section. Valid only when every port is an xsk port (the XDP program redirects between the
+     * interfaces it is attached to) and with conntrack (offload follows ASSURED connections); it makes the xsk ports use
+     * flowgate's program (EXTERNAL).
+     */
+    private OffloadConfig offload(final NodeTuple tuple, final List<PortSpec> ports, final boolean conntrack)
+    {
+        final Node key = tuple.getKeyNode();
+        final Node node = tuple.getValueNode();
+        for (final PortSpec port : ports)
+        {
+            if (!port.isXsk())
+            {
+                throw error(key, "'offload' needs AF_XDP ports (device: xsk,iface=...) only: port '" + port.name() + "' (line " + port.line()
+                    + ") is the DPDK device '" + port.device() + "', which the XDP program cannot redirect to or receive from");
+            }
+        }
+        if (!conntrack)
+        {
+            throw error(key, "'offload' needs connection tracking (flows are offloaded when ASSURED): add a 'conntrack' section (enabled)");
+        }
+        final Map<String, NodeTuple> o = node instanceof ScalarNode scalar && scalar.getValue().isEmpty() ? Map.of()
+            : mapping(node, "offload", OFFLOAD_KEYS);
+        final boolean enabled = !o.containsKey("enabled") || bool(value(o, "enabled"), "offload enabled");
+        final int maxFlows = o.containsKey("max-flows") ? integer(value(o, "max-flows"), 1, 1 << 24, "max-flows") : 65536;
+        final long sync = o.containsKey("sync-interval") ? duration(value(o, "sync-interval"), 10_000_000L, 60_000_000_000L, "sync-interval")
+            : 1_000_000_000L;
+        XdpMode mode = XdpMode.AUTO;
+        if (o.containsKey("xdp-mode"))
+        {
+            final Node m = value(o, "xdp-mode");
+            mode = xdpMode(m, 0, scalar(m, "xdp-mode"));
+        }
+        return new OffloadConfig(enabled, maxFlows, sync, mode);
+    }
+
+    /** The xsk ports with flowgate's program (EXTERNAL) attached in {@code mode}, for a configuration with an offload section. */
+    private static List<PortSpec> externalProgram(final List<PortSpec> ports, final XdpMode mode)
+    {
+        final List<PortSpec> out = new ArrayList<>();
+        for (final PortSpec p : ports)
+        {
+            final XskConfig x = p.xsk();
+            out.add(new PortSpec(p.name(), p.device(), p.queues(), p.rxDescriptors(), p.txDescriptors(), p.mtu(), p.addresses(), p.line(),
+                new XskConfig(x.iface(), x.queues(), x.firstQueue(), x.bind(), x.ringSize(), x.frames(), x.busyPollUs(), x.busyPollBudget(),
+                    XskConfig.Program.EXTERNAL, mode)));
+        }
+        return List.copyOf(out);
+    }
+
+    /** An error at {@code offset} characters into scalar {@code node}'s value (after its opening quote, if quoted). */
+    ConfigException errorAt(final Node node, final int offset, final String reason)
+    {
+        final Mark mark = node.getStartMark();
+        final int quote = node instanceof ScalarNode scalar && scalar.getScalarStyle() != DumperOptions.ScalarStyle.PLAIN ? 1 : 0;
+        return new ConfigException(file, mark.getLine() + 1, mark.getColumn() + 1 + quote + offset, reason);
     }
 
     private List<RouteSpec> routes(final Node node, final List<PortSpec> ports)

@@ -3,6 +3,8 @@ package io.flowgate.app.config;
 import io.flowgate.conntrack.ConntrackConfig;
 import io.flowgate.pipeline.nat.NatConfig;
 import io.flowgate.pipeline.rules.model.Ruleset;
+import io.flowgate.xdp.bpf.XdpMode;
+import io.flowgate.xdp.xsk.XskConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,11 +26,20 @@ import java.util.List;
  * @param rulesFile  the nft ruleset file of the {@code rules} key (resolved against the configuration's directory), null without.
  * @param rules      that ruleset, parsed and checked against the ports (docs/rules.md), null without a {@code rules} key.
  * @param host       the box's own TCP/IP stack and its services (docs/tcp-stack.md), null without a {@code host} section.
+ * @param offload    the XDP fast path (docs/xdp-fastpath.md), null without an {@code offload} section; only with xsk ports.
  */
 public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> workers, int dispatcher, int burst, int ringSize,
                              List<PortSpec> ports, List<RouteSpec> routes, List<NeighbourSpec> neighbours, ConntrackConfig conntrack,
-                             NatConfig nat, Path rulesFile, Ruleset rules, HostConfig host)
+                             NatConfig nat, Path rulesFile, Ruleset rules, HostConfig host, OffloadConfig offload)
 {
+    /** Without an offload section (as before the {@code offload} section existed). */
+    public FlowgateConfig(final List<String> eal, final Dispatch dispatch, final List<Integer> workers, final int dispatcher, final int burst,
+                          final int ringSize, final List<PortSpec> ports, final List<RouteSpec> routes, final List<NeighbourSpec> neighbours,
+                          final ConntrackConfig conntrack, final NatConfig nat, final Path rulesFile, final Ruleset rules, final HostConfig host)
+    {
+        this(eal, dispatch, workers, dispatcher, burst, ringSize, ports, routes, neighbours, conntrack, nat, rulesFile, rules, host, null);
+    }
+
     /** Without a host stack (as before the {@code host} section existed). */
     public FlowgateConfig(final List<String> eal, final Dispatch dispatch, final List<Integer> workers, final int dispatcher, final int burst,
                           final int ringSize, final List<PortSpec> ports, final List<RouteSpec> routes, final List<NeighbourSpec> neighbours,
@@ -55,8 +66,36 @@ public record FlowgateConfig(List<String> eal, Dispatch dispatch, List<Integer> 
         }
     }
 
+    /**
+     * A port: a DPDK device ({@code xsk} null), or an AF_XDP port ({@code device} {@code xsk,iface=...}, opened by flowgate as an
+     * {@code XskPort} with the options parsed into {@code xsk}; docs/configuration.md, "AF_XDP ports").
+     */
     public record PortSpec(String name, String device, int queues, int rxDescriptors, int txDescriptors, int mtu,
-                           List<Prefix> addresses, int line)
+                           List<Prefix> addresses, int line, XskConfig xsk)
+    {
+        /** A DPDK port. */
+        public PortSpec(final String name, final String device, final int queues, final int rxDescriptors, final int txDescriptors,
+                        final int mtu, final List<Prefix> addresses, final int line)
+        {
+            this(name, device, queues, rxDescriptors, txDescriptors, mtu, addresses, line, null);
+        }
+
+        public boolean isXsk()
+        {
+            return xsk != null;
+        }
+    }
+
+    /**
+     * The {@code offload:} section (docs/xdp-fastpath.md): flowgate's XDP program on every xsk port, established flows
+     * forwarded in the driver when {@code enabled} (switchable at run time).
+     *
+     * @param enabled         the fast path at start ({@code flowgate offload on|off} switches it)
+     * @param maxFlows        entries of the BPF flow map (one per direction of a connection); a full map means no offload
+     * @param syncIntervalNs  how often the agent reads the map and folds counters into conntrack
+     * @param xdpMode         how the program is attached
+     */
+    public record OffloadConfig(boolean enabled, int maxFlows, long syncIntervalNs, XdpMode xdpMode)
     {
     }
 
