@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Kernel-bypass stateful packet processor on DPDK.",
-    subcommands = {RunCommand.class, FwdCommand.class, GenPcapCommand.class, ConfigCommand.class, CtCommand.class, NatCommand.class, NftCommand.class,
+    subcommands = {RunCommand.class, FwdCommand.class, GenPcapCommand.class, ConfigCommand.class, CtCommand.class, NatCommand.class, OffloadCommand.class, NftCommand.class,
         SsCommand.class, TcpCommand.class})
 public final class Main
 {

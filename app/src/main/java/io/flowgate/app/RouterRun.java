@@ -10,7 +10,11 @@ import java.io.IOException;
 import io.flowgate.app.config.FlowgateConfig;
 import io.flowgate.app.host.HostServices;
 import io.flowgate.app.host.TcpService;
+import io.flowgate.app.ct.CtService;
 import io.flowgate.app.mgmt.ManagementServer;
+import io.flowgate.xdp.bpf.XdpMode;
+import io.flowgate.xdp.bpf.XdpProgram;
+import io.flowgate.xdp.xsk.XskPort;
 import io.flowgate.stack.Stack;
 import io.flowgate.stack.StackException;
 import java.security.SecureRandom;
@@ -46,6 +50,7 @@ import io.flowgate.pipeline.router.SlowPath;
 import io.flowgate.pipeline.dispatch.SoftwareDispatcher;
 import io.flowgate.pmd.header.EthernetFlyweight;
 import io.flowgate.pmd.port.DpdkPort;
+import io.flowgate.pmd.port.Port;
 import io.flowgate.pmd.port.PortConfig;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -121,6 +126,10 @@ final class RouterRun
         }
         for (final PortSpec port : config.ports())
         {
+            if (port.isXsk())
+            {
+                continue; // opened by flowgate (XskPort), not a DPDK device
+            }
             if (port.device().startsWith("net_"))
             {
                 args.add("--vdev=" + port.device());
@@ -174,16 +183,40 @@ final class RouterRun
         final Mempool pool = Mempool.createPktmbufPool("router-pool", mbufs, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
         final int baseline = pool.inUse();
         final List<DpdkPort> opened = new ArrayList<>();
+        final List<XskPort> xskOpened = new ArrayList<>();
+        OffloadRuntime offload = null;
         try (RouteTable routes = new RouteTable(new Ipv4Lpm(1024), new Ipv6Lpm(1024), new NextHopTable(4096, 1024)))
         {
             final RouterPort[] ports = new RouterPort[config.ports().size()];
+            // AF_XDP ports are numbered by flowgate, after DPDK's ports
+            int nextXskId = 0;
+            for (final PortSpec spec : config.ports())
+            {
+                if (!spec.isXsk())
+                {
+                    nextXskId = Math.max(nextXskId, EthDev.portByName(spec.device().split(",", 2)[0]) + 1);
+                }
+            }
             for (int i = 0; i < ports.length; i++)
             {
                 final PortSpec spec = config.ports().get(i);
-                final int id = EthDev.portByName(spec.device().split(",", 2)[0]);
-                final DpdkPort port = DpdkPort.open(id, new PortConfig(queues, txQueues, spec.rxDescriptors(), spec.txDescriptors(),
-                    software ? 0 : EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
-                opened.add(port);
+                final int id;
+                final Port port;
+                if (spec.isXsk())
+                {
+                    id = nextXskId++;
+                    final XskPort xsk = XskPort.open(id, spec.name(), spec.xsk());
+                    xskOpened.add(xsk);
+                    port = xsk;
+                }
+                else
+                {
+                    id = EthDev.portByName(spec.device().split(",", 2)[0]);
+                    final DpdkPort dpdk = DpdkPort.open(id, new PortConfig(queues, txQueues, spec.rxDescriptors(), spec.txDescriptors(),
+                        software ? 0 : EthDev.RSS_IP | EthDev.RSS_UDP | EthDev.RSS_TCP, 0, true), pool);
+                    opened.add(dpdk);
+                    port = dpdk;
+                }
                 final PortAddresses addresses = new PortAddresses(id, port.macAddress(), spec.addresses().size() + 1);
                 for (final Prefix prefix : spec.addresses())
                 {
@@ -212,6 +245,10 @@ final class RouterRun
                     + " mtu " + spec.mtu() + " addresses " + spec.addresses() + (addresses.ipv6Count() > 0
                     ? " link-local " + IpPrefix.ofIpv6(PortAddresses.LINK_LOCAL_HI, PortAddresses.eui64(port.macAddress()), 128).addressText()
                     : ""));
+            }
+            if (config.offload() != null)
+            {
+                offload = startOffload(xskOpened);
             }
             for (final RouteSpec route : config.routes())
             {
@@ -313,6 +350,15 @@ final class RouterRun
                 System.out.println("rules: " + config.rulesFile() + ", " + config.rules().tables().size() + " table(s), " + rules
                     + " rule(s); flowgate nft talks to " + socket);
             }
+            if (management != null && offload != null)
+            {
+                final OffloadRuntime o = offload;
+                management.register(OffloadCommand.SERVICE, (args, response) -> OffloadCommand.serve(o, args, response));
+                // flowgate ct list/get: the map's counters folded into the entries first
+                management.register(CtService.NAME, new CtService(router.conntrack()).foldFirst(() -> o.foldNow(2000)));
+                System.out.println("offload: " + (o.enabled() ? "on" : "off") + ", " + config.offload().maxFlows()
+                    + " flows; flowgate offload talks to " + socket);
+            }
             if (management != null && router.natStats() != null)
             {
                 management.register(NatCommand.SERVICE, (args, response) -> NatCommand.serve(router, args, response));
@@ -356,12 +402,24 @@ final class RouterRun
                 }
             }
             router.close();
-            for (final DpdkPort port : opened)
+            if (offload != null)
+            {
+                for (final String line : offload.status())
+                {
+                    System.out.println("offload summary " + line);
+                }
+                offload.close(); // the agent's final fold, then the program leaves every interface
+                offload = null;
+            }
+            final List<Port> all = new ArrayList<>(opened);
+            all.addAll(xskOpened);
+            for (final Port port : all)
             {
                 final EthDev.Stats s = port.stats();
                 System.out.println("port " + port.id() + " " + port.name() + ": rx " + s.ipackets() + " tx " + s.opackets() + " missed "
                     + s.imissed() + " rx-nombuf " + s.rxNoMbuf());
             }
+            closeXsk(xskOpened, null);
             DpdkPort.closeAll(opened);
             opened.clear();
             System.out.println("mbufs in use: " + pool.inUse() + " after shutdown (baseline " + baseline + ")");
@@ -375,9 +433,77 @@ final class RouterRun
         }
         catch (final RuntimeException ex)
         {
+            if (offload != null)
+            {
+                try
+                {
+                    offload.close();
+                }
+                catch (final RuntimeException closing)
+                {
+                    ex.addSuppressed(closing);
+                }
+            }
+            closeXsk(xskOpened, ex);
             DpdkPort.closeAll(opened, ex);
             throw ex;
         }
+    }
+
+    /**
+     * The {@code offload} section: flowgate's XDP program loaded, switched to the configured state, attached to every xsk
+     * port's interface (which are all the ports: the loader checked) with each queue's socket in its xskmap.
+     */
+    private OffloadRuntime startOffload(final List<XskPort> xskPorts)
+    {
+        final FlowgateConfig.OffloadConfig o = config.offload();
+        final OffloadRuntime runtime = new OffloadRuntime(XdpProgram.load(o.maxFlows()), o.maxFlows());
+        try
+        {
+            final XdpProgram program = runtime.program();
+            program.fastPath(o.enabled());
+            for (final XskPort port : xskPorts)
+            {
+                final int ifindex = port.ifindex();
+                // sockets first: the program finds its queue's socket from the first packet on
+                for (int q = 0; q < port.rxQueues(); q++)
+                {
+                    program.registerSocket(ifindex, port.interfaceQueue(q), port.socketFd(q));
+                }
+                final XdpMode mode = program.attach(port.id(), ifindex, o.xdpMode());
+                final String iface = config.ports().get(portIndex(port.name())).xsk().iface();
+                runtime.attached(new OffloadRuntime.Attached(port.name(), port.id(), iface, ifindex, mode, port.zeroCopy()));
+                System.out.println("offload: " + program + " on " + iface + " (ifindex " + ifindex + ") mode "
+                    + mode.name().toLowerCase(Locale.ROOT) + ", " + (port.zeroCopy() ? "zero-copy" : "copy") + " sockets");
+            }
+            // The agent (offload's OffloadAgent) is started here once it exists in this build: runtime.agent(...).
+            return runtime;
+        }
+        catch (final RuntimeException ex)
+        {
+            runtime.close();
+            throw ex;
+        }
+    }
+
+    private static void closeXsk(final List<XskPort> ports, final RuntimeException failure)
+    {
+        for (final XskPort port : ports)
+        {
+            try
+            {
+                port.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                if (failure == null)
+                {
+                    throw ex;
+                }
+                failure.addSuppressed(ex);
+            }
+        }
+        ports.clear();
     }
 
     /**
@@ -549,7 +675,8 @@ final class RouterRun
         final int[] max = new int[config.ports().size()];
         for (int i = 0; i < max.length; i++)
         {
-            max[i] = EthDev.info(EthDev.portByName(config.ports().get(i).device().split(",", 2)[0])).maxTxQueues();
+            final PortSpec spec = config.ports().get(i);
+            max[i] = spec.isXsk() ? spec.xsk().queues() : EthDev.info(EthDev.portByName(spec.device().split(",", 2)[0])).maxTxQueues();
         }
         return max;
     }

@@ -35,10 +35,31 @@ public final class CtService implements ManagementServer.Handler
     static final int CHANGE_BATCH = 4096;
 
     private final ConntrackControl control;
+    /** With the XDP fast path: folds the flow map's counters into the table before a list or get; false when it timed out. */
+    private volatile java.util.function.BooleanSupplier foldFirst;
 
     public CtService(final ConntrackControl control)
     {
         this.control = control;
+    }
+
+    /**
+     * Offloaded connections (docs/xdp-fastpath.md): their packets are counted in the XDP program's map until the agent folds
+     * them in; {@code list} and {@code get} ask for a fold first, so the counters are the ones the hosts see.
+     */
+    public CtService foldFirst(final java.util.function.BooleanSupplier fold)
+    {
+        this.foldFirst = fold;
+        return this;
+    }
+
+    private void fold(final ManagementServer.Response response) throws IOException
+    {
+        final java.util.function.BooleanSupplier fold = foldFirst;
+        if (fold != null && !fold.getAsBoolean())
+        {
+            response.err("flowgate ct: the fast path's counters were not folded in time; offloaded entries may lag by one sync interval");
+        }
     }
 
     @Override
@@ -53,8 +74,16 @@ public final class CtService implements ManagementServer.Handler
         final int flags = request.outputFlags;
         return switch (request.op)
         {
-            case LIST -> list(response, filter, flags);
-            case GET -> get(response, filter, flags);
+            case LIST ->
+            {
+                fold(response);
+                yield list(response, filter, flags);
+            }
+            case GET ->
+            {
+                fold(response);
+                yield get(response, filter, flags);
+            }
             case DELETE -> delete(response, filter, flags);
             case UPDATE -> update(response, filter, flags);
             case FLUSH ->
