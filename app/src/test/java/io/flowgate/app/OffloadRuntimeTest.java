@@ -2,6 +2,7 @@ package io.flowgate.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowgate.app.mgmt.ManagementClient;
@@ -92,7 +93,8 @@ class OffloadRuntimeTest
                 assertEquals(List.of("offload on"), request(socket, "on"));
                 assertTrue(runtime.enabled());
                 assertTrue(runtime.foldNow(100));
-                assertTrue(request(socket, "sideways").get(0).contains("usage: offload status|on|off"));
+                assertTrue(assertThrows(IllegalStateException.class, () -> request(socket, "sideways")).getMessage()
+                    .contains("usage: offload status|on|off"));
             }
             finally
             {
