@@ -46,6 +46,7 @@ public final class XskPort implements Port
     private static final int MADV_HUGEPAGE = 14;
     private static final long HUGE_PAGE = 2L << 20;
     private static final long PAGE = 4096;
+    private static final int EBUSY = 16;
     private static final int DATA_ROOM = Mempool.DEFAULT_DATA_ROOM;
     /** Fill-ring refills happen in batches of at least this many frames (or whatever the ring lacks when it is empty). */
     private static final int REFILL_BATCH = 32;
@@ -164,8 +165,7 @@ public final class XskPort implements Port
                 final long tx = arena.allocate(LibXdp.RING).address();
                 final long fill = q == 0 ? fill0 : arena.allocate(LibXdp.RING).address();
                 final long comp = q == 0 ? comp0 : arena.allocate(LibXdp.RING).address();
-                final long xsk = LibXdp.socketCreateShared(config.iface(), config.firstQueue() + q, umem, rx, tx, fill, comp, ring, ring,
-                    libxdpFlags, xdpFlags, bindFlags);
+                final long xsk = createSocket(config, q, umem, rx, tx, fill, comp, libxdpFlags, xdpFlags, bindFlags);
                 final int fd = LibXdp.socketFd(xsk);
                 queues[q] = new Queue(xsk, fd, rx, tx, fill, comp, arena.allocate(8L * ring, 64).address(), ring);
                 if (config.busyPollUs() > 0)
@@ -206,6 +206,40 @@ public final class XskPort implements Port
             arena.close();
             libc_h.munmap(area, mappedLength);
             throw ex;
+        }
+    }
+
+    /**
+     * Creates the socket of port queue {@code q}, retrying for up to a second on {@code EBUSY}: a socket just closed on
+     * the same queue releases its buffer pool from a kernel work queue, so the queue stays taken for a moment.
+     */
+    private static long createSocket(final XskConfig config, final int q, final long umem, final long rx, final long tx, final long fill,
+                                     final long comp, final int libxdpFlags, final int xdpFlags, final int bindFlags)
+    {
+        final long deadline = System.nanoTime() + 1_000_000_000L;
+        while (true)
+        {
+            try
+            {
+                return LibXdp.socketCreateShared(config.iface(), config.firstQueue() + q, umem, rx, tx, fill, comp, config.ringSize(),
+                    config.ringSize(), libxdpFlags, xdpFlags, bindFlags);
+            }
+            catch (final LibXdp.XdpException ex)
+            {
+                if (ex.errno() != EBUSY || System.nanoTime() > deadline)
+                {
+                    throw ex;
+                }
+                try
+                {
+                    Thread.sleep(10);
+                }
+                catch (final InterruptedException ie)
+                {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+            }
         }
     }
 
