@@ -7,7 +7,7 @@ package io.flowgate.pipeline.offload;
  *  0  cookie (64), or SYNC / CLEAR
  *  8  packets since the last fold (64)     | SYNC: the sync sequence
  * 16  bytes since the last fold (64, L3)
- * 24  last seen, CLOCK_MONOTONIC ns (64; bpf_ktime_get_ns), 0 when none
+ * 24  last seen, CLOCK_MONOTONIC ns (64; bpf_ktime_get_ns), 0 when none, REFUSED: the agent could not offload it
  * </pre>
  */
 public final class OffloadFold
@@ -18,6 +18,9 @@ public final class OffloadFold
     public static final long SYNC = -1;
     /** In place of a cookie: offload is off; clear every OFFLOAD bit and forget what was requested. */
     public static final long CLEAR = -2;
+
+    /** In place of a last-seen time: the direction was not offloaded (map full, port without XDP); it stays in Java. */
+    public static final long REFUSED = -1;
 
     public static final int COOKIE_OFFSET = 0;
     public static final int PACKETS_OFFSET = 8;

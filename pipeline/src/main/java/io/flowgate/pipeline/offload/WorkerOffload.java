@@ -44,7 +44,8 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     public static final int REMOVAL_RING_FULL = 3;
     public static final int FOLDS = 4;
     public static final int STALE_FOLDS = 5;
-    public static final int COUNTERS = 6;
+    public static final int REFUSED = 6;
+    public static final int COUNTERS = 7;
 
     private static final VarHandle ENABLED;
     private static final VarHandle APPLIED_SYNC;
@@ -65,7 +66,7 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     }
 
     /** Entry bits not allowed on an offloaded connection (and CONFIRMED | ASSURED required). */
-    private static final int REFUSED = CtStatus.DYING | CtStatus.EXPECTED | CtStatus.HELPER | CtStatus.SEQ_ADJUST | CtStatus.NAT_CLASH
+    private static final int NOT_OFFLOADABLE = CtStatus.DYING | CtStatus.EXPECTED | CtStatus.HELPER | CtStatus.SEQ_ADJUST | CtStatus.NAT_CLASH
         | CtStatus.FIXED_TIMEOUT | CtStatus.TEMPLATE;
     private static final int REQUIRED = CtStatus.CONFIRMED | CtStatus.ASSURED;
 
@@ -75,7 +76,7 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     private final CtClock clock;
     private final SpscSlotRing requests;
     private final SpscSlotRing folds;
-    /** Per entry: bit d set when direction d was requested (owner only). */
+    /** Per entry: bit d set when direction d was requested, bit 2 + d when the agent refused it (owner only). */
     private final byte[] requested;
     /** Removals the request ring had no room for, retried in {@link #poll}. */
     private final long[] pendingRemovals;
@@ -185,7 +186,7 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         }
         final long record = table.record(idx);
         final int status = CtRecord.status(record);
-        if ((status & (REQUIRED | REFUSED)) != REQUIRED || !enabled)
+        if ((status & (REQUIRED | NOT_OFFLOADABLE)) != REQUIRED || !enabled)
         {
             return;
         }
@@ -362,6 +363,18 @@ public final class WorkerOffload implements Conntrack.OffloadListener
             {
                 remove(cookie); // the map still carries a flow nobody owns: ask again (the agent ignores unknown cookies)
             }
+            return;
+        }
+        if (lastSeenNs == OffloadFold.REFUSED)
+        {
+            // Not asked again (a full map would be asked on every packet); the entry shows OFFLOAD only while a direction is in the map.
+            final int mask = requested[idx] | (4 << dir);
+            requested[idx] = (byte)mask;
+            if ((mask & 3) == (mask >>> 2))
+            {
+                conntrack.offloaded(idx, false);
+            }
+            count(REFUSED);
             return;
         }
         conntrack.fold(idx, dir, packets, bytes, lastSeenNs == 0 ? clock.nowMs() : clock.monotonicToMs(lastSeenNs));
