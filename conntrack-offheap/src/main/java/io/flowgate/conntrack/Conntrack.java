@@ -3,7 +3,9 @@ package io.flowgate.conntrack;
 import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.conntrack.expect.HelpTable;
 import io.flowgate.conntrack.tcp.TcpResult;
+import io.flowgate.conntrack.tcp.TcpState;
 import io.flowgate.conntrack.tcp.TcpTracker;
+import io.flowgate.conntrack.tcp.TcpTrackerConfig;
 
 /**
  * One worker's connection tracker: Linux's {@code nf_conntrack_in} and {@code __nf_conntrack_confirm} over
@@ -48,6 +50,7 @@ public final class Conntrack implements ConntrackTable.Listener
     private final CtStats stats;
     private final CtTimeouts timeouts;
     private final TcpTracker tcp;
+    private final TcpTrackerConfig tcpTimeouts;
     private final TcpResult tcpResult = new TcpResult();
     private final CtEventRing events;
     private final CtMailbox mailbox;
@@ -57,6 +60,7 @@ public final class Conntrack implements ConntrackTable.Listener
     private final int[] pendingHashes;
     private int pendingCount;
     private Binding binding;
+    private OffloadListener offload;
     private int index = ConntrackTable.NONE;
     private boolean drop;
     private long unixSeconds;
@@ -78,6 +82,7 @@ public final class Conntrack implements ConntrackTable.Listener
         this.stats = new CtStats();
         this.timeouts = config.timeouts();
         this.tcp = new TcpTracker(config.tcp());
+        this.tcpTimeouts = config.tcp();
         this.events = events;
         this.mailbox = mailbox;
         this.pending = new int[maxPendingPerBurst];
@@ -356,6 +361,10 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             binding.destroyed(idx, record);
         }
+        if (offload != null && (CtRecord.status(record) & CtStatus.OFFLOAD) != 0)
+        {
+            offload.unoffload(idx, record); // expired, evicted, deleted (ct -D, flush) or killed by the tracker
+        }
         event(CtEvent.DESTROY, idx, record);
     }
 
@@ -364,6 +373,68 @@ public final class Conntrack implements ConntrackTable.Listener
     {
         /** Entry {@code idx} is going away; its record is still intact. */
         void destroyed(int idx, long record);
+    }
+
+    /**
+     * The offload of established connections to a fast path outside this tracker (the XDP program): told, on the
+     * owner thread, when an OFFLOAD entry must leave the fast path, because it is going away or because a TCP
+     * connection left ESTABLISHED (a FIN or RST reached the tracker). The entry's OFFLOAD bit is cleared first when it stays.
+     */
+    public interface OffloadListener
+    {
+        void unoffload(int idx, long record);
+    }
+
+    /** Sets the one {@link OffloadListener} (or null). Owner thread, before packets flow. */
+    public void offload(final OffloadListener offload)
+    {
+        this.offload = offload;
+    }
+
+    /** Sets (true) or clears the OFFLOAD status bit of entry {@code idx}. Owner thread. */
+    public void offloaded(final int idx, final boolean on)
+    {
+        final long record = table.record(idx);
+        final int status = CtRecord.status(record);
+        final int next = on ? status | CtStatus.OFFLOAD : status & ~CtStatus.OFFLOAD;
+        if (next != status)
+        {
+            CtRecord.beginWrite(record);
+            CtRecord.status(record, next);
+            CtRecord.endWrite(record);
+        }
+    }
+
+    /**
+     * Folds what the fast path counted for direction {@code dir} of entry {@code idx} into it: the counters, and
+     * the deadline refreshed from {@code lastSeenMs} (table clock) with the current state's timeout, as the packets
+     * would have done (never moved earlier; a fixed timeout stays). Owner thread; the caller checked the entry is
+     * the one the fast path counted for (generation).
+     */
+    public void fold(final int idx, final int dir, final long packets, final long bytes, final int lastSeenMs)
+    {
+        final long record = table.record(idx);
+        final int status = CtRecord.status(record);
+        final int timeoutMs;
+        switch (CtRecord.protocol(record))
+        {
+            case IPPROTO_TCP:
+                timeoutMs = tcpTimeouts.timeoutMs(OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET));
+                break;
+            case IPPROTO_UDP:
+                timeoutMs = (status & CtStatus.ASSURED) != 0 ? timeouts.udpStreamMs() : timeouts.udpMs();
+                break;
+            default:
+                timeoutMs = timeouts.genericMs();
+                break;
+        }
+        CtRecord.beginWrite(record);
+        CtRecord.add(record, dir, packets, bytes);
+        if ((status & CtStatus.FIXED_TIMEOUT) == 0 && packets > 0 && lastSeenMs + timeoutMs - CtRecord.expires(record) > 0)
+        {
+            CtRecord.expires(record, lastSeenMs + timeoutMs);
+        }
+        CtRecord.endWrite(record);
     }
 
     /** Sets the one {@link Binding} (or null). Owner thread, before packets flow. */
@@ -504,6 +575,12 @@ public final class Conntrack implements ConntrackTable.Listener
             {
                 kill(idx); // gone now; the packet itself passes
             }
+        }
+        else if ((status & CtStatus.OFFLOAD) != 0 && offload != null
+            && OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET) != TcpState.ESTABLISHED)
+        {
+            offloaded(idx, false);
+            offload.unoffload(idx, record); // a FIN or RST: the rest of the connection is tracked here
         }
         else if (confirmed && (assured || r.stateChanged))
         {

@@ -19,4 +19,14 @@ public final class CtClock
     {
         return (int)((System.nanoTime() - originNs) / 1_000_000L);
     }
+
+    /**
+     * A CLOCK_MONOTONIC time in ns (the BPF program's {@code bpf_ktime_get_ns()}) on this clock. HotSpot's
+     * {@code System.nanoTime()} on Linux is {@code clock_gettime(CLOCK_MONOTONIC)} (os_linux.cpp javaTimeNanos),
+     * so both count from the same origin and only our start is subtracted.
+     */
+    public int monotonicToMs(final long monotonicNs)
+    {
+        return (int)((monotonicNs - originNs) / 1_000_000L);
+    }
 }

@@ -13,6 +13,7 @@ import io.flowgate.pipeline.hook.Counters;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.conntrack.Conntrack;
 import io.flowgate.pipeline.conntrack.CtClock;
+import io.flowgate.pipeline.offload.WorkerOffload;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.rules.RuleWorker;
 import io.flowgate.pipeline.hook.HookHandler;
@@ -175,6 +176,8 @@ public final class RouterWorker implements Agent, Reinjector
     private NatHook natSource;
     private HelperHook helpers;
     private CtClock ctClock;
+    /** The offload of established flows to the XDP fast path; null when there is none (nothing costs but this test). */
+    private WorkerOffload offload;
     private HookHandler ctConfirm;
     /** The box's own packets on their way through OUTPUT and POSTROUTING (null while OUTPUT has no handler: they go straight out). */
     private PacketBurst localOut;
@@ -329,6 +332,20 @@ public final class RouterWorker implements Agent, Reinjector
     public Conntrack conntrack()
     {
         return conntrack;
+    }
+
+    /**
+     * Before start, after {@link #conntrack}: this worker offers its established forwarded connections to the XDP fast
+     * path through {@code offload} (built over this worker's conntrack), and applies the agent's folds in housekeeping.
+     */
+    public void offload(final WorkerOffload offload)
+    {
+        this.offload = offload;
+    }
+
+    public WorkerOffload offload()
+    {
+        return offload;
     }
 
     /**
@@ -613,7 +630,8 @@ public final class RouterWorker implements Agent, Reinjector
             wallClockCountdown = 1024;
             ct.unixSeconds(System.currentTimeMillis() / 1000);
         }
-        return ct.poll(ctClock.nowMs());
+        final WorkerOffload o = offload;
+        return ct.poll(ctClock.nowMs()) + (o == null ? 0 : o.poll());
     }
 
     /** {@link #doWork} with a receive pacer and/or transit-time recording (benchmarks; a separate method keeps the plain loop lean). */
@@ -1162,6 +1180,10 @@ public final class RouterWorker implements Agent, Reinjector
             final int c = stage.count();
             stage.mbuf(c, b.mbuf(i));
             stage.count(c + 1);
+            if (offload != null)
+            {
+                offload.consider(b, i, out, mtu);
+            }
         }
         ipForward.countIpv4(decremented, expired);
         if (toFree.count() > 0)
@@ -1201,10 +1223,15 @@ public final class RouterWorker implements Agent, Reinjector
         final int v = b.verdict[i];
         if (v == Verdict.ACCEPT)
         {
-            final MbufBurst stage = txStageById[b.outPort[i]];
+            final int out = b.outPort[i];
+            final MbufBurst stage = txStageById[out];
             final int c = stage.count();
             stage.mbuf(c, b.mbuf(i));
             stage.count(c + 1);
+            if (offload != null)
+            {
+                offload.consider(b, i, out, mtuById[out]);
+            }
         }
         else if (v == Verdict.DROP)
         {
