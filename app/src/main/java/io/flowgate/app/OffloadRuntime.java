@@ -72,23 +72,13 @@ final class OffloadRuntime implements AutoCloseable
     /** The switch: the program on every interface and the agent (which stops requests and empties the map when off). */
     synchronized void enabled(final boolean on)
     {
-        if (on)
+        // The agent swaps the program itself (off: program first, then a final fold and the map emptied); the call on
+        // the program after it is then a no-op, and the switch without an agent.
+        if (agent != null)
         {
-            if (agent != null)
-            {
-                agent.enabled(true);
-            }
-            program.fastPath(true);
+            agent.enabled(on);
         }
-        else
-        {
-            // program first: nothing is forwarded in the driver from now on, then the agent folds and empties the map
-            program.fastPath(false);
-            if (agent != null)
-            {
-                agent.enabled(false);
-            }
-        }
+        program.fastPath(on);
     }
 
     synchronized boolean enabled()

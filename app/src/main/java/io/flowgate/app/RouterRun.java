@@ -15,6 +15,8 @@ import io.flowgate.app.mgmt.ManagementServer;
 import io.flowgate.xdp.bpf.XdpMode;
 import io.flowgate.xdp.bpf.XdpProgram;
 import io.flowgate.xdp.xsk.XskPort;
+import io.flowgate.xdp.offload.OffloadAgent;
+import io.flowgate.pipeline.offload.WorkerOffload;
 import io.flowgate.stack.Stack;
 import io.flowgate.stack.StackException;
 import java.security.SecureRandom;
@@ -302,7 +304,8 @@ final class RouterRun
                 router = Router.start(eal, ports, routes, pool, workerCpus, software ? config.dispatcher() : -1, slowPathCpu,
                     config.burst(), config.ringSize(), neighbours, neighbours6, instruments, config.conntrack(),
                     config.nat() == null ? null : config.nat().withPortNames(config.ports().stream().map(PortSpec::name).toList()),
-                    config.rules() == null ? Ruleset.empty() : config.rules(), stack);
+                    config.rules() == null ? Ruleset.empty() : config.rules(), stack,
+                    config.offload() == null ? 0 : config.offload().maxFlows());
             }
             catch (final RulesetException ex)
             {
@@ -349,6 +352,10 @@ final class RouterRun
                 }
                 System.out.println("rules: " + config.rulesFile() + ", " + config.rules().tables().size() + " table(s), " + rules
                     + " rule(s); flowgate nft talks to " + socket);
+            }
+            if (offload != null)
+            {
+                startAgent(offload, router, xskOpened);
             }
             if (management != null && offload != null)
             {
@@ -476,14 +483,69 @@ final class RouterRun
                 System.out.println("offload: " + program + " on " + iface + " (ifindex " + ifindex + ") mode "
                     + mode.name().toLowerCase(Locale.ROOT) + ", " + (port.zeroCopy() ? "zero-copy" : "copy") + " sockets");
             }
-            // The agent (offload's OffloadAgent) is started here once it exists in this build: runtime.agent(...).
-            return runtime;
+            return runtime; // the agent starts with the router (startAgent)
         }
         catch (final RuntimeException ex)
         {
             runtime.close();
             throw ex;
         }
+    }
+
+    /** offload's OffloadAgent over the router's workers: switched to the configured state, then its thread started. */
+    private void startAgent(final OffloadRuntime runtime, final Router router, final List<XskPort> xskPorts)
+    {
+        final FlowgateConfig.OffloadConfig o = config.offload();
+        int maxId = 0;
+        for (final XskPort port : xskPorts)
+        {
+            maxId = Math.max(maxId, port.id());
+        }
+        final int[] ifindexByPort = new int[maxId + 1];
+        for (final XskPort port : xskPorts)
+        {
+            ifindexByPort[port.id()] = port.ifindex();
+        }
+        final OffloadAgent agent = OffloadAgent.create(router.offloads(), runtime.program(), ifindexByPort,
+            new io.flowgate.xdp.offload.OffloadConfig(o.syncIntervalNs(), 1_000_000L));
+        agent.enabled(o.enabled());
+        agent.start();
+        runtime.agent(new OffloadRuntime.Agent()
+        {
+            @Override
+            public void enabled(final boolean on)
+            {
+                agent.enabled(on);
+            }
+
+            @Override
+            public boolean foldNow(final long timeoutMs)
+            {
+                return agent.syncNow(timeoutMs * 1_000_000L);
+            }
+
+            @Override
+            public String counters()
+            {
+                final StringBuilder b = new StringBuilder(agent.enabled() ? "enabled" : "disabled");
+                b.append(" offloaded_now=").append(agent.offloadedNow());
+                for (int c = 0; c < OffloadAgent.COUNTERS; c++)
+                {
+                    b.append(' ').append(OffloadAgent.counterName(c)).append('=').append(agent.counter(c));
+                }
+                b.append(" worker_requested=").append(agent.workerCounter(WorkerOffload.REQUESTED))
+                    .append(" worker_request_ring_full=").append(agent.workerCounter(WorkerOffload.REQUEST_RING_FULL));
+                return b.toString();
+            }
+
+            @Override
+            public void close()
+            {
+                agent.close();
+            }
+        });
+        System.out.println("offload agent: " + router.offloads().length + " worker(s), fold every " + o.syncIntervalNs() / 1_000_000 + " ms, "
+            + (o.enabled() ? "on" : "off"));
     }
 
     private static void closeXsk(final List<XskPort> ports, final RuntimeException failure)

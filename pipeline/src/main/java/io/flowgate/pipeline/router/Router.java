@@ -21,6 +21,7 @@ import io.flowgate.pipeline.conntrack.ConfirmHook;
 import io.flowgate.pipeline.conntrack.ConntrackHook;
 import io.flowgate.pipeline.conntrack.ConntrackService;
 import io.flowgate.pipeline.conntrack.CtClock;
+import io.flowgate.pipeline.offload.WorkerOffload;
 import io.flowgate.pipeline.conntrack.HugePageTableMemory;
 import io.flowgate.pipeline.defrag.Ipv4DefragHook;
 import io.flowgate.pipeline.defrag.Ipv4Reassembler;
@@ -99,6 +100,9 @@ public final class Router implements AutoCloseable
     private final List<Ipv4DefragHook> defrags = new ArrayList<>();
     private RuleEngine rules;
     private final List<Conntrack> conntracks = new ArrayList<>();
+    /** Request slots per worker towards the offload agent (a burst of new connections beyond it waits for a later packet). */
+    static final int OFFLOAD_REQUEST_SLOTS = 4096;
+    private WorkerOffload[] offloads = new WorkerOffload[0];
     private ConntrackService conntrackService;
     private final List<NatStats> natStats = new ArrayList<>();
     private final List<Handoff> handoffs = new ArrayList<>();
@@ -248,6 +252,23 @@ public final class Router implements AutoCloseable
                                final HostStack host)
         throws RulesetException
     {
+        return start(eal, ports, routes, pool, workerCpus, dispatcherCpu, slowPathCpu, burstSize, ringSize, staticNeighbours,
+            staticNeighbours6, instruments, conntrackConfig, natConfig, ruleset, host, 0);
+    }
+
+    /**
+     * As above; with {@code offloadFlows} > 0 (and conntrack) every worker gets a {@link WorkerOffload} before it starts
+     * (docs/xdp-fastpath.md): it offers its established forwarded connections to the XDP fast path, whose agent takes
+     * {@link #offloads()}; its fold ring holds twice {@code offloadFlows}.
+     */
+    public static Router start(final Eal eal, final RouterPort[] ports, final RouteTable routes, final Mempool pool,
+                               final int[] workerCpus, final int dispatcherCpu, final int slowPathCpu, final int burstSize,
+                               final int ringSize, final List<StaticNeighbour> staticNeighbours,
+                               final List<StaticNeighbour6> staticNeighbours6, final Instruments instruments,
+                               final ConntrackConfig conntrackConfig, final NatConfig natConfig, final Ruleset ruleset,
+                               final HostStack host, final int offloadFlows)
+        throws RulesetException
+    {
         final RuleEngine engine = ruleEngine(ports);
         engine.check(ruleset, workerCpus.length);
         if (RuleEngine.hasNatChains(ruleset) && natConfig != null && (!natConfig.rules().isEmpty() || !natConfig.mappings().isEmpty()))
@@ -393,6 +414,17 @@ public final class Router implements AutoCloseable
         {
             workers.get(w).queues(queues.worker(w));
         }
+        final List<WorkerOffload> offloads = new ArrayList<>();
+        if (offloadFlows > 0 && !conntracks.isEmpty())
+        {
+            final int foldSlots = Integer.highestOneBit(Math.max(1024, offloadFlows) - 1) << 2; // power of two >= 2 x flows
+            for (int w = 0; w < workerCpus.length; w++)
+            {
+                final WorkerOffload offload = new WorkerOffload(arena, w, conntracks.get(w), ctClock, OFFLOAD_REQUEST_SLOTS, foldSlots);
+                workers.get(w).offload(offload);
+                offloads.add(offload);
+            }
+        }
         for (int w = 0; w < workerCpus.length; w++)
         {
             runners.add(LcoreAgent.start(eal, workerCpus[w], workers.get(w), new BusySpinIdleStrategy()));
@@ -421,6 +453,7 @@ public final class Router implements AutoCloseable
         final Router router = new Router(workers, slowPath, runners, slowPathRunner, neighbours, arena, dispatcher, dispatcherRunner,
             inputRings, txRings);
         router.queues = queues;
+        router.offloads = offloads.toArray(new WorkerOffload[0]);
         router.defrags.addAll(defrags);
         router.rules = engine;
         router.natStats.addAll(natStats);
@@ -574,6 +607,12 @@ public final class Router implements AutoCloseable
     }
 
     /** The connection trackers of the workers for the control plane, null when the router runs without conntrack. */
+    /** The workers' offload sides, for the offload agent; empty without offload. */
+    public WorkerOffload[] offloads()
+    {
+        return offloads.clone();
+    }
+
     public ConntrackService conntrack()
     {
         return conntrackService;
