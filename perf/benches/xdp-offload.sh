@@ -99,6 +99,11 @@ xo_topology() {
     xo_in "$XO_NS_R" ethtool -K xa-r0 gro on >/dev/null 2>&1
     xo_in "$XO_NS_R" ethtool -K xa-r1 gro on >/dev/null 2>&1
     xo_in "$XO_NS_K" ethtool -K xa-k0 gro on >/dev/null 2>&1
+    # The hosts compute their checksums in software: veth hands on CHECKSUM_PARTIAL packets whose UDP/TCP
+    # checksum holds only the pseudo-header sum, which is what an AF_XDP socket (copy mode) receives, and
+    # flowgate's conntrack (as Linux's with nf_conntrack_checksum=1 for packets from a wire) refuses them.
+    xo_in "$XO_NS_S" ethtool -K xa-s0 tx off >/dev/null 2>&1
+    xo_in "$XO_NS_K" ethtool -K xa-k0 tx off >/dev/null 2>&1
 }
 
 # xo_pin_napi: pins the router's NAPI threads (napi/xa-r0-N, napi/xa-r1-N) to the

@@ -472,12 +472,12 @@ final class RouterRun
             for (final XskPort port : xskPorts)
             {
                 final int ifindex = port.ifindex();
-                // sockets first: the program finds its queue's socket from the first packet on
+                // attached, then each queue's socket in its xskmap slot (until then a packet without a socket passes to Linux)
+                final XdpMode mode = program.attach(port.id(), ifindex, o.xdpMode());
                 for (int q = 0; q < port.rxQueues(); q++)
                 {
                     program.registerSocket(ifindex, port.interfaceQueue(q), port.socketFd(q));
                 }
-                final XdpMode mode = program.attach(port.id(), ifindex, o.xdpMode());
                 final String iface = config.ports().get(portIndex(port.name())).xsk().iface();
                 runtime.attached(new OffloadRuntime.Attached(port.name(), port.id(), iface, ifindex, mode, port.zeroCopy()));
                 System.out.println("offload: " + program + " on " + iface + " (ifindex " + ifindex + ") mode "
