@@ -77,8 +77,11 @@ xo_topology() {
         XO_NSS+=("$ns")
         xo_in "$ns" ip link set lo up
     done
-    ip link add xa-s0 netns "$XO_NS_S" type veth peer name xa-r0 netns "$XO_NS_R" || bench_die "veth xa-s0"
-    ip link add xa-r1 netns "$XO_NS_R" type veth peer name xa-k0 netns "$XO_NS_K" || bench_die "veth xa-r1"
+    # one queue per veth (flowgate's xsk ports have one socket, on queue 0)
+    ip link add xa-s0 netns "$XO_NS_S" numtxqueues 1 numrxqueues 1 type veth peer name xa-r0 netns "$XO_NS_R" \
+        numtxqueues 1 numrxqueues 1 || bench_die "veth xa-s0"
+    ip link add xa-r1 netns "$XO_NS_R" numtxqueues 1 numrxqueues 1 type veth peer name xa-k0 netns "$XO_NS_K" \
+        numtxqueues 1 numrxqueues 1 || bench_die "veth xa-r1"
     xo_in "$XO_NS_S" ip addr add 10.71.0.2/24 dev xa-s0
     xo_in "$XO_NS_K" ip addr add 10.72.0.2/24 dev xa-k0
     xo_in "$XO_NS_S" ip link set xa-s0 up
