@@ -209,6 +209,7 @@ class XdpOffloadIT
         assertNotNull(ctLineOrNull("udp", "sport=40000"), "the earlier UDP flow is still tracked");
 
         offload("on");
+        udpServer(5556); // the first one has ended (idle): the same flow, answered again
         final long fastBefore = fgStat("fast");
         final String again = in(NS_C, "timeout 30 python3 " + script() + " client " + SERVER + " 5556 40001 2000 1000");
         assertTrue(again.contains("client sent=2001 received=2001"), again);
