@@ -16,9 +16,12 @@
 #   flow (perf/lib/udp-echo.py), then XO_ASSURE_S seconds of traffic pass before the
 #   warm-up, so both conntracks see the flows ASSURED (Linux sets ASSURED on UDP after the
 #   reply once the flow is older than 2 s) and flowgate has offloaded them.
-# Router side: the router's ingress veth runs threaded NAPI pinned to core
-#   $BENCH_FWD_CORE for both tools, so Linux forwards (and flowgate's XDP program runs)
-#   on the forwarding core, not on the generator's; flowgate's worker is on that core too.
+# Router side: the router's veths' NAPI (GRO on, or XDP attached) runs in softirq on the CPU
+#   that queued the packet, the generator's core $BENCH_MAIN_CORE, for both tools: Linux's
+#   forwarding and flowgate's XDP program run there; flowgate's Java worker is on
+#   $BENCH_FWD_CORE. XO_THREADED_NAPI=1 instead runs that NAPI in threads pinned to
+#   $BENCH_FWD_CORE (for both tools); with flowgate's busy-polling worker on the same core
+#   the rounds stalled here (no packet processed for seconds), so it is off by default.
 #   (b) Linux: ip_forward, `table inet` with a flowtable on both veths, `flow add @ft` for
 #       established TCP/UDP in the forward chain, masquerade in postrouting.
 #   flowgate: `flowgate run --config` in the router namespace with two xsk ports
@@ -38,6 +41,7 @@
 : "${XO_FLOWS:=16}"
 : "${XO_ASSURE_S:=3}"
 : "${XO_NO_FLOWTABLE_OK:=0}"
+: "${XO_THREADED_NAPI:=0}"      # 1: the router's NAPI in threads pinned to BENCH_FWD_CORE (see below)
 : "${XO_FLOWGATE:=1}"           # 0: the Linux side only (harness test; no result line)
 XO_REFERENCE_NAME=nft-flowtable
 XO_NS_S=xa-$$-s XO_NS_R=xa-$$-r XO_NS_K=xa-$$-k
@@ -112,6 +116,7 @@ xo_topology() {
 # xo_pin_napi: pins the router's NAPI threads (napi/xa-r0-N, napi/xa-r1-N) to the
 # forwarding core; called after a tool attached its XDP programs (which may recreate them).
 xo_pin_napi() {
+    [[ $XO_THREADED_NAPI == 1 ]] || return 0
     local dev pid
     for dev in xa-r0 xa-r1; do
         xo_in "$XO_NS_R" sh -c "echo 1 > /sys/class/net/$dev/threaded" 2>/dev/null \
