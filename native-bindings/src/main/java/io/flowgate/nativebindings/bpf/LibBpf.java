@@ -90,7 +90,7 @@ public final class LibBpf
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle XDP_QUERY_ID = NativeLibrary.downcall(LIB, "bpf_xdp_query_id",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle PROG_ID = NativeLibrary.downcall(LIB, "bpf_prog_get_info_by_fd",
+    private static final MethodHandle PROG_ID = NativeLibrary.downcall(LIB, "bpf_obj_get_info_by_fd",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle MAP_UPDATE = NativeLibrary.downcall(LIB, "bpf_map_update_elem",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));

@@ -191,6 +191,13 @@ public final class XdpProgram implements AutoCloseable
         }
     }
 
+    /** Makes flowgate port {@code portId} a redirect target (devmap) without attaching to it (egress-only; tests). */
+    void redirectTarget(final int portId, final int ifindex)
+    {
+        checkOpen();
+        putU32(txPortsFd, portId, ifindex, "fg_tx_ports");
+    }
+
     /** Puts AF_XDP socket {@code xskFd} in the xskmap for {@code ifindex}'s receive queue {@code queue}. */
     public void registerSocket(final int ifindex, final int queue, final int xskFd)
     {
