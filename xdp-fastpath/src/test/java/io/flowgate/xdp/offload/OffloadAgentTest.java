@@ -243,7 +243,7 @@ class OffloadAgentTest
         final long before = System.nanoTime();
         assertEquals(4, testRun(40000, out), "XDP_REDIRECT");
         assertEquals((byte)0xC0, out[26], "source rewritten to 192.0.2.1");
-        assertEquals(4, out[35], "source port 1024");
+        assertEquals(4, out[34], "source port 1024 (0x0400)");
         testRun(40000, out);
         now += 2_000_000_000L;
         agent.doWork(now);
