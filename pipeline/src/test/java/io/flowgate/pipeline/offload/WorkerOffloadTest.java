@@ -22,7 +22,17 @@ import io.flowgate.pipeline.conntrack.ConntrackHook;
 import io.flowgate.pipeline.conntrack.CtClock;
 import io.flowgate.pipeline.conntrack.HugePageTableMemory;
 import io.flowgate.pipeline.conntrack.diff.PacketBuilder;
+import io.flowgate.conntrack.CtKey;
+import io.flowgate.conntrack.nat.NatRange;
+import io.flowgate.conntrack.nat.NatStats;
+import io.flowgate.conntrack.nat.NatBinder;
 import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.NatPolicy;
+import io.flowgate.pipeline.nat.NatRewriter;
+import io.flowgate.pipeline.nat.NatRule;
+import java.util.List;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookPriority;
@@ -96,6 +106,12 @@ class WorkerOffloadTest
 
         Bed()
         {
+            this(false);
+        }
+
+        /** With {@code masquerade}: SNAT to the out port's address (10.2.0.1) for everything leaving by "out", as the router wires NAT. */
+        Bed(final boolean masquerade)
+        {
             routes.addConnected("10.1.0.0/24", in.id());
             routes.addConnected("10.2.0.0/24", out.id());
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
@@ -111,6 +127,16 @@ class WorkerOffloadTest
             final BurstRing<SlowPathBurst> slow = new BurstRing<>(4, () -> new SlowPathBurst(arena, 32));
             final HookChain chain = new HookChain(32);
             chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, true, clock, 0, 32));
+            if (masquerade)
+            {
+                final NatBinder binder = new NatBinder(conntrack, 0, 1, 4096, new NatStats(), 42);
+                conntrack.binding(binder);
+                final NatPolicy policy = new NatPolicy(NatConfig.of(new NatRule(NatRule.Kind.MASQUERADE, null, "out", -1, 0, 0, 0, 0, -1, -1,
+                    -1, -1, new NatRange(0, 0, 0, 0, 0), "test:1")).withPortNames(List.of("in", "out")), new int[] {in.id(), out.id()},
+                    new int[] {0x0A010001, 0x0A020001});
+                chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "dnat", new NatHook(NatRewriter.MANIP_DST, conntrack, binder, policy));
+                chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "snat", new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy));
+            }
             final ConfirmHook confirm = new ConfirmHook(conntrack);
             chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
@@ -249,6 +275,45 @@ class WorkerOffloadTest
             assertEquals(MAC_IN, OffHeap.getLong(slot + OffloadRequest.SRC_MAC_OFFSET));
             requests.release();
             assertEquals(2, bed.offload.counter(WorkerOffload.REQUESTED));
+        }
+    }
+
+    @Test
+    void shouldCarryTheMasqueradeRewriteOfEachDirection()
+    {
+        try (Bed bed = new Bed(true))
+        {
+            final SpscSlotRing requests = bed.offload.requests();
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40010, 80).flags(SYN).seq(1000).build());
+            final int ref = bed.conntrack.table().lookup(new CtKey().ipv4(0, 6, HOST_A, HOST_B, 40010, 80), bed.clock.nowMs());
+            assertTrue(ref >= 0);
+            final CtKey reply = bed.conntrack.table().tuple(ref >>> 1, 1, new CtKey());
+            assertEquals(0x0A020001L, reply.dstLo, "masqueraded to the out port's address");
+            final int natPort = reply.dstPort;
+            bed.send(bed.out, PacketBuilder.tcp(B, "10.2.0.1", 80, natPort).flags(SYN | ACK).seq(5000).ack(1001).build());
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40010, 80).flags(ACK).seq(1001).ack(5001).build());
+            long slot = requests.peek();
+            assertTrue(slot != 0, "original direction");
+            assertEquals(OffloadRequest.SNAT, OffloadRequest.flags(slot));
+            assertEquals(HOST_A & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.SRC_LO_OFFSET));
+            assertEquals(40010, OffloadRequest.port(slot, OffloadRequest.SRC_PORT_OFFSET));
+            assertEquals(0x0A020001L, OffloadRequest.address(slot, OffloadRequest.NEW_SRC_LO_OFFSET));
+            assertEquals(natPort, OffloadRequest.port(slot, OffloadRequest.NEW_SRC_PORT_OFFSET));
+            assertEquals(HOST_B & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_DST_LO_OFFSET));
+            assertEquals(80, OffloadRequest.port(slot, OffloadRequest.NEW_DST_PORT_OFFSET));
+            requests.release();
+            bed.send(bed.out, PacketBuilder.tcp(B, "10.2.0.1", 80, natPort).flags(ACK).seq(5001).ack(1001).payload(10).build());
+            slot = requests.peek();
+            assertTrue(slot != 0, "reply direction");
+            assertEquals(OffloadRequest.DNAT, OffloadRequest.flags(slot));
+            assertEquals(HOST_B & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.SRC_LO_OFFSET));
+            assertEquals(0x0A020001L, OffloadRequest.address(slot, OffloadRequest.DST_LO_OFFSET));
+            assertEquals(natPort, OffloadRequest.port(slot, OffloadRequest.DST_PORT_OFFSET));
+            assertEquals(HOST_B & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_SRC_LO_OFFSET));
+            assertEquals(HOST_A & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_DST_LO_OFFSET));
+            assertEquals(40010, OffloadRequest.port(slot, OffloadRequest.NEW_DST_PORT_OFFSET));
+            assertEquals(MAC_A, OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET));
+            requests.release();
         }
     }
 

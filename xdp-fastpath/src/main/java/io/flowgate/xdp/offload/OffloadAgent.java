@@ -103,6 +103,7 @@ public final class OffloadAgent implements AutoCloseable
         for (int s = 0; s < capacity; s++)
         {
             flows[s] = new FlowRecord();
+            cookieBySlot[s] = NONE;
             freeSlots[s] = capacity - 1 - s;
         }
         this.freeCount = capacity;
@@ -237,7 +238,7 @@ public final class OffloadAgent implements AutoCloseable
             table.clear();
             for (int s = 0; s < cookieBySlot.length; s++)
             {
-                if (cookieBySlot[s] != NONE && slotByCookie.get(cookieBySlot[s]) == s)
+                if (cookieBySlot[s] != NONE)
                 {
                     free(s);
                 }
