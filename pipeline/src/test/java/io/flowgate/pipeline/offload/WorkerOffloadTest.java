@@ -45,6 +45,7 @@ import io.flowgate.pipeline.route.Ipv4Lpm;
 import io.flowgate.pipeline.route.Ipv6Lpm;
 import io.flowgate.pipeline.route.NextHopTable;
 import io.flowgate.pipeline.route.RouteTable;
+import io.flowgate.pipeline.router.Router;
 import io.flowgate.pipeline.router.RouterPort;
 import io.flowgate.pipeline.router.RouterWorker;
 import io.flowgate.pipeline.router.SlowPathBurst;
@@ -75,6 +76,8 @@ class WorkerOffloadTest
     private static final long MAC_IN = 0x02_00_00_00_01_01L;
     private static final long MAC_OUT = 0x02_00_00_00_02_02L;
     private static final int MTU_OUT = 1400;
+    private static final long NET_1 = 0xFD00_0001_0000_0000L;      // fd00:1::/64, on "in"
+    private static final long NET_2 = 0xFD00_0002_0000_0000L;      // fd00:2::/64, on "out"
     private static Mempool pool;
 
     @BeforeAll
@@ -114,13 +117,18 @@ class WorkerOffloadTest
         {
             routes.addConnected("10.1.0.0/24", in.id());
             routes.addConnected("10.2.0.0/24", out.id());
+            routes.addConnected("fd00:1::/64", in.id());
+            routes.addConnected("fd00:2::/64", out.id());
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
                 NeighbourHandler.discarding());
             assertTrue(resolver.addPermanent(out.id(), HOST_B, MAC_B, 0));
             assertTrue(resolver.addPermanent(in.id(), HOST_A, MAC_A, 0));
+            assertTrue(resolver.addPermanent6(out.id(), NET_2, 2, MAC_B, System.nanoTime()));
+            assertTrue(resolver.addPermanent6(in.id(), NET_1, 2, MAC_A, System.nanoTime()));
             final RouterPort[] ports = {
-                new RouterPort(in, MAC_IN, 1500, new PortAddresses(in.id(), MAC_IN, 1).addIpv4(0x0A010001)),
-                new RouterPort(out, MAC_OUT, MTU_OUT, new PortAddresses(out.id(), MAC_OUT, 1).addIpv4(0x0A020001))};
+                new RouterPort(in, MAC_IN, 1500, new PortAddresses(in.id(), MAC_IN, 2).addIpv4(0x0A010001).addIpv6(NET_1, 1).addLinkLocal()),
+                new RouterPort(out, MAC_OUT, MTU_OUT, new PortAddresses(out.id(), MAC_OUT, 2).addIpv4(0x0A020001).addIpv6(NET_2, 1)
+                    .addLinkLocal())};
             final IntHashSet local = new IntHashSet();
             local.add(0x0A010001);
             local.add(0x0A020001);
@@ -140,7 +148,8 @@ class WorkerOffloadTest
             final ConfirmHook confirm = new ConfirmHook(conntrack);
             chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
-            worker = new RouterWorker("test", 0, ports, local, routes.ipv4(), routes.nextHops(), neighbours, chain, slow, null, 32);
+            worker = new RouterWorker("test", 0, ports, local, routes.ipv4(), routes.ipv6(), Router.localIpv6(ports), routes.nextHops(),
+                neighbours, chain, slow, null, 32);
             worker.conntrack(conntrack, clock, confirm);
             offload = new WorkerOffload(arena, 3, conntrack, clock, 64, 256);
             offload.enabled(true);
@@ -159,8 +168,9 @@ class WorkerOffloadTest
                 Memory.putByte(data + k, (byte)(dstMac >>> (40 - 8 * k)));
                 Memory.putByte(data + 6 + k, (byte)(srcMac >>> (40 - 8 * k)));
             }
-            Memory.putByte(data + 12, (byte)0x08);
-            Memory.putByte(data + 13, (byte)0x00);
+            final boolean v6 = (ip[0] & 0xF0) == 0x60;
+            Memory.putByte(data + 12, (byte)(v6 ? 0x86 : 0x08));
+            Memory.putByte(data + 13, (byte)(v6 ? 0xDD : 0x00));
             for (int k = 0; k < ip.length; k++)
             {
                 Memory.putByte(data + 14 + k, ip[k]);
@@ -313,6 +323,31 @@ class WorkerOffloadTest
             assertEquals(HOST_A & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_DST_LO_OFFSET));
             assertEquals(40010, OffloadRequest.port(slot, OffloadRequest.NEW_DST_PORT_OFFSET));
             assertEquals(MAC_A, OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET));
+            requests.release();
+        }
+    }
+
+    @Test
+    void shouldRequestIpv6FlowsWithTheirAddressHalves()
+    {
+        try (Bed bed = new Bed())
+        {
+            final SpscSlotRing requests = bed.offload.requests();
+            bed.send(bed.in, PacketBuilder.tcp("fd00:1::2", "fd00:2::2", 40020, 443).flags(SYN).seq(1000).build());
+            bed.send(bed.out, PacketBuilder.tcp("fd00:2::2", "fd00:1::2", 443, 40020).flags(SYN | ACK).seq(5000).ack(1001).build());
+            assertEquals(0, requests.peek());
+            bed.send(bed.in, PacketBuilder.tcp("fd00:1::2", "fd00:2::2", 40020, 443).flags(ACK).seq(1001).ack(5001).build());
+            final long slot = requests.peek();
+            assertTrue(slot != 0, "IPv6 offloaded (tailOne after the IPv6 stages)");
+            assertEquals(6, OffloadRequest.family(slot));
+            assertEquals(NET_1, OffloadRequest.address(slot, OffloadRequest.SRC_HI_OFFSET));
+            assertEquals(2, OffloadRequest.address(slot, OffloadRequest.SRC_LO_OFFSET));
+            assertEquals(NET_2, OffloadRequest.address(slot, OffloadRequest.DST_HI_OFFSET));
+            assertEquals(2, OffloadRequest.address(slot, OffloadRequest.DST_LO_OFFSET));
+            assertEquals(NET_2, OffloadRequest.address(slot, OffloadRequest.NEW_DST_HI_OFFSET));
+            assertEquals(0, OffloadRequest.flags(slot));
+            assertEquals(MAC_B, OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET));
+            assertEquals(MTU_OUT, OffloadRequest.mtu(slot));
             requests.release();
         }
     }
