@@ -9,6 +9,7 @@ import io.flowgate.pmd.port.DpdkPort;
 import io.flowgate.pmd.port.Port;
 import io.flowgate.pmd.port.PortConfig;
 import io.flowgate.xdp.xsk.XskConfig;
+import io.flowgate.xdp.xsk.XskPool;
 import io.flowgate.xdp.xsk.XskPort;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,7 @@ public final class AfXdpIo
         final Eal e = Eal.init(eal);
         final List<Port> ports = new ArrayList<>();
         Mempool pool = null;
+        XskPool xskPool = null;
         if (dpdk)
         {
             pool = Mempool.createPktmbufPool("afxdp-io", 16383, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
@@ -58,8 +60,10 @@ public final class AfXdpIo
         else
         {
             // DPDK 22.11's net_af_xdp defaults: preferred busy polling, SO_BUSY_POLL 20 us, budget 64.
-            ports.add(XskPort.open(0, in, busyPoll(XskPort.defaults(in))));
-            ports.add(XskPort.open(1, out, busyPoll(XskPort.defaults(out))));
+            // One pool for both ports, as the DPDK side's one mempool: forwarding needs no copy on either.
+            xskPool = XskPool.create("afxdp-io", 16383);
+            ports.add(XskPort.open(0, in, busyPoll(XskPort.defaults(in)), xskPool));
+            ports.add(XskPort.open(1, out, busyPoll(XskPort.defaults(out)), xskPool));
         }
         final IoForwarder forwarder = IoForwarder.start(e, IoForwarder.pairedStreams(ports), new int[] {Integer.parseInt(args[4])}, 32,
             new IdleStrategy[] {new BusySpinIdleStrategy()});
@@ -78,6 +82,10 @@ public final class AfXdpIo
         if (pool != null)
         {
             pool.close();
+        }
+        if (xskPool != null)
+        {
+            xskPool.close();
         }
         e.close();
     }

@@ -189,6 +189,26 @@ class XskPortTest
     {
         final XskPort a = XskPort.open(0, "xa", config(PAIRS[0] + "0", 1));
         final XskPort b = XskPort.open(1, "xb", config(PAIRS[1] + "0", 1));
+        forwardBothWays(a, b);
+        assertEquals(0, a.mbufsLeftInUse());
+        assertEquals(0, b.mbufsLeftInUse());
+    }
+
+    @Test
+    void shouldForwardWithoutCopyBetweenPortsSharingAPool() throws Exception
+    {
+        try (XskPool shared = XskPool.create("xsk-shared", 4096))
+        {
+            final XskPort a = XskPort.open(0, "xa", config(PAIRS[0] + "0", 1), shared);
+            final XskPort b = XskPort.open(1, "xb", config(PAIRS[1] + "0", 1), shared);
+            assertEquals(a.pool().address(), b.pool().address());
+            forwardBothWays(a, b);
+            assertEquals(0, shared.mempool().inUse(), "every frame back in the shared pool");
+        }
+    }
+
+    private static void forwardBothWays(final XskPort a, final XskPort b) throws Exception
+    {
         try (Arena arena = Arena.ofConfined())
         {
             final MbufBurst burst = new MbufBurst(arena, 64);
@@ -235,8 +255,6 @@ class XskPortTest
         }
         a.close();
         b.close();
-        assertEquals(0, a.mbufsLeftInUse());
-        assertEquals(0, b.mbufsLeftInUse());
     }
 
     @Test
