@@ -61,6 +61,7 @@ public final class XskPort implements Port
     private final long umem;
     private final Queue[] queues;
     private final boolean zeroCopy;
+    private final boolean busyPoll;
     /** 1 while the kernel owns the frame (posted to fill or tx, not yet back through rx or completion). */
     private final byte[] kernelOwned;
     private int leftInUse = -1;
@@ -85,6 +86,7 @@ public final class XskPort implements Port
         this.umem = umem;
         this.queues = queues;
         this.zeroCopy = zeroCopy;
+        this.busyPoll = config.busyPollUs() > 0;
         this.kernelOwned = new byte[memory.frames()];
     }
 
@@ -329,7 +331,9 @@ public final class XskPort implements Port
         int n = produced - q.rxConsumed;
         if (n == 0)
         {
-            if (config.busyPollUs() > 0)
+            // Nothing arrived: one recvfrom when busy polling (it runs the device's NAPI on this core) or when the kernel
+            // flagged the fill ring NEED_WAKEUP (its rx stopped for lack of frames). The flags word is a plain read.
+            if (busyPoll || (Memory.getInt(q.fillFlags) & LibXdp.XDP_RING_NEED_WAKEUP) != 0)
             {
                 Sockets.wakeupReceive(q.fd);
             }
@@ -397,11 +401,6 @@ public final class XskPort implements Port
             // Release: the frame addresses are written before the kernel sees the new producer (its acquire in xskq_cons_peek).
             U32.setRelease(Memory.ALL, q.fillProducer, prod);
             q.fillProduced = prod;
-        }
-        // Plain read of the flags word: the kernel sets NEED_WAKEUP when its rx path stopped for lack of fill entries.
-        if ((Memory.getInt(q.fillFlags) & LibXdp.XDP_RING_NEED_WAKEUP) != 0)
-        {
-            Sockets.wakeupReceive(q.fd);
         }
     }
 

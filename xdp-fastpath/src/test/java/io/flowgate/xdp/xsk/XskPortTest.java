@@ -207,6 +207,46 @@ class XskPortTest
         }
     }
 
+    @Test
+    void shouldReceiveAndTransmitWithoutAllocating() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().threadId();
+        try (XskPool shared = XskPool.create("xsk-alloc", 4096); Arena arena = Arena.ofConfined())
+        {
+            final XskPort a = XskPort.open(0, "xa", config(PAIRS[0] + "0", 1), shared);
+            final XskPort b = XskPort.open(1, "xb", config(PAIRS[1] + "0", 1), shared);
+            final long burst = arena.allocate(8L * 32, 64).address();
+            send(PAIRS[0] + "1", frames(200, 60, 1400));
+            long forwarded = forwardLoop(a, b, burst, 200_000);
+            send(PAIRS[0] + "1", frames(200, 60, 1400));
+            final long before = threads.getThreadAllocatedBytes(thread);
+            forwarded += forwardLoop(a, b, burst, 200_000);
+            final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            assertTrue(forwarded >= 400, "forwarded " + forwarded);
+            assertEquals(0, allocated, "bytes allocated by receive/transmit");
+            a.close();
+            b.close();
+            assertEquals(0, shared.mempool().inUse());
+        }
+    }
+
+    private static long forwardLoop(final XskPort in, final XskPort out, final long burst, final int iterations)
+    {
+        long total = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            final int n = in.receive(0, burst, 32);
+            final int sent = out.transmit(0, burst, n);
+            for (int k = sent; k < n; k++)
+            {
+                Mbuf.free(Memory.getLong(burst + 8L * k));
+            }
+            total += n;
+        }
+        return total;
+    }
+
     private static void forwardBothWays(final XskPort a, final XskPort b) throws Exception
     {
         try (Arena arena = Arena.ofConfined())
