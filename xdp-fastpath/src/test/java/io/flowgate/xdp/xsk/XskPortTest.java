@@ -341,6 +341,30 @@ class XskPortTest
     }
 
     @Test
+    void shouldLeaveTheProgramToTheCallerWhenExternal() throws Exception
+    {
+        final XskConfig external = new XskConfig(PAIRS[0] + "0", 1, 0, XskConfig.Bind.COPY, 512, 2048, 0, 0,
+            XskConfig.Program.EXTERNAL, XdpMode.AUTO);
+        final XskPort port = XskPort.open(5, "xa", external);
+        try
+        {
+            assertTrue(port.socketFd(0) > 0);
+            assertEquals(0, port.interfaceQueue(0));
+            assertEquals(Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", PAIRS[0] + "0",
+                "ifindex")).trim()), port.ifindex());
+            final Process p = new ProcessBuilder("ip", "link", "show", "dev", PAIRS[0] + "0").redirectErrorStream(true).start();
+            final String link = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            assertTrue(!link.contains("xdp"), "no program attached: " + link);
+        }
+        finally
+        {
+            port.close();
+        }
+        assertEquals(0, port.mbufsLeftInUse());
+    }
+
+    @Test
     void shouldReturnEveryFrameTheKernelHeldOnClose() throws Exception
     {
         final XskPort port = XskPort.open(4, "xa", config(PAIRS[0] + "0", 1));
