@@ -150,7 +150,8 @@ public final class XdpProgram implements AutoCloseable
             {
                 got = XdpMode.NATIVE;
             }
-            else if (mode == XdpMode.AUTO && rc != -LibBpf.EEXIST && rc != -16)
+            // AUTO: the driver refused native XDP; another program already attached (EBUSY/EEXIST) is not a reason to fall back
+            else if (mode == XdpMode.AUTO && rc != -LibBpf.EEXIST && rc != -LibBpf.EBUSY)
             {
                 flags = LibBpf.XDP_FLAGS_SKB_MODE;
                 check(LibBpf.xdpAttach(ifindex, fd, flags | LibBpf.XDP_FLAGS_UPDATE_IF_NOEXIST, -1), "bpf_xdp_attach(generic)", ifindex);
@@ -185,7 +186,7 @@ public final class XdpProgram implements AutoCloseable
         {
             deleteU32(xsksFd, portId * MAX_QUEUES + q);
         }
-        if (rc != 0 && rc != -LibBpf.EEXIST && rc != -19 /* ENODEV: the interface is gone */)
+        if (rc != 0 && rc != -LibBpf.EEXIST && rc != -LibBpf.ENODEV /* the interface is gone */)
         {
             throw new BpfException("bpf_xdp_detach(ifindex " + ifindex + ")", rc);
         }
