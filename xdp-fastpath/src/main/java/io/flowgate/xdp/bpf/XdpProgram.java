@@ -19,8 +19,15 @@ import java.util.Map;
  * <p>
  * Slots: flowgate port {@code p} (attached on ifindex {@code i}) is devmap key {@code p}, and its queue
  * {@code q}'s socket is xskmap key {@code p * FG_MAX_QUEUES + q} ({@code fg_xsk_base[i] = p * FG_MAX_QUEUES}).
- * Attach before {@link #registerSocket}. Needs CAP_BPF + CAP_NET_ADMIN (root).
- * Thread-safety: control plane, one thread.
+ * <p>
+ * Usage: {@code load(maxFlows)}; {@code attach(portId, ifindex, AUTO)} per port; {@code registerSocket} per
+ * queue's AF_XDP socket; flows through {@link #flows()}; {@code fastPath(false/true)} to switch offload.
+ * Needs CAP_BPF + CAP_NET_ADMIN (root).
+ * <p>
+ * Thread-safety: control plane, one thread. Attach/detach use netlink in the calling thread's network namespace.
+ * <p>
+ * Shutdown: {@link #close()} detaches (only where our program is still attached) and frees the object; the
+ * kernel frees the maps when the last fd (ours, or an AF_XDP socket's reference) is gone.
  */
 public final class XdpProgram implements AutoCloseable
 {
