@@ -15,7 +15,7 @@
 #define FG_FLOW_SNAT 0x01        /* the source address/port is rewritten */
 #define FG_FLOW_DNAT 0x02        /* the destination address/port is rewritten */
 
-/* One direction of one offloaded connection, as it arrives (before any rewrite). 40 bytes. */
+/* One direction of one offloaded connection, as it arrives (before any rewrite). 44 bytes. */
 struct fg_flow_key {
     __u32 ifindex;               /* ingress interface */
     __u8 family;                 /* 4 or 6 */
@@ -27,7 +27,7 @@ struct fg_flow_key {
     __u32 dst[4];
 };
 
-/* What to do with a hit, and what the program counts. 96 bytes. */
+/* What to do with a hit, and what the program counts. 88 bytes. */
 struct fg_flow_action {
     __u64 cookie;                /* Java's handle of the conntrack entry and direction (opaque here) */
     __u32 egress;                /* devmap key: the flowgate port id the packet leaves by */

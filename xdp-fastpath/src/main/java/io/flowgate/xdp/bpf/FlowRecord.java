@@ -8,6 +8,11 @@ package io.flowgate.xdp.bpf;
  */
 public final class FlowRecord
 {
+    /** FG_FLOW_SNAT: the source address/port is rewritten to {@code newSrc*}/{@code newSrcPort}. */
+    public static final int SNAT = 0x01;
+    /** FG_FLOW_DNAT: the destination address/port is rewritten to {@code newDst*}/{@code newDstPort}. */
+    public static final int DNAT = 0x02;
+
     // key
     public int ifindex;
     public int family;
