@@ -365,6 +365,34 @@ class XskPortTest
     }
 
     @Test
+    void shouldReceiveThroughFlowgatesProgramWhenExternal() throws Exception
+    {
+        final String iface = PAIRS[1] + "0";
+        final XskConfig external = new XskConfig(iface, 1, 0, XskConfig.Bind.AUTO, 512, 2048, 0, 0, XskConfig.Program.EXTERNAL,
+            XdpMode.AUTO);
+        try (io.flowgate.xdp.bpf.XdpProgram program = io.flowgate.xdp.bpf.XdpProgram.load(1024))
+        {
+            final XskPort port = XskPort.open(6, "xb", external);
+            program.attach(port.id(), port.ifindex(), XdpMode.AUTO);
+            program.registerSocket(port.ifindex(), port.interfaceQueue(0), port.socketFd(0));
+            final List<byte[]> sent = frames(8, 60, 1000);
+            send(PAIRS[1] + "1", sent);
+            try (Arena arena = Arena.ofConfined())
+            {
+                final List<byte[]> got = receiveAll(port, 0, arena, sent.size(), 6);
+                assertEquals(sent.size(), got.size());
+                for (int i = 0; i < sent.size(); i++)
+                {
+                    assertArrayEquals(sent.get(i), got.get(i));
+                }
+            }
+            program.detach(port.ifindex());
+            port.close();
+            assertEquals(0, port.mbufsLeftInUse());
+        }
+    }
+
+    @Test
     void shouldReturnEveryFrameTheKernelHeldOnClose() throws Exception
     {
         final XskPort port = XskPort.open(4, "xa", config(PAIRS[0] + "0", 1));
