@@ -179,6 +179,21 @@ class XskPortTest
             assertTrue(perQueue[0] > 0 && perQueue[1] > 0, "both queues received: " + perQueue[0] + "/" + perQueue[1]);
             final EthDev.Stats stats = port.stats();
             assertTrue(stats.queueIpackets()[0] >= perQueue[0] && stats.queueIpackets()[1] >= perQueue[1]);
+
+            // Transmit on each queue (each with its own completion ring on the shared UMEM).
+            final List<byte[]> out = frames(4, 100, 400);
+            final Process capture = capture(PAIRS[2] + "1", out.size());
+            for (int i = 0; i < out.size(); i++)
+            {
+                final long m = port.pool().alloc();
+                put(m, out.get(i), 0, out.get(i).length);
+                burst.mbuf(0, m);
+                assertEquals(1, port.transmit(i % 2, burst.address(), 1));
+            }
+            final List<byte[]> seen = captured(capture);
+            assertEquals(out.size(), seen.size());
+            assertEquals(2, port.stats().queueOpackets()[0]);
+            assertEquals(2, port.stats().queueOpackets()[1]);
         }
         port.close();
         assertEquals(0, port.mbufsLeftInUse());
