@@ -14,8 +14,6 @@
 #   Rounds alternate dpdk-net_af_xdp, flowgate, ... BENCH_ROUNDS times; medians.
 
 AXI_NS=xkbns
-AXI_JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-AXI_JAR=perf/target/benchmarks.jar
 
 axi_cleanup_net() {
     ip link del xkbg0 2>/dev/null
@@ -45,7 +43,7 @@ axi_run() {
     fifo=$(mktemp -u "${TMPDIR:-/tmp}/fgbench-axi.XXXXXX"); mkfifo "$fifo"; BENCH_TMPFILES+=("$fifo")
     local prefix; prefix=$(bench_prefix "$mode-$r"); BENCH_PREFIXES+=("$prefix")
 : >"$log"
-    timeout -k 5 $((BENCH_WARMUP + BENCH_WINDOW + 60)) "$AXI_JAVA" --enable-native-access=ALL-UNNAMED -cp "$AXI_JAR" \
+    timeout -k 5 $((BENCH_WARMUP + BENCH_WINDOW + 60)) "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$BENCH_PERF_JAR" \
         io.flowgate.perf.xdp.AfXdpIo "$mode" xkbg0 xkbo0 "$BENCH_MAIN_CORE" "$BENCH_FWD_CORE" "$prefix" <"$fifo" >"$log" 2>&1 &
     pid=$!; BENCH_PIDS+=("$pid")
     exec {fd}<>"$fifo"
@@ -65,7 +63,7 @@ axi_run() {
 }
 
 bench_main() {
-    [[ -f $AXI_JAR ]] || bench_die "$AXI_JAR missing: ./mvnw -q install -DskipTests -pl perf -am"
+    bench_need_perf_jar
     cc -O2 -Wall -o "$BENCH_DIR/xk-udpgen" perf/lib/xk-udpgen.c || bench_die "cannot build perf/lib/xk-udpgen.c"
     trap 'axi_cleanup_net; bench_cleanup' EXIT
     axi_setup_net
