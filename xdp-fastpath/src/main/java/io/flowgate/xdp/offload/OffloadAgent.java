@@ -354,7 +354,8 @@ public final class OffloadAgent implements AutoCloseable
         f.cookie = cookie;
         f.egress = OffloadRequest.egress(slot);
         f.mtu = OffloadRequest.mtu(slot);
-        f.flags = OffloadRequest.flags(slot);
+        final int flags = OffloadRequest.flags(slot);
+        f.flags = ((flags & OffloadRequest.SNAT) != 0 ? FlowRecord.SNAT : 0) | ((flags & OffloadRequest.DNAT) != 0 ? FlowRecord.DNAT : 0);
         f.dstMac = OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET);
         f.srcMac = OffHeap.getLong(slot + OffloadRequest.SRC_MAC_OFFSET);
         f.newSrcHi = OffloadRequest.address(slot, OffloadRequest.NEW_SRC_HI_OFFSET);
