@@ -353,6 +353,37 @@ class WorkerOffloadTest
     }
 
     @Test
+    void shouldCountAFullRequestRingAndAskAgainOnALaterPacket()
+    {
+        try (Bed bed = new Bed())
+        {
+            final SpscSlotRing requests = bed.offload.requests();
+            int filled = 0;
+            for (long slot = requests.claim(); slot != 0; slot = requests.claim())
+            {
+                OffHeap.putInt(slot + OffloadRequest.TYPE_OFFSET, 0);
+                requests.commit(); // the agent is behind
+                filled++;
+            }
+            final int idx = handshake(bed, 40030);
+            assertEquals(1, bed.offload.counter(WorkerOffload.REQUEST_RING_FULL));
+            assertEquals(0, CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD, "not offloaded: no bit");
+            for (int k = 0; k < filled; k++)
+            {
+                requests.peek();
+                requests.release();
+            }
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40030, 80).flags(ACK).seq(1001).ack(5001).payload(10).build());
+            final long slot = requests.peek();
+            assertTrue(slot != 0, "asked again");
+            assertEquals(OffloadRequest.INSERT, OffloadRequest.type(slot));
+            assertEquals(idx, OffloadCookie.index(OffloadRequest.cookie(slot)));
+            assertTrue((CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD) != 0);
+            requests.release();
+        }
+    }
+
+    @Test
     void shouldNotRequestWhenDisabled()
     {
         try (Bed bed = new Bed())
