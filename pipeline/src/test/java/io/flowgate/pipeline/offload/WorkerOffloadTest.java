@@ -477,6 +477,29 @@ class WorkerOffloadTest
     }
 
     @Test
+    void shouldTrackAFinAfterDataTheFastPathCarriedAsLinuxDoesAfterAFlowtable()
+    {
+        try (Bed bed = new Bed())
+        {
+            final int idx = handshake(bed, 40006);
+            final SpscSlotRing requests = bed.offload.requests();
+            requests.release();
+            // 10 MB went both ways in the fast path: the tracker saw none of it. Without the fix-up (td_maxwin reset,
+            // flow_offload_fixup_tcp) the FIN is out of window, INVALID, and the connection never leaves ESTABLISHED.
+            final int carried = 10_000_000;
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40006, 80).flags(FIN | ACK).seq(1001 + carried).ack(5001 + carried).build());
+            final long record = bed.conntrack.table().record(idx);
+            assertEquals(io.flowgate.conntrack.tcp.TcpState.FIN_WAIT, OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET),
+                "the FIN was tracked");
+            assertEquals(0, CtRecord.status(record) & CtStatus.OFFLOAD, "OFFLOAD cleared");
+            bed.send(bed.out, PacketBuilder.tcp(B, A, 80, 40006).flags(FIN | ACK).seq(5001 + carried).ack(1002 + carried).build());
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40006, 80).flags(ACK).seq(1002 + carried).ack(5002 + carried).build());
+            assertEquals(io.flowgate.conntrack.tcp.TcpState.TIME_WAIT, OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET),
+                "closed through Java");
+        }
+    }
+
+    @Test
     void shouldAskForRemovalWhenTheEntryIsDeletedAndClearBitsWhenSwitchedOff()
     {
         try (Bed bed = new Bed())
