@@ -35,15 +35,8 @@ rules10k_need() {
         timeout 600 apt-get install -y dpdk-dev >"$BENCH_DIR/apt.log" 2>&1 \
             || bench_die "apt-get install dpdk-dev failed (see $BENCH_DIR/apt.log)"
     fi
-    # shellcheck source=../../ci/lib/prereqs.sh
-    source "$BENCH_ROOT/ci/lib/prereqs.sh"
-    ensure_prereqs >"$BENCH_DIR/prereqs.log" 2>&1 || bench_die "prerequisites (see $BENCH_DIR/prereqs.log)"
-    RULES10K_JAR=$BENCH_ROOT/perf/target/benchmarks.jar
-    if [[ ! -f $RULES10K_JAR || -n $(find "$BENCH_ROOT/pipeline/src/main" "$BENCH_ROOT/perf/src/main" -newer "$RULES10K_JAR" -name '*.java' -print -quit) ]]; then
-        bench_log "building perf (benchmarks.jar)"
-        (cd "$BENCH_ROOT" && timeout "$BENCH_BUILD_TIMEOUT" ./mvnw -q -B install -DskipTests -pl perf -am) \
-            >"$BENCH_DIR/build.log" 2>&1 || bench_die "build failed (see $BENCH_DIR/build.log)"
-    fi
+    bench_need_perf_jar
+    RULES10K_JAR=$BENCH_PERF_JAR
     RULES10K_JAVA=(timeout -k 5 120 taskset -c "$BENCH_FWD_CORE" "$JAVA_HOME/bin/java" -Xmx2g
                    -cp "$RULES10K_JAR" io.flowgate.pipeline.rules.Rules10k)
 }

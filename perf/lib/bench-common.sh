@@ -98,6 +98,20 @@ bench_need_flowgate() {
         || bench_die "flowgate --version failed (see $BENCH_DIR/flowgate-version.log)"
 }
 
+# bench_need_perf_jar: builds perf/target/benchmarks.jar (and what it depends on) when it is missing or older
+# than any main source; sets BENCH_PERF_JAR and exports JAVA_HOME (JDK 25).
+bench_need_perf_jar() {
+    # shellcheck source=../../ci/lib/prereqs.sh
+    source "$BENCH_ROOT/ci/lib/prereqs.sh"
+    ensure_prereqs >"$BENCH_DIR/prereqs.log" 2>&1 || bench_die "prerequisites (see $BENCH_DIR/prereqs.log)"
+    BENCH_PERF_JAR=$BENCH_ROOT/perf/target/benchmarks.jar
+    if [[ ! -f $BENCH_PERF_JAR || -n $(find "$BENCH_ROOT"/*/src/main -newer "$BENCH_PERF_JAR" -type f -print -quit) ]]; then
+        bench_log "building perf (benchmarks.jar)"
+        (cd "$BENCH_ROOT" && timeout "$BENCH_BUILD_TIMEOUT" ./mvnw -q -B install -DskipTests -pl perf -am) \
+            >"$BENCH_DIR/build.log" 2>&1 || bench_die "build failed (see $BENCH_DIR/build.log)"
+    fi
+}
+
 # ---------------------------------------------------------------- EAL
 # bench_eal_args PREFIX: sets BENCH_EAL to the EAL options every DPDK process of a
 # benchmark shares (a global, so that the prefix is tracked for cleanup).

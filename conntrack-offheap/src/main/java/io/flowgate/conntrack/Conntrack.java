@@ -2,6 +2,7 @@ package io.flowgate.conntrack;
 
 import io.flowgate.conntrack.expect.ExpectTable;
 import io.flowgate.conntrack.expect.HelpTable;
+import io.flowgate.conntrack.tcp.TcpRecord;
 import io.flowgate.conntrack.tcp.TcpResult;
 import io.flowgate.conntrack.tcp.TcpState;
 import io.flowgate.conntrack.tcp.TcpTracker;
@@ -519,6 +520,14 @@ public final class Conntrack implements ConntrackTable.Listener
         if (confirmed)
         {
             CtRecord.beginWrite(record);
+        }
+        if ((status & CtStatus.OFFLOAD) != 0)
+        {
+            // The fast path carried segments this tracker never saw, so its window state is stale: forget the
+            // maximum windows and pick the connection up from this segment, as Linux's flow_offload_fixup_tcp
+            // does when a flowtable entry hands a connection back (a FIN after megabytes is otherwise out of window).
+            TcpRecord.tdMaxWin(record, 0, 0);
+            TcpRecord.tdMaxWin(record, 1, 0);
         }
         final int verdict = tcp.packet(record, dir, ctinfo, status, p.l4, p.l4Length, r);
         if (confirmed)

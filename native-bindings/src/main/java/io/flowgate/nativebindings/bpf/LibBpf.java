@@ -46,6 +46,8 @@ public final class LibBpf
     public static final int ENOENT = 2;
     public static final int E2BIG = 7;
     public static final int ENOMEM = 12;
+    public static final int EBUSY = 16;
+    public static final int ENODEV = 19;
     public static final int EEXIST = 17;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;

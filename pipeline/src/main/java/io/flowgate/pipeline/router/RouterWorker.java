@@ -1180,7 +1180,7 @@ public final class RouterWorker implements Agent, Reinjector
             final int c = stage.count();
             stage.mbuf(c, b.mbuf(i));
             stage.count(c + 1);
-            if (offload != null)
+            if (offload != null && resumeAfter == null) // a queued packet's verdict came from outside: never offloaded
             {
                 offload.consider(b, i, out, mtu);
             }
@@ -1228,7 +1228,7 @@ public final class RouterWorker implements Agent, Reinjector
             final int c = stage.count();
             stage.mbuf(c, b.mbuf(i));
             stage.count(c + 1);
-            if (offload != null)
+            if (offload != null && resumeAfter == null) // a queued packet's verdict came from outside: never offloaded
             {
                 offload.consider(b, i, out, mtuById[out]);
             }

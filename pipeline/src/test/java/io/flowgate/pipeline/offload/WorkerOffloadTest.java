@@ -22,7 +22,17 @@ import io.flowgate.pipeline.conntrack.ConntrackHook;
 import io.flowgate.pipeline.conntrack.CtClock;
 import io.flowgate.pipeline.conntrack.HugePageTableMemory;
 import io.flowgate.pipeline.conntrack.diff.PacketBuilder;
+import io.flowgate.conntrack.CtKey;
+import io.flowgate.conntrack.nat.NatRange;
+import io.flowgate.conntrack.nat.NatStats;
+import io.flowgate.conntrack.nat.NatBinder;
 import io.flowgate.pipeline.dispatch.BurstRing;
+import io.flowgate.pipeline.nat.NatConfig;
+import io.flowgate.pipeline.nat.NatHook;
+import io.flowgate.pipeline.nat.NatPolicy;
+import io.flowgate.pipeline.nat.NatRewriter;
+import io.flowgate.pipeline.nat.NatRule;
+import java.util.List;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookPriority;
@@ -35,6 +45,7 @@ import io.flowgate.pipeline.route.Ipv4Lpm;
 import io.flowgate.pipeline.route.Ipv6Lpm;
 import io.flowgate.pipeline.route.NextHopTable;
 import io.flowgate.pipeline.route.RouteTable;
+import io.flowgate.pipeline.router.Router;
 import io.flowgate.pipeline.router.RouterPort;
 import io.flowgate.pipeline.router.RouterWorker;
 import io.flowgate.pipeline.router.SlowPathBurst;
@@ -65,6 +76,8 @@ class WorkerOffloadTest
     private static final long MAC_IN = 0x02_00_00_00_01_01L;
     private static final long MAC_OUT = 0x02_00_00_00_02_02L;
     private static final int MTU_OUT = 1400;
+    private static final long NET_1 = 0xFD00_0001_0000_0000L;      // fd00:1::/64, on "in"
+    private static final long NET_2 = 0xFD00_0002_0000_0000L;      // fd00:2::/64, on "out"
     private static Mempool pool;
 
     @BeforeAll
@@ -96,25 +109,47 @@ class WorkerOffloadTest
 
         Bed()
         {
+            this(false);
+        }
+
+        /** With {@code masquerade}: SNAT to the out port's address (10.2.0.1) for everything leaving by "out", as the router wires NAT. */
+        Bed(final boolean masquerade)
+        {
             routes.addConnected("10.1.0.0/24", in.id());
             routes.addConnected("10.2.0.0/24", out.id());
+            routes.addConnected("fd00:1::/64", in.id());
+            routes.addConnected("fd00:2::/64", out.id());
             final NeighbourResolver resolver = new NeighbourResolver(neighbours, NeighbourParams.linuxDefaults(), new SplittableRandom(1),
                 NeighbourHandler.discarding());
             assertTrue(resolver.addPermanent(out.id(), HOST_B, MAC_B, 0));
             assertTrue(resolver.addPermanent(in.id(), HOST_A, MAC_A, 0));
+            assertTrue(resolver.addPermanent6(out.id(), NET_2, 2, MAC_B, System.nanoTime()));
+            assertTrue(resolver.addPermanent6(in.id(), NET_1, 2, MAC_A, System.nanoTime()));
             final RouterPort[] ports = {
-                new RouterPort(in, MAC_IN, 1500, new PortAddresses(in.id(), MAC_IN, 1).addIpv4(0x0A010001)),
-                new RouterPort(out, MAC_OUT, MTU_OUT, new PortAddresses(out.id(), MAC_OUT, 1).addIpv4(0x0A020001))};
+                new RouterPort(in, MAC_IN, 1500, new PortAddresses(in.id(), MAC_IN, 2).addIpv4(0x0A010001).addIpv6(NET_1, 1).addLinkLocal()),
+                new RouterPort(out, MAC_OUT, MTU_OUT, new PortAddresses(out.id(), MAC_OUT, 2).addIpv4(0x0A020001).addIpv6(NET_2, 1)
+                    .addLinkLocal())};
             final IntHashSet local = new IntHashSet();
             local.add(0x0A010001);
             local.add(0x0A020001);
             final BurstRing<SlowPathBurst> slow = new BurstRing<>(4, () -> new SlowPathBurst(arena, 32));
             final HookChain chain = new HookChain(32);
             chain.register(Hook.PREROUTING, HookPriority.CONNTRACK, "nf_conntrack_in", new ConntrackHook(conntrack, true, clock, 0, 32));
+            if (masquerade)
+            {
+                final NatBinder binder = new NatBinder(conntrack, 0, 1, 4096, new NatStats(), 42);
+                conntrack.binding(binder);
+                final NatPolicy policy = new NatPolicy(NatConfig.of(new NatRule(NatRule.Kind.MASQUERADE, null, "out", -1, 0, 0, 0, 0, -1, -1,
+                    -1, -1, new NatRange(0, 0, 0, 0, 0), "test:1")).withPortNames(List.of("in", "out")), new int[] {in.id(), out.id()},
+                    new int[] {0x0A010001, 0x0A020001});
+                chain.register(Hook.PREROUTING, HookPriority.NAT_DST, "dnat", new NatHook(NatRewriter.MANIP_DST, conntrack, binder, policy));
+                chain.register(Hook.POSTROUTING, HookPriority.NAT_SRC, "snat", new NatHook(NatRewriter.MANIP_SRC, conntrack, binder, policy));
+            }
             final ConfirmHook confirm = new ConfirmHook(conntrack);
             chain.register(Hook.INPUT, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
             chain.register(Hook.POSTROUTING, HookPriority.CONNTRACK_CONFIRM, "nf_confirm", confirm);
-            worker = new RouterWorker("test", 0, ports, local, routes.ipv4(), routes.nextHops(), neighbours, chain, slow, null, 32);
+            worker = new RouterWorker("test", 0, ports, local, routes.ipv4(), routes.ipv6(), Router.localIpv6(ports), routes.nextHops(),
+                neighbours, chain, slow, null, 32);
             worker.conntrack(conntrack, clock, confirm);
             offload = new WorkerOffload(arena, 3, conntrack, clock, 64, 256);
             offload.enabled(true);
@@ -133,8 +168,9 @@ class WorkerOffloadTest
                 Memory.putByte(data + k, (byte)(dstMac >>> (40 - 8 * k)));
                 Memory.putByte(data + 6 + k, (byte)(srcMac >>> (40 - 8 * k)));
             }
-            Memory.putByte(data + 12, (byte)0x08);
-            Memory.putByte(data + 13, (byte)0x00);
+            final boolean v6 = (ip[0] & 0xF0) == 0x60;
+            Memory.putByte(data + 12, (byte)(v6 ? 0x86 : 0x08));
+            Memory.putByte(data + 13, (byte)(v6 ? 0xDD : 0x00));
             for (int k = 0; k < ip.length; k++)
             {
                 Memory.putByte(data + 14 + k, ip[k]);
@@ -253,6 +289,101 @@ class WorkerOffloadTest
     }
 
     @Test
+    void shouldCarryTheMasqueradeRewriteOfEachDirection()
+    {
+        try (Bed bed = new Bed(true))
+        {
+            final SpscSlotRing requests = bed.offload.requests();
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40010, 80).flags(SYN).seq(1000).build());
+            final int ref = bed.conntrack.table().lookup(new CtKey().ipv4(0, 6, HOST_A, HOST_B, 40010, 80), bed.clock.nowMs());
+            assertTrue(ref >= 0);
+            final CtKey reply = bed.conntrack.table().tuple(ref >>> 1, 1, new CtKey());
+            assertEquals(0x0A020001L, reply.dstLo, "masqueraded to the out port's address");
+            final int natPort = reply.dstPort;
+            bed.send(bed.out, PacketBuilder.tcp(B, "10.2.0.1", 80, natPort).flags(SYN | ACK).seq(5000).ack(1001).build());
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40010, 80).flags(ACK).seq(1001).ack(5001).build());
+            long slot = requests.peek();
+            assertTrue(slot != 0, "original direction");
+            assertEquals(OffloadRequest.SNAT, OffloadRequest.flags(slot));
+            assertEquals(HOST_A & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.SRC_LO_OFFSET));
+            assertEquals(40010, OffloadRequest.port(slot, OffloadRequest.SRC_PORT_OFFSET));
+            assertEquals(0x0A020001L, OffloadRequest.address(slot, OffloadRequest.NEW_SRC_LO_OFFSET));
+            assertEquals(natPort, OffloadRequest.port(slot, OffloadRequest.NEW_SRC_PORT_OFFSET));
+            assertEquals(HOST_B & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_DST_LO_OFFSET));
+            assertEquals(80, OffloadRequest.port(slot, OffloadRequest.NEW_DST_PORT_OFFSET));
+            requests.release();
+            bed.send(bed.out, PacketBuilder.tcp(B, "10.2.0.1", 80, natPort).flags(ACK).seq(5001).ack(1001).payload(10).build());
+            slot = requests.peek();
+            assertTrue(slot != 0, "reply direction");
+            assertEquals(OffloadRequest.DNAT, OffloadRequest.flags(slot));
+            assertEquals(HOST_B & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.SRC_LO_OFFSET));
+            assertEquals(0x0A020001L, OffloadRequest.address(slot, OffloadRequest.DST_LO_OFFSET));
+            assertEquals(natPort, OffloadRequest.port(slot, OffloadRequest.DST_PORT_OFFSET));
+            assertEquals(HOST_B & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_SRC_LO_OFFSET));
+            assertEquals(HOST_A & 0xFFFF_FFFFL, OffloadRequest.address(slot, OffloadRequest.NEW_DST_LO_OFFSET));
+            assertEquals(40010, OffloadRequest.port(slot, OffloadRequest.NEW_DST_PORT_OFFSET));
+            assertEquals(MAC_A, OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET));
+            requests.release();
+        }
+    }
+
+    @Test
+    void shouldRequestIpv6FlowsWithTheirAddressHalves()
+    {
+        try (Bed bed = new Bed())
+        {
+            final SpscSlotRing requests = bed.offload.requests();
+            bed.send(bed.in, PacketBuilder.tcp("fd00:1::2", "fd00:2::2", 40020, 443).flags(SYN).seq(1000).build());
+            bed.send(bed.out, PacketBuilder.tcp("fd00:2::2", "fd00:1::2", 443, 40020).flags(SYN | ACK).seq(5000).ack(1001).build());
+            assertEquals(0, requests.peek());
+            bed.send(bed.in, PacketBuilder.tcp("fd00:1::2", "fd00:2::2", 40020, 443).flags(ACK).seq(1001).ack(5001).build());
+            final long slot = requests.peek();
+            assertTrue(slot != 0, "IPv6 offloaded (tailOne after the IPv6 stages)");
+            assertEquals(6, OffloadRequest.family(slot));
+            assertEquals(NET_1, OffloadRequest.address(slot, OffloadRequest.SRC_HI_OFFSET));
+            assertEquals(2, OffloadRequest.address(slot, OffloadRequest.SRC_LO_OFFSET));
+            assertEquals(NET_2, OffloadRequest.address(slot, OffloadRequest.DST_HI_OFFSET));
+            assertEquals(2, OffloadRequest.address(slot, OffloadRequest.DST_LO_OFFSET));
+            assertEquals(NET_2, OffloadRequest.address(slot, OffloadRequest.NEW_DST_HI_OFFSET));
+            assertEquals(0, OffloadRequest.flags(slot));
+            assertEquals(MAC_B, OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET));
+            assertEquals(MTU_OUT, OffloadRequest.mtu(slot));
+            requests.release();
+        }
+    }
+
+    @Test
+    void shouldCountAFullRequestRingAndAskAgainOnALaterPacket()
+    {
+        try (Bed bed = new Bed())
+        {
+            final SpscSlotRing requests = bed.offload.requests();
+            int filled = 0;
+            for (long slot = requests.claim(); slot != 0; slot = requests.claim())
+            {
+                OffHeap.putInt(slot + OffloadRequest.TYPE_OFFSET, 0);
+                requests.commit(); // the agent is behind
+                filled++;
+            }
+            final int idx = handshake(bed, 40030);
+            assertEquals(1, bed.offload.counter(WorkerOffload.REQUEST_RING_FULL));
+            assertEquals(0, CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD, "not offloaded: no bit");
+            for (int k = 0; k < filled; k++)
+            {
+                requests.peek();
+                requests.release();
+            }
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40030, 80).flags(ACK).seq(1001).ack(5001).payload(10).build());
+            final long slot = requests.peek();
+            assertTrue(slot != 0, "asked again");
+            assertEquals(OffloadRequest.INSERT, OffloadRequest.type(slot));
+            assertEquals(idx, OffloadCookie.index(OffloadRequest.cookie(slot)));
+            assertTrue((CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD) != 0);
+            requests.release();
+        }
+    }
+
+    @Test
     void shouldNotRequestWhenDisabled()
     {
         try (Bed bed = new Bed())
@@ -342,6 +473,29 @@ class WorkerOffloadTest
             // FIN_WAIT: no new request for a closing connection.
             bed.send(bed.in, PacketBuilder.tcp(A, B, 40004, 80).flags(ACK).seq(1002).ack(5001).build());
             assertEquals(0, requests.peek());
+        }
+    }
+
+    @Test
+    void shouldTrackAFinAfterDataTheFastPathCarriedAsLinuxDoesAfterAFlowtable()
+    {
+        try (Bed bed = new Bed())
+        {
+            final int idx = handshake(bed, 40006);
+            final SpscSlotRing requests = bed.offload.requests();
+            requests.release();
+            // 10 MB went both ways in the fast path: the tracker saw none of it. Without the fix-up (td_maxwin reset,
+            // flow_offload_fixup_tcp) the FIN is out of window, INVALID, and the connection never leaves ESTABLISHED.
+            final int carried = 10_000_000;
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40006, 80).flags(FIN | ACK).seq(1001 + carried).ack(5001 + carried).build());
+            final long record = bed.conntrack.table().record(idx);
+            assertEquals(io.flowgate.conntrack.tcp.TcpState.FIN_WAIT, OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET),
+                "the FIN was tracked");
+            assertEquals(0, CtRecord.status(record) & CtStatus.OFFLOAD, "OFFLOAD cleared");
+            bed.send(bed.out, PacketBuilder.tcp(B, A, 80, 40006).flags(FIN | ACK).seq(5001 + carried).ack(1002 + carried).build());
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40006, 80).flags(ACK).seq(1002 + carried).ack(5002 + carried).build());
+            assertEquals(io.flowgate.conntrack.tcp.TcpState.TIME_WAIT, OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET),
+                "closed through Java");
         }
     }
 

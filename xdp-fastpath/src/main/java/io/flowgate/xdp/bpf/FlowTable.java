@@ -25,6 +25,17 @@ public final class FlowTable
         void entry(FlowRecord flow);
     }
 
+    /*
+     * struct fg_flow_key (44 bytes)            struct fg_flow_action (88 bytes)
+     *  0 ifindex          u32 host             0 cookie        u64 host
+     *  4 family u8 | 5 protocol u8 | 6 pad u16  8 egress       u32 host
+     *  8 src_port u16 BE | 10 dst_port u16 BE  12 mtu u16 host | 14 flags u8 | 15 pad u8
+     * 12 src[4]           16 bytes, BE         16 dst_mac[6]   | 22 src_mac[6]
+     * 28 dst[4]           16 bytes, BE         28 new_src_port u16 BE | 30 new_dst_port u16 BE
+     *                                          32 new_src[4] BE | 48 new_dst[4] BE
+     *  IPv4: the address in the first 4 bytes,  64 packets u64 | 72 bytes u64 | 80 last_seen_ns u64
+     *  the other 12 zero.                       (counters written by the program, atomically)
+     */
     // struct fg_flow_key
     static final int KEY_IFINDEX = 0;
     static final int KEY_FAMILY = 4;

@@ -19,8 +19,15 @@ import java.util.Map;
  * <p>
  * Slots: flowgate port {@code p} (attached on ifindex {@code i}) is devmap key {@code p}, and its queue
  * {@code q}'s socket is xskmap key {@code p * FG_MAX_QUEUES + q} ({@code fg_xsk_base[i] = p * FG_MAX_QUEUES}).
- * Attach before {@link #registerSocket}. Needs CAP_BPF + CAP_NET_ADMIN (root).
- * Thread-safety: control plane, one thread.
+ * <p>
+ * Usage: {@code load(maxFlows)}; {@code attach(portId, ifindex, AUTO)} per port; {@code registerSocket} per
+ * queue's AF_XDP socket; flows through {@link #flows()}; {@code fastPath(false/true)} to switch offload.
+ * Needs CAP_BPF + CAP_NET_ADMIN (root).
+ * <p>
+ * Thread-safety: control plane, one thread. Attach/detach use netlink in the calling thread's network namespace.
+ * <p>
+ * Shutdown: {@link #close()} detaches (only where our program is still attached) and frees the object; the
+ * kernel frees the maps when the last fd (ours, or an AF_XDP socket's reference) is gone.
  */
 public final class XdpProgram implements AutoCloseable
 {
@@ -150,7 +157,8 @@ public final class XdpProgram implements AutoCloseable
             {
                 got = XdpMode.NATIVE;
             }
-            else if (mode == XdpMode.AUTO && rc != -LibBpf.EEXIST && rc != -16)
+            // AUTO: the driver refused native XDP; another program already attached (EBUSY/EEXIST) is not a reason to fall back
+            else if (mode == XdpMode.AUTO && rc != -LibBpf.EEXIST && rc != -LibBpf.EBUSY)
             {
                 flags = LibBpf.XDP_FLAGS_SKB_MODE;
                 check(LibBpf.xdpAttach(ifindex, fd, flags | LibBpf.XDP_FLAGS_UPDATE_IF_NOEXIST, -1), "bpf_xdp_attach(generic)", ifindex);
@@ -185,7 +193,7 @@ public final class XdpProgram implements AutoCloseable
         {
             deleteU32(xsksFd, portId * MAX_QUEUES + q);
         }
-        if (rc != 0 && rc != -LibBpf.EEXIST && rc != -19 /* ENODEV: the interface is gone */)
+        if (rc != 0 && rc != -LibBpf.EEXIST && rc != -LibBpf.ENODEV /* the interface is gone */)
         {
             throw new BpfException("bpf_xdp_detach(ifindex " + ifindex + ")", rc);
         }

@@ -103,6 +103,7 @@ public final class OffloadAgent implements AutoCloseable
         for (int s = 0; s < capacity; s++)
         {
             flows[s] = new FlowRecord();
+            cookieBySlot[s] = NONE;
             freeSlots[s] = capacity - 1 - s;
         }
         this.freeCount = capacity;
@@ -237,7 +238,7 @@ public final class OffloadAgent implements AutoCloseable
             table.clear();
             for (int s = 0; s < cookieBySlot.length; s++)
             {
-                if (cookieBySlot[s] != NONE && slotByCookie.get(cookieBySlot[s]) == s)
+                if (cookieBySlot[s] != NONE)
                 {
                     free(s);
                 }
@@ -353,7 +354,8 @@ public final class OffloadAgent implements AutoCloseable
         f.cookie = cookie;
         f.egress = OffloadRequest.egress(slot);
         f.mtu = OffloadRequest.mtu(slot);
-        f.flags = OffloadRequest.flags(slot);
+        final int flags = OffloadRequest.flags(slot);
+        f.flags = ((flags & OffloadRequest.SNAT) != 0 ? FlowRecord.SNAT : 0) | ((flags & OffloadRequest.DNAT) != 0 ? FlowRecord.DNAT : 0);
         f.dstMac = OffHeap.getLong(slot + OffloadRequest.DST_MAC_OFFSET);
         f.srcMac = OffHeap.getLong(slot + OffloadRequest.SRC_MAC_OFFSET);
         f.newSrcHi = OffloadRequest.address(slot, OffloadRequest.NEW_SRC_HI_OFFSET);

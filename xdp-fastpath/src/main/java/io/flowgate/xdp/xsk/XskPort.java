@@ -4,7 +4,6 @@ import io.flowgate.nativebindings.Memory;
 import io.flowgate.nativebindings.dpdk.EthDev;
 import io.flowgate.nativebindings.dpdk.Mbuf;
 import io.flowgate.nativebindings.dpdk.Mempool;
-import io.flowgate.nativebindings.gen.libc_h;
 import io.flowgate.nativebindings.os.Sockets;
 import io.flowgate.nativebindings.xdp.LibXdp;
 import io.flowgate.pmd.port.Port;
@@ -15,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link Port} over AF_XDP sockets (see docs/xdp-fastpath.md, "AF_XDP port"). Packets are DPDK mbufs whose buffers
@@ -39,18 +37,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class XskPort implements Port
 {
-    private static final int PROT_READ_WRITE = 0x1 | 0x2;
-    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
-    private static final int MAP_HUGETLB = 0x40000;
-    private static final int MAP_POPULATE = 0x8000;
-    private static final int MADV_HUGEPAGE = 14;
-    private static final long HUGE_PAGE = 2L << 20;
-    private static final long PAGE = 4096;
     private static final int EBUSY = 16;
-    private static final int DATA_ROOM = Mempool.DEFAULT_DATA_ROOM;
+    private static final int DATA_ROOM = XskPool.DATA_ROOM;
     /** Fill-ring refills happen in batches of at least this many frames (or whatever the ring lacks when it is empty). */
     private static final int REFILL_BATCH = 32;
-    private static final AtomicInteger POOL_NUMBER = new AtomicInteger();
 
     /** Acquire/release on the kernel-shared ring indices (u32 at raw addresses). */
     private static final VarHandle U32 = ValueLayout.JAVA_INT.varHandle();
@@ -62,9 +52,8 @@ public final class XskPort implements Port
     private final long mac;
     private final Arena arena;
     private final long area;
-    private final long areaLength;
-    private final long mappedLength;
-    private final boolean hugePages;
+    private final XskPool memory;
+    private final boolean ownsMemory;
     private final Mempool pool;
     private final long poolAddress;
     private final int headerSize;
@@ -72,14 +61,14 @@ public final class XskPort implements Port
     private final long umem;
     private final Queue[] queues;
     private final boolean zeroCopy;
+    private final boolean busyPoll;
     /** 1 while the kernel owns the frame (posted to fill or tx, not yet back through rx or completion). */
     private final byte[] kernelOwned;
     private int leftInUse = -1;
     private boolean closed;
 
     private XskPort(final int id, final String name, final XskConfig config, final int ifindex, final long mac, final Arena arena,
-                    final long area, final long areaLength, final long mappedLength, final boolean hugePages, final Mempool pool,
-                    final Mempool.ObjectSize size, final long umem, final Queue[] queues, final boolean zeroCopy)
+                    final XskPool memory, final boolean ownsMemory, final long umem, final Queue[] queues, final boolean zeroCopy)
     {
         this.id = id;
         this.name = name;
@@ -87,64 +76,68 @@ public final class XskPort implements Port
         this.ifindex = ifindex;
         this.mac = mac;
         this.arena = arena;
-        this.area = area;
-        this.areaLength = areaLength;
-        this.mappedLength = mappedLength;
-        this.hugePages = hugePages;
-        this.pool = pool;
+        this.area = memory.area();
+        this.memory = memory;
+        this.ownsMemory = ownsMemory;
+        this.pool = memory.mempool();
         this.poolAddress = pool.address();
-        this.headerSize = size.header();
-        this.objectSize = size.total();
+        this.headerSize = memory.headerSize();
+        this.objectSize = memory.objectSize();
         this.umem = umem;
         this.queues = queues;
         this.zeroCopy = zeroCopy;
-        this.kernelOwned = new byte[config.frames()];
+        this.busyPoll = config.busyPollUs() > 0;
+        this.kernelOwned = new byte[memory.frames()];
     }
 
     /** Opens the sockets of {@code config}; {@code id} is the port id the pipeline uses (not a DPDK port id). */
     public static XskPort open(final int id, final String name, final XskConfig config)
+    {
+        final XskPool memory = XskPool.create(null, config.frames());
+        try
+        {
+            return open(id, name, config, memory, true);
+        }
+        catch (final RuntimeException ex)
+        {
+            memory.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Opens the sockets of {@code config} over {@code memory}, shared with other ports (each registers it as its own
+     * UMEM), so mbufs move between those ports without a copy; {@code config.frames()} is ignored. Close the ports
+     * before the pool.
+     */
+    public static XskPort open(final int id, final String name, final XskConfig config, final XskPool memory)
+    {
+        return open(id, name, config, memory, false);
+    }
+
+    private static XskPort open(final int id, final String name, final XskConfig config, final XskPool memory, final boolean owns)
     {
         final int ring = config.ringSize();
         if (ring <= 0 || (ring & (ring - 1)) != 0)
         {
             throw new IllegalArgumentException("ringSize must be a power of two: " + ring);
         }
-        if (config.queues() < 1 || config.frames() < config.queues() * ring + REFILL_BATCH)
+        if (config.queues() < 1 || memory.frames() < config.queues() * ring + REFILL_BATCH)
         {
             throw new IllegalArgumentException("need at least one queue and frames >= queues * ringSize + " + REFILL_BATCH);
         }
         final int ifindex = Sockets.ifNameToIndex(config.iface());
         final long mac = readMac(config.iface());
-        final Mempool.ObjectSize size = Mempool.pktmbufObjectSize(DATA_ROOM);
-        final long needed = (long)config.frames() * size.total() + PAGE;
-        // Huge pages first (pinned by the UMEM registration anyway), else 4 KiB pages advised to THP.
-        long mappedLength = (needed + HUGE_PAGE - 1) & -HUGE_PAGE;
-        long area = libc_h.mmap(0L, mappedLength, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0L);
-        final boolean huge = area != -1L;
-        if (!huge)
-        {
-            mappedLength = (needed + PAGE - 1) & -PAGE;
-            area = libc_h.mmap(0L, mappedLength, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
-            if (area == -1L)
-            {
-                throw new IllegalStateException("cannot mmap " + mappedLength + " B for the UMEM of " + name);
-            }
-            libc_h.madvise(area, mappedLength, MADV_HUGEPAGE);
-        }
         final Arena arena = Arena.ofShared();
-        Mempool pool = null;
         long umem = 0;
         final Queue[] queues = new Queue[config.queues()];
         try
         {
-            pool = Mempool.createPktmbufPoolOver("xsk" + POOL_NUMBER.incrementAndGet() + "_" + id, config.frames(),
-                Math.min(256, config.frames() * 2 / 3), DATA_ROOM, area, mappedLength);
             // The kernel writes received data after this headroom (+ XDP_PACKET_HEADROOM): object header, mbuf, DPDK headroom.
-            final int headroom = size.header() + Mempool.MBUF_SIZE + Mempool.HEADROOM;
-            final int frameSize = size.header() + size.element();
+            final int headroom = memory.headerSize() + Mempool.MBUF_SIZE + Mempool.HEADROOM;
             final long fill0 = arena.allocate(LibXdp.RING).address();
             final long comp0 = arena.allocate(LibXdp.RING).address();
-            umem = LibXdp.umemCreate(area, mappedLength, fill0, comp0, ring, ring, frameSize, headroom,
+            umem = LibXdp.umemCreate(memory.area(), memory.length(), fill0, comp0, ring, ring, memory.frameSize(), headroom,
                 LibXdp.UMEM_UNALIGNED_CHUNK_FLAG);
             final int libxdpFlags = config.program() == XskConfig.Program.EXTERNAL ? LibXdp.LIBXDP_FLAGS_INHIBIT_PROG_LOAD : 0;
             final int xdpFlags = switch (config.xdpMode())
@@ -178,8 +171,7 @@ public final class XskPort implements Port
             final MemorySegment options = arena.allocate(4, 4);
             Sockets.getsockopt(queues[0].fd, Sockets.SOL_XDP, Sockets.XDP_OPTIONS, options);
             final boolean zc = (options.get(ValueLayout.JAVA_INT, 0) & Sockets.XDP_OPTIONS_ZEROCOPY) != 0;
-            final XskPort port = new XskPort(id, name, config, ifindex, mac, arena, area, needed, mappedLength, huge, pool, size, umem,
-                queues, zc);
+            final XskPort port = new XskPort(id, name, config, ifindex, mac, arena, memory, owns, umem, queues, zc);
             for (final Queue queue : queues)
             {
                 port.refill(queue);
@@ -199,12 +191,7 @@ public final class XskPort implements Port
             {
                 LibXdp.umemDelete(umem);
             }
-            if (pool != null)
-            {
-                pool.close();
-            }
             arena.close();
-            libc_h.munmap(area, mappedLength);
             throw ex;
         }
     }
@@ -290,7 +277,7 @@ public final class XskPort implements Port
     /** True when the UMEM sits on 2 MiB huge pages. */
     public boolean hugePages()
     {
-        return hugePages;
+        return memory.hugePages();
     }
 
     /** The pool of UMEM mbufs the port receives into. */
@@ -301,7 +288,8 @@ public final class XskPort implements Port
 
     /**
      * After {@link #close()}: the UMEM mbufs still in use once the port took back what the kernel held (0 unless the
-     * application kept received mbufs); -1 while open.
+     * application kept received mbufs); -1 while open. With a shared {@link XskPool} always 0: check the pool's
+     * {@code inUse()} once every port over it is closed.
      */
     public int mbufsLeftInUse()
     {
@@ -343,7 +331,9 @@ public final class XskPort implements Port
         int n = produced - q.rxConsumed;
         if (n == 0)
         {
-            if (config.busyPollUs() > 0)
+            // Nothing arrived: one recvfrom when busy polling (it runs the device's NAPI on this core) or when the kernel
+            // flagged the fill ring NEED_WAKEUP (its rx stopped for lack of frames). The flags word is a plain read.
+            if (busyPoll || (Memory.getInt(q.fillFlags) & LibXdp.XDP_RING_NEED_WAKEUP) != 0)
             {
                 Sockets.wakeupReceive(q.fd);
             }
@@ -411,11 +401,6 @@ public final class XskPort implements Port
             // Release: the frame addresses are written before the kernel sees the new producer (its acquire in xskq_cons_peek).
             U32.setRelease(Memory.ALL, q.fillProducer, prod);
             q.fillProduced = prod;
-        }
-        // Plain read of the flags word: the kernel sets NEED_WAKEUP when its rx path stopped for lack of fill entries.
-        if ((Memory.getInt(q.fillFlags) & LibXdp.XDP_RING_NEED_WAKEUP) != 0)
-        {
-            Sockets.wakeupReceive(q.fd);
         }
     }
 
@@ -632,10 +617,16 @@ public final class XskPort implements Port
                 Mbuf.free(area + (long)f * objectSize + headerSize);
             }
         }
-        leftInUse = pool.inUse();
-        pool.close();
         arena.close();
-        libc_h.munmap(area, mappedLength);
+        if (ownsMemory)
+        {
+            leftInUse = pool.inUse();
+            memory.close();
+        }
+        else
+        {
+            leftInUse = 0;
+        }
     }
 
     /**

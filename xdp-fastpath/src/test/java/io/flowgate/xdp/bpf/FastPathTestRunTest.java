@@ -218,6 +218,17 @@ class FastPathTestRunTest
     @Test
     void shouldForwardIpv6UdpWithNatAndHopLimit()
     {
+        assertIpv6Hit(UDP);
+    }
+
+    @Test
+    void shouldForwardIpv6TcpWithNatAndHopLimit()
+    {
+        assertIpv6Hit(TCP);
+    }
+
+    void assertIpv6Hit(final int protocol)
+    {
         final long[] src = {0x2001_0db8_0000_0001L, 0x0000_0000_0000_0001L};
         final long[] dst = {0x2001_0db8_0000_0002L, 0x0000_0000_0000_0002L};
         final long[] newSrc = {0x2001_0db8_ffff_0000L, 0x1234_5678_9abc_def0L};
@@ -225,7 +236,7 @@ class FastPathTestRunTest
         final FlowRecord f = new FlowRecord();
         f.ifindex = LO;
         f.family = 6;
-        f.protocol = UDP;
+        f.protocol = protocol;
         f.srcHi = src[0];
         f.srcLo = src[1];
         f.dstHi = dst[0];
@@ -244,7 +255,7 @@ class FastPathTestRunTest
         f.newSrcPort = 6000;
         f.newDstPort = 5353;
         assertTrue(program.flows().insert(f));
-        final byte[] in = Packets.ipv6(UDP, src, dst, 5000, 53, 64, UDP, 0, 77);
+        final byte[] in = Packets.ipv6(protocol, src, dst, 5000, 53, 64, protocol, ACK, 77);
         final Run r = run(in);
         assertEquals(LibBpf.XDP_REDIRECT, r.retval());
         final ByteBuffer o = ByteBuffer.wrap(r.out());
@@ -257,8 +268,8 @@ class FastPathTestRunTest
         assertEquals(newDst[1], o.getLong(46));
         assertEquals(6000, o.getShort(54) & 0xFFFF);
         assertEquals(5353, o.getShort(56) & 0xFFFF);
-        assertTrue(Packets.ipv6L4Ok(r.out()), "UDP checksum over IPv6");
-        assertSameExcept(in, r.out(), 0, 12, 21, 1, 22, 32, 54, 4, 60, 2);
+        assertTrue(Packets.ipv6L4Ok(r.out()), "L4 checksum over IPv6");
+        assertSameExcept(in, r.out(), 0, 12, 21, 1, 22, 32, 54, 4, protocol == TCP ? 54 + 16 : 54 + 6, 2);
         assertTrue(program.flows().lookup(f));
         assertEquals(1, f.packets);
         assertEquals(in.length - 14, f.bytes);

@@ -179,6 +179,21 @@ class XskPortTest
             assertTrue(perQueue[0] > 0 && perQueue[1] > 0, "both queues received: " + perQueue[0] + "/" + perQueue[1]);
             final EthDev.Stats stats = port.stats();
             assertTrue(stats.queueIpackets()[0] >= perQueue[0] && stats.queueIpackets()[1] >= perQueue[1]);
+
+            // Transmit on each queue (each with its own completion ring on the shared UMEM).
+            final List<byte[]> out = frames(4, 100, 400);
+            final Process capture = capture(PAIRS[2] + "1", out.size());
+            for (int i = 0; i < out.size(); i++)
+            {
+                final long m = port.pool().alloc();
+                put(m, out.get(i), 0, out.get(i).length);
+                burst.mbuf(0, m);
+                assertEquals(1, port.transmit(i % 2, burst.address(), 1));
+            }
+            final List<byte[]> seen = captured(capture);
+            assertEquals(out.size(), seen.size());
+            assertEquals(2, port.stats().queueOpackets()[0]);
+            assertEquals(2, port.stats().queueOpackets()[1]);
         }
         port.close();
         assertEquals(0, port.mbufsLeftInUse());
@@ -189,6 +204,66 @@ class XskPortTest
     {
         final XskPort a = XskPort.open(0, "xa", config(PAIRS[0] + "0", 1));
         final XskPort b = XskPort.open(1, "xb", config(PAIRS[1] + "0", 1));
+        forwardBothWays(a, b);
+        assertEquals(0, a.mbufsLeftInUse());
+        assertEquals(0, b.mbufsLeftInUse());
+    }
+
+    @Test
+    void shouldForwardWithoutCopyBetweenPortsSharingAPool() throws Exception
+    {
+        try (XskPool shared = XskPool.create("xsk-shared", 4096))
+        {
+            final XskPort a = XskPort.open(0, "xa", config(PAIRS[0] + "0", 1), shared);
+            final XskPort b = XskPort.open(1, "xb", config(PAIRS[1] + "0", 1), shared);
+            assertEquals(a.pool().address(), b.pool().address());
+            forwardBothWays(a, b);
+            assertEquals(0, shared.mempool().inUse(), "every frame back in the shared pool");
+        }
+    }
+
+    @Test
+    void shouldReceiveAndTransmitWithoutAllocating() throws Exception
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final long thread = Thread.currentThread().threadId();
+        try (XskPool shared = XskPool.create("xsk-alloc", 4096); Arena arena = Arena.ofConfined())
+        {
+            final XskPort a = XskPort.open(0, "xa", config(PAIRS[0] + "0", 1), shared);
+            final XskPort b = XskPort.open(1, "xb", config(PAIRS[1] + "0", 1), shared);
+            final long burst = arena.allocate(8L * 32, 64).address();
+            send(PAIRS[0] + "1", frames(200, 60, 1400));
+            long forwarded = forwardLoop(a, b, burst, 200_000);
+            send(PAIRS[0] + "1", frames(200, 60, 1400));
+            final long before = threads.getThreadAllocatedBytes(thread);
+            forwarded += forwardLoop(a, b, burst, 200_000);
+            final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            assertTrue(forwarded >= 400, "forwarded " + forwarded);
+            assertEquals(0, allocated, "bytes allocated by receive/transmit");
+            a.close();
+            b.close();
+            assertEquals(0, shared.mempool().inUse());
+        }
+    }
+
+    private static long forwardLoop(final XskPort in, final XskPort out, final long burst, final int iterations)
+    {
+        long total = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            final int n = in.receive(0, burst, 32);
+            final int sent = out.transmit(0, burst, n);
+            for (int k = sent; k < n; k++)
+            {
+                Mbuf.free(Memory.getLong(burst + 8L * k));
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private static void forwardBothWays(final XskPort a, final XskPort b) throws Exception
+    {
         try (Arena arena = Arena.ofConfined())
         {
             final MbufBurst burst = new MbufBurst(arena, 64);
@@ -235,8 +310,6 @@ class XskPortTest
         }
         a.close();
         b.close();
-        assertEquals(0, a.mbufsLeftInUse());
-        assertEquals(0, b.mbufsLeftInUse());
     }
 
     @Test
@@ -279,6 +352,58 @@ class XskPortTest
         {
             sh("ip", "link", "set", PAIRS[1] + "0", "mtu", "1500");
             sh("ip", "netns", "exec", NS, "ip", "link", "set", PAIRS[1] + "1", "mtu", "1500");
+        }
+    }
+
+    @Test
+    void shouldLeaveTheProgramToTheCallerWhenExternal() throws Exception
+    {
+        final XskConfig external = new XskConfig(PAIRS[0] + "0", 1, 0, XskConfig.Bind.COPY, 512, 2048, 0, 0,
+            XskConfig.Program.EXTERNAL, XdpMode.AUTO);
+        final XskPort port = XskPort.open(5, "xa", external);
+        try
+        {
+            assertTrue(port.socketFd(0) > 0);
+            assertEquals(0, port.interfaceQueue(0));
+            assertEquals(Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", PAIRS[0] + "0",
+                "ifindex")).trim()), port.ifindex());
+            final Process p = new ProcessBuilder("ip", "link", "show", "dev", PAIRS[0] + "0").redirectErrorStream(true).start();
+            final String link = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            assertTrue(!link.contains("xdp"), "no program attached: " + link);
+        }
+        finally
+        {
+            port.close();
+        }
+        assertEquals(0, port.mbufsLeftInUse());
+    }
+
+    @Test
+    void shouldReceiveThroughFlowgatesProgramWhenExternal() throws Exception
+    {
+        final String iface = PAIRS[1] + "0";
+        final XskConfig external = new XskConfig(iface, 1, 0, XskConfig.Bind.AUTO, 512, 2048, 0, 0, XskConfig.Program.EXTERNAL,
+            XdpMode.AUTO);
+        try (io.flowgate.xdp.bpf.XdpProgram program = io.flowgate.xdp.bpf.XdpProgram.load(1024))
+        {
+            final XskPort port = XskPort.open(6, "xb", external);
+            program.attach(port.id(), port.ifindex(), XdpMode.AUTO);
+            program.registerSocket(port.ifindex(), port.interfaceQueue(0), port.socketFd(0));
+            final List<byte[]> sent = frames(8, 60, 1000);
+            send(PAIRS[1] + "1", sent);
+            try (Arena arena = Arena.ofConfined())
+            {
+                final List<byte[]> got = receiveAll(port, 0, arena, sent.size(), 6);
+                assertEquals(sent.size(), got.size());
+                for (int i = 0; i < sent.size(); i++)
+                {
+                    assertArrayEquals(sent.get(i), got.get(i));
+                }
+            }
+            program.detach(port.ifindex());
+            port.close();
+            assertEquals(0, port.mbufsLeftInUse());
         }
     }
 

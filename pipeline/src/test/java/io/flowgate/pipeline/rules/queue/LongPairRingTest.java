@@ -36,6 +36,8 @@ class LongPairRingTest
         final int perProducer = 200_000;
         final LongPairRing ring = new LongPairRing(64);
         final Thread[] threads = new Thread[producers];
+        // A failed assertion or the deadline must not leave producers spinning on a full ring (the join would hang).
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         for (int p = 0; p < producers; p++)
         {
             final long producer = p;
@@ -45,6 +47,10 @@ class LongPairRingTest
                 {
                     while (!ring.offer(producer << 32 | i, ~(producer << 32 | i)))
                     {
+                        if (stop.get())
+                        {
+                            return;
+                        }
                         Thread.onSpinWait();
                     }
                 }
@@ -53,23 +59,30 @@ class LongPairRingTest
         }
         final long[] next = new long[producers];
         long received = 0;
-        final long deadline = System.nanoTime() + 30_000_000_000L;
-        while (received < (long)producers * perProducer && System.nanoTime() < deadline)
+        final long deadline = System.nanoTime() + 60_000_000_000L;
+        try
         {
-            if (!ring.poll())
+            while (received < (long)producers * perProducer && System.nanoTime() < deadline)
             {
-                Thread.onSpinWait();
-                continue;
+                if (!ring.poll())
+                {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                final long a = ring.first();
+                assertEquals(~a, ring.second(), "a record is whole");
+                final int producer = (int)(a >>> 32);
+                assertEquals(next[producer]++, a & 0xFFFF_FFFFL, "each producer's records in order, none twice or lost");
+                received++;
             }
-            final long a = ring.first();
-            assertEquals(~a, ring.second(), "a record is whole");
-            final int producer = (int)(a >>> 32);
-            assertEquals(next[producer]++, a & 0xFFFF_FFFFL, "each producer's records in order, none twice or lost");
-            received++;
         }
-        for (final Thread t : threads)
+        finally
         {
-            t.join();
+            stop.set(true);
+            for (final Thread t : threads)
+            {
+                t.join(10_000);
+            }
         }
         assertEquals((long)producers * perProducer, received);
         assertFalse(ring.poll());
