@@ -52,6 +52,12 @@ public final class PacketBurst
      * freeing it ({@code rules.RejectCodes}); 0 for every other packet.
      */
     public final int[] reject;
+    /**
+     * A rule that matched the packet ran a statement other than a plain verdict (limit, counter, log, meta/ct mark set,
+     * notrack, NAT, queue): false at receive, set by the rule engine. Such a packet never offloads its flow
+     * ({@code offload.WorkerOffload.consider}): the fast path would bypass the statement for the flow's later packets.
+     */
+    public final boolean[] ruleEffects;
     /** The burst came from another worker that found this one owns its connections (NAT hand-off): never handed on. */
     public boolean handedIn;
 
@@ -76,6 +82,7 @@ public final class PacketBurst
         this.ctinfo = new int[capacity];
         this.mark = new int[capacity];
         this.reject = new int[capacity];
+        this.ruleEffects = new boolean[capacity];
     }
 
     public int count()

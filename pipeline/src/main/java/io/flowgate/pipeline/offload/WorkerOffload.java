@@ -28,7 +28,9 @@ import java.lang.invoke.VarHandle;
  * Decision ({@code flow_offload} in nft's terms, done by the worker without a rule): the packet's verdict is ACCEPT
  * and it is forwarded; its entry is CONFIRMED, ASSURED, not DYING, not EXPECTED, without HELPER, SEQ_ADJUST,
  * NAT_CLASH or a fixed timeout; the packet is ESTABLISHED or ESTABLISHED_REPLY (not RELATED); TCP in ESTABLISHED or
- * UDP that has seen a reply; IPv4 or IPv6. Each direction is requested once (the first packet of it that qualifies),
+ * UDP that has seen a reply; IPv4 or IPv6; and no rule that matched the packet ran a statement other than a plain verdict
+ * ({@code PacketBurst.ruleEffects}: limit, counter, log, mark set, notrack, NAT, queue), since the fast path would bypass
+ * it for the flow's later packets ({@link #DECLINED_RULES}). Each direction is requested once (the first packet of it that qualifies),
  * and the entry's OFFLOAD status bit is set with the first.
  * <p>
  * Thread-safety: {@link #consider}, {@link #poll}, {@link #unoffload} on the owning worker only; {@link #enabled},
@@ -45,7 +47,9 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     public static final int FOLDS = 4;
     public static final int STALE_FOLDS = 5;
     public static final int REFUSED = 6;
-    public static final int COUNTERS = 7;
+    /** Packets that qualified but a rule that matched them ran a statement ({@code PacketBurst.ruleEffects}): one per packet. */
+    public static final int DECLINED_RULES = 7;
+    public static final int COUNTERS = 8;
 
     private static final VarHandle ENABLED;
     private static final VarHandle APPLIED_SYNC;
@@ -200,6 +204,11 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         }
         else if (protocol != Conntrack.IPPROTO_UDP || (status & CtStatus.SEEN_REPLY) == 0)
         {
+            return;
+        }
+        if (b.ruleEffects[i])
+        {
+            count(DECLINED_RULES); // the verdict is not a plain forward: a later packet of the flow may still qualify
             return;
         }
         request(b, i, idx, record, dir, mask, status, outPort, mtu);

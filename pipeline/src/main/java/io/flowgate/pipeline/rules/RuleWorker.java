@@ -174,6 +174,8 @@ public final class RuleWorker implements NatHook.RulesetNat
             final int family = keys.nfproto[p] == RuleKeys.NFPROTO_IPV4 ? CompiledRuleset.FAMILY_IPV4
                 : keys.nfproto[p] == RuleKeys.NFPROTO_IPV6 ? CompiledRuleset.FAMILY_IPV6 : 0;
             int verdict = Verdict.ACCEPT;
+            // burst.ruleEffects[p] is set by evaluate for each statement that is not a plain verdict (and never cleared
+            // here: the packet's hooks accumulate it).
             for (int c = 0; c < chains.length && verdict == Verdict.ACCEPT; c++)
             {
                 final int base = chains[c];
@@ -239,6 +241,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.LIMIT ->
                     {
+                        burst.ruleEffects[p] = true; // the bucket must see every packet of the flow, matched or not
                         if (!limit(rules, code[pc + 1], keys.length[p], nowNs))
                         {
                             continue outer;
@@ -246,20 +249,27 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.COUNTER ->
                     {
+                        burst.ruleEffects[p] = true;
                         final long[] counters = rules.counters[id];
                         final int g = CompiledRuleset.PAD + 2 * (rules.ruleBase[chain] + rule);
                         counters[g]++;
                         counters[g + 1] += keys.length[p];
                     }
-                    case Program.LOG -> log.offer(rules.version, code[pc + 1], hook.ordinal(), keys.iif[p], keys.oif[p], family,
-                        burst.frame[p], burst.l3[p], keys.length[p]);
+                    case Program.LOG ->
+                    {
+                        burst.ruleEffects[p] = true;
+                        log.offer(rules.version, code[pc + 1], hook.ordinal(), keys.iif[p], keys.oif[p], family,
+                            burst.frame[p], burst.l3[p], keys.length[p]);
+                    }
                     case Program.META_MARK ->
                     {
+                        burst.ruleEffects[p] = true;
                         burst.mark[p] = code[pc + 1];
                         keys.metaMark[p] = code[pc + 1];
                     }
                     case Program.CT_MARK ->
                     {
+                        burst.ruleEffects[p] = true;
                         if (ct != null && burst.ct[p] >= 0)
                         {
                             ct.mark(burst, p, code[pc + 1]);
@@ -268,6 +278,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.NOTRACK ->
                     {
+                        burst.ruleEffects[p] = true;
                         // nft_notrack_eval: only a packet conntrack has not seen yet.
                         if (burst.ctinfo[p] == ParseStage.NOT_TRACKED_YET)
                         {
@@ -278,6 +289,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.NAT ->
                     {
+                        burst.ruleEffects[p] = true;
                         rulesEvaluated += evaluated;
                         return NAT_BOUND + code[pc + 1];
                     }
@@ -299,6 +311,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.QUEUE ->
                     {
+                        burst.ruleEffects[p] = true;
                         rulesEvaluated += evaluated;
                         final int first = code[pc + 1];
                         final int span = code[pc + 2] - first + 1;
