@@ -659,7 +659,7 @@ class WorkerOffloadTest
     {
         assertDeclinedByRules("    ct state established limit rate 1000/second burst 1000 packets accept");
         assertDeclinedByRules("    ct state established log prefix \"est: \" accept");
-        assertDeclinedByRules("    ct state established,related counter accept");
+        assertDeclinedByRules("    ct state established,related counter log accept");
         assertDeclinedByRules("    meta mark set 0x10\n    ct state established accept");
     }
 
@@ -675,6 +675,64 @@ class WorkerOffloadTest
             requests.release();
             assertEquals(0, bed.offload.counter(WorkerOffload.DECLINED_RULES));
             assertEquals(1, bed.offload.counter(WorkerOffload.REQUESTED));
+        }
+    }
+
+    private static long[] ruleCounter(final Bed bed, final int rule)
+    {
+        final var table = bed.engine.ruleset().tables().get(0);
+        final long[] out = new long[2];
+        assertTrue(bed.engine.counters().read(table, table.chain("forward"), rule, out));
+        return out;
+    }
+
+    @Test
+    void shouldOffloadACountedFlowAndFoldTheFastPathIntoTheRuleCounter() throws Exception
+    {
+        final String nft = forward("    ct state established,related counter accept\n    ct state new counter accept");
+        try (Bed bed = new Bed(false, nft))
+        {
+            final int idx = handshake(bed, 40102);
+            final SpscSlotRing requests = bed.offload.requests();
+            final long slot = requests.peek();
+            assertTrue(slot != 0, "a counter alone does not keep the flow off the fast path");
+            final long cookie = OffloadRequest.cookie(slot);
+            requests.release();
+            assertEquals(0, bed.offload.counter(WorkerOffload.DECLINED_RULES));
+            final long[] before = ruleCounter(bed, 0);
+            assertEquals(2, before[0], "SYN-ACK and ACK counted by the worker");
+            assertEquals(1, ruleCounter(bed, 1)[0], "the SYN");
+
+            postFold(bed, cookie, 1000, 64_000, System.nanoTime());
+            bed.worker.doWork();
+            final long[] after = ruleCounter(bed, 0);
+            assertEquals(before[0] + 1000, after[0], "the fast path's packets counted by the rule that counted the request");
+            assertEquals(before[1] + 64_000, after[1]);
+            assertEquals(1, ruleCounter(bed, 1)[0], "not by another rule");
+
+            // A reload: the folds' rule indexes belong to the old ruleset. The direction comes back to the worker.
+            bed.engine.workers().get(0).park();
+            bed.engine.load(NftParser.parse("test.nft", nft));
+            postFold(bed, cookie, 5, 500, System.nanoTime());
+            bed.worker.doWork();
+            assertEquals(1, bed.offload.counter(WorkerOffload.RULES_RELOADED));
+            long next = requests.peek();
+            assertTrue(next != 0);
+            assertEquals(OffloadRequest.REMOVE, OffloadRequest.type(next));
+            assertEquals(cookie, OffloadRequest.cookie(next));
+            requests.release();
+            assertEquals(0, CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD, "no direction left in the map");
+            assertEquals(after[0], ruleCounter(bed, 0)[0], "carried over by the reload, the stale fold not added");
+
+            // The direction's next packet is evaluated by the new rules and asks again, remembering the new ruleset's counter.
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40102, 80).flags(ACK).seq(1001).ack(5001).payload(10).build());
+            next = requests.peek();
+            assertTrue(next != 0, "asked again");
+            assertEquals(OffloadRequest.INSERT, OffloadRequest.type(next));
+            requests.release();
+            postFold(bed, cookie, 7, 700, System.nanoTime());
+            bed.worker.doWork();
+            assertEquals(after[0] + 1 + 7, ruleCounter(bed, 0)[0]);
         }
     }
 }

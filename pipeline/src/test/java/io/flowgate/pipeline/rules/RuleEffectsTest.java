@@ -27,8 +27,8 @@ import static io.flowgate.pipeline.rules.RuleBed.rule;
 import static io.flowgate.pipeline.rules.RuleBed.ruleset;
 import static io.flowgate.pipeline.rules.RuleBed.table;
 import static io.flowgate.pipeline.rules.RuleBed.tcp;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,15 +54,14 @@ class RuleEffectsTest
         final int hit = bed.add(tcp("1.1.1.1", "198.51.100.9", 1000, 80, 0x10), 0, 1);
         final int miss = bed.add(tcp("1.1.1.1", "198.51.100.9", 1000, 81, 0x10), 0, 1);
         bed.run(Hook.FORWARD);
-        assertTrue(bed.burst.ruleEffects[hit], statement + " on the packet it matched");
-        assertFalse(bed.burst.ruleEffects[miss], statement + " not on a packet its rule did not match");
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[hit], statement + " on the packet it matched");
+        assertEquals(0, bed.burst.ruleEffects[miss], statement + " not on a packet its rule did not match");
         assertEquals(Verdict.ACCEPT, bed.verdict(miss));
     }
 
     @Test
     void shouldFlagEachStatementKind() throws Exception
     {
-        assertFlaggedBy(counter());
         assertFlaggedBy(new Expr.Limit(1000, Expr.Per.SECOND, 10, false, false, O));
         assertFlaggedBy(new Expr.Log("fwd ", 4, O));
         assertFlaggedBy(new Expr.MarkSet(Field.META_MARK, 7, O));
@@ -81,8 +80,8 @@ class RuleEffectsTest
         bed.run(Hook.FORWARD);
         assertEquals(Verdict.ACCEPT, bed.verdict(first));
         assertEquals(Verdict.DROP, bed.verdict(second));
-        assertTrue(bed.burst.ruleEffects[first]);
-        assertTrue(bed.burst.ruleEffects[second], "over the limit: the bucket still has to see the flow's packets");
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[first]);
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[second], "over the limit: the bucket still has to see the flow's packets");
     }
 
     @Test
@@ -101,8 +100,8 @@ class RuleEffectsTest
         bed.run(Hook.FORWARD);
         assertEquals(Verdict.ACCEPT, bed.verdict(web));
         assertEquals(Verdict.DROP, bed.verdict(dropped));
-        assertFalse(bed.burst.ruleEffects[web]);
-        assertFalse(bed.burst.ruleEffects[dropped]);
+        assertEquals(0, bed.burst.ruleEffects[web]);
+        assertEquals(0, bed.burst.ruleEffects[dropped]);
     }
 
     @Test
@@ -129,10 +128,39 @@ class RuleEffectsTest
         final int plain = bed.add(tcp("1.1.1.1", "198.51.100.9", 1000, 443, 0x10), 0, 1);
         bed.run(Hook.PREROUTING);
         bed.run(Hook.FORWARD);
-        assertTrue(bed.burst.ruleEffects[notracked], "notrack");
-        assertTrue(bed.burst.ruleEffects[queued], "queue (bypassed: accepted, still not a plain verdict)");
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[notracked], "notrack");
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[queued], "queue (bypassed: accepted, still not a plain verdict)");
         assertEquals(Verdict.ACCEPT, bed.verdict(queued));
-        assertTrue(bed.burst.ruleEffects[logged], "logged at PREROUTING, accepted by a plain rule at FORWARD: still flagged");
-        assertFalse(bed.burst.ruleEffects[plain]);
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[logged], "logged at PREROUTING, accepted by a plain rule at FORWARD: still flagged");
+        assertEquals(0, bed.burst.ruleEffects[plain]);
+    }
+
+    @Test
+    void shouldRememberTheCountersThatCountedAPacketAndBlockBeyondTwo() throws Exception
+    {
+        bed.engine.load(ruleset(table(Family.IP, "t",
+            filter("fwd", Hook.FORWARD, false,
+                rule(counter()),
+                rule(eq(Field.TCP_DPORT, 81, 82), counter()),
+                rule(eq(Field.TCP_DPORT, 82), counter()),
+                rule(counter(), accept())))));
+        final int one = bed.add(tcp("1.1.1.1", "198.51.100.9", 1000, 80, 0x10), 0, 1);
+        final int two = bed.add(tcp("1.1.1.1", "198.51.100.9", 1000, 81, 0x10), 0, 1);
+        final int three = bed.add(tcp("1.1.1.1", "198.51.100.9", 1000, 82, 0x10), 0, 1);
+        bed.run(Hook.FORWARD);
+        assertEquals(2, bed.burst.ruleEffects[one], "rules 0 and 3");
+        assertEquals(0, bed.burst.ruleCounters[PacketBurst.RULE_COUNTERS * one]);
+        assertEquals(3, bed.burst.ruleCounters[PacketBurst.RULE_COUNTERS * one + 1]);
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[two], "three counters: more than a direction remembers");
+        assertEquals(PacketBurst.RULES_BLOCK, bed.burst.ruleEffects[three]);
+
+        // The fast path's packets folded into rule 3 of the ruleset the worker holds; a replaced ruleset's refused.
+        bed.worker.enterBurst();
+        final int version = bed.worker.version();
+        assertTrue(bed.worker.foldCounter(version, 3, 10, 1000));
+        assertTrue(!bed.worker.foldCounter(version - 1, 3, 10, 1000), "another ruleset's rule indexes");
+        assertTrue(!bed.worker.foldCounter(version, 4, 10, 1000), "no such rule");
+        bed.worker.park();
+        assertArrayEquals(new long[] {13, 1000 + 3 * 40}, bed.counter("fwd", 3));
     }
 }
