@@ -177,6 +177,24 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         return (long)LONGS.getOpaque(counters, counter);
     }
 
+    /** The name of counter {@code counter} for statistics ("requested", ..., "declined_rules", "rules_reloaded"). */
+    public static String counterName(final int counter)
+    {
+        return switch (counter)
+        {
+            case REQUESTED -> "requested";
+            case REQUEST_RING_FULL -> "request_ring_full";
+            case REMOVALS -> "removals";
+            case REMOVAL_RING_FULL -> "removal_ring_full";
+            case FOLDS -> "folds";
+            case STALE_FOLDS -> "stale_folds";
+            case REFUSED -> "refused";
+            case DECLINED_RULES -> "declined_rules";
+            case RULES_RELOADED -> "rules_reloaded";
+            default -> throw new IllegalArgumentException("no counter " + counter);
+        };
+    }
+
     private void count(final int counter)
     {
         LONGS.setOpaque(counters, counter, counters[counter] + 1); // single writer: a plain increment published opaquely

@@ -649,6 +649,7 @@ class WorkerOffloadTest
             assertEquals(0, bed.offload.requests().peek(), "no request under: " + nft);
             assertEquals(0, bed.offload.counter(WorkerOffload.REQUESTED));
             assertEquals(3, bed.offload.counter(WorkerOffload.DECLINED_RULES), "the last ACK and one data packet each way");
+            assertEquals("declined_rules", WorkerOffload.counterName(WorkerOffload.DECLINED_RULES));
             assertEquals(0, CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD, "no OFFLOAD bit");
             assertEquals(5, bed.worker.counter(RouterWorker.TX), "all forwarded by the worker");
         }
