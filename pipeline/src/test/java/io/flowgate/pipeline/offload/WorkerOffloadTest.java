@@ -726,7 +726,11 @@ class WorkerOffloadTest
             assertEquals(after[0], ruleCounter(bed, 0)[0], "carried over by the reload, the stale fold not added");
 
             // The direction's next packet is evaluated by the new rules and asks again, remembering the new ruleset's counter.
-            bed.send(bed.in, PacketBuilder.tcp(A, B, 40102, 80).flags(ACK).seq(1001).ack(5001).payload(10).build());
+            // 10 MB went each way in the fast path: the hand-back forgot the windows, so the segment is tracked, not INVALID.
+            final int carried = 10_000_000;
+            final long txBefore = bed.worker.counter(RouterWorker.TX);
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40102, 80).flags(ACK).seq(1001 + carried).ack(5001 + carried).payload(10).build());
+            assertEquals(txBefore + 1, bed.worker.counter(RouterWorker.TX), "forwarded: in window after the hand-back");
             next = requests.peek();
             assertTrue(next != 0, "asked again");
             assertEquals(OffloadRequest.INSERT, OffloadRequest.type(next));
