@@ -52,6 +52,20 @@ public final class PacketBurst
      * freeing it ({@code rules.RejectCodes}); 0 for every other packet.
      */
     public final int[] reject;
+    /**
+     * What the rules that matched the packet did besides plain verdicts, for the offload decision
+     * ({@code offload.WorkerOffload.consider}): 0 at receive (nothing), 1..{@link #RULE_COUNTERS} the number of rule
+     * counters that counted it (their rules in {@link #ruleCounters}), {@link #RULES_BLOCK} a statement the fast path
+     * would bypass (limit, log, meta/ct mark set, notrack, NAT, queue, or more counters than fit). Written by the rule
+     * engine; its flow is offloaded only at 0, or with counters the folds can add the fast path's packets to.
+     */
+    public final byte[] ruleEffects;
+    /** Per packet {@code i}: at {@code RULE_COUNTERS * i + k}, k below {@code ruleEffects[i]}, the k-th counted rule (the engine's global rule index). */
+    public final int[] ruleCounters;
+    /** {@link #ruleEffects}: a statement other than a verdict or a counter ran. */
+    public static final byte RULES_BLOCK = -1;
+    /** {@link #ruleEffects}: at most this many counters are remembered per packet; one more blocks. */
+    public static final int RULE_COUNTERS = 2;
     /** The burst came from another worker that found this one owns its connections (NAT hand-off): never handed on. */
     public boolean handedIn;
 
@@ -76,6 +90,8 @@ public final class PacketBurst
         this.ctinfo = new int[capacity];
         this.mark = new int[capacity];
         this.reject = new int[capacity];
+        this.ruleEffects = new byte[capacity];
+        this.ruleCounters = new int[RULE_COUNTERS * capacity];
     }
 
     public int count()

@@ -59,6 +59,7 @@ public final class ParseStage
         burst.outPort[i] = -1;
         burst.mark[i] = 0;
         burst.reject[i] = 0;
+        burst.ruleEffects[i] = 0;
         burst.ct[i] = -1;
         burst.ctinfo[i] = NOT_TRACKED_YET; // the rule engine's notrack (before conntrack) tells conntrack apart from this
         burst.nextHop[i] = -1; // flowHash is left: a hash stage writes it for every packet before anyone reads it

@@ -8,10 +8,12 @@ import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStatus;
 import io.flowgate.conntrack.OffHeap;
 import io.flowgate.conntrack.SpscSlotRing;
+import io.flowgate.conntrack.tcp.TcpRecord;
 import io.flowgate.conntrack.tcp.TcpState;
 import io.flowgate.nativebindings.Memory;
 import io.flowgate.pipeline.burst.PacketBurst;
 import io.flowgate.pipeline.conntrack.CtClock;
+import io.flowgate.pipeline.rules.RuleWorker;
 import java.lang.foreign.Arena;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -28,7 +30,11 @@ import java.lang.invoke.VarHandle;
  * Decision ({@code flow_offload} in nft's terms, done by the worker without a rule): the packet's verdict is ACCEPT
  * and it is forwarded; its entry is CONFIRMED, ASSURED, not DYING, not EXPECTED, without HELPER, SEQ_ADJUST,
  * NAT_CLASH or a fixed timeout; the packet is ESTABLISHED or ESTABLISHED_REPLY (not RELATED); TCP in ESTABLISHED or
- * UDP that has seen a reply; IPv4 or IPv6. Each direction is requested once (the first packet of it that qualifies),
+ * UDP that has seen a reply; IPv4 or IPv6; and no rule that matched the packet ran a statement other than a plain verdict
+ * or a counter ({@code PacketBurst.ruleEffects}: limit, log, mark set, notrack, NAT, queue), since the fast path would
+ * bypass it for the flow's later packets ({@link #DECLINED_RULES}). The rule counters that counted the requesting packet
+ * are remembered per direction, and each fold adds the fast path's packets and bytes to them ({@link #rules}), so that
+ * {@code ct state established counter accept} both offloads and keeps counting. Each direction is requested once (the first packet of it that qualifies),
  * and the entry's OFFLOAD status bit is set with the first.
  * <p>
  * Thread-safety: {@link #consider}, {@link #poll}, {@link #unoffload} on the owning worker only; {@link #enabled},
@@ -45,7 +51,13 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     public static final int FOLDS = 4;
     public static final int STALE_FOLDS = 5;
     public static final int REFUSED = 6;
-    public static final int COUNTERS = 7;
+    /** Packets that qualified but a rule that matched them ran a statement ({@code PacketBurst.ruleEffects}): one per packet. */
+    public static final int DECLINED_RULES = 7;
+    /** Folds that carried packets for rule counters of a ruleset since replaced: not counted; the direction was taken back. */
+    public static final int RULES_RELOADED = 8;
+    public static final int COUNTERS = 9;
+    /** {@link #ruleCounters} ints per entry direction: count, ruleset version, then the rules. */
+    private static final int RULE_STRIDE = 2 + PacketBurst.RULE_COUNTERS;
 
     private static final VarHandle ENABLED;
     private static final VarHandle APPLIED_SYNC;
@@ -81,6 +93,10 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     /** Removals the request ring had no room for, retried in {@link #poll}. */
     private final long[] pendingRemovals;
     private int pendingCount;
+    /** The worker's rule engine (null without rules): whose counters the folds add to. */
+    private RuleWorker rules;
+    /** Per entry direction ({@code (2 * idx + dir) * RULE_STRIDE}): rule counters the fast path counts for; null without rules. */
+    private int[] ruleCounters;
     private final CtKey in = new CtKey();
     private final CtKey out = new CtKey();
     private final long[] counters = new long[COUNTERS];
@@ -107,6 +123,19 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         this.requested = new byte[table.capacity()];
         this.pendingRemovals = new long[Math.max(64, requestSlots)];
         conntrack.offload(this);
+    }
+
+    /**
+     * Before the worker starts (RouterWorker wires it): the rule engine of this worker, whose rule counters the
+     * folds of a direction add the fast path's packets to when a counter counted the packet that requested it.
+     */
+    public void rules(final RuleWorker rules)
+    {
+        this.rules = rules;
+        if (rules != null && ruleCounters == null)
+        {
+            ruleCounters = new int[2 * requested.length * RULE_STRIDE];
+        }
     }
 
     public int worker()
@@ -147,6 +176,24 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     public long counter(final int counter)
     {
         return (long)LONGS.getOpaque(counters, counter);
+    }
+
+    /** The name of counter {@code counter} for statistics ("requested", ..., "declined_rules", "rules_reloaded"). */
+    public static String counterName(final int counter)
+    {
+        return switch (counter)
+        {
+            case REQUESTED -> "requested";
+            case REQUEST_RING_FULL -> "request_ring_full";
+            case REMOVALS -> "removals";
+            case REMOVAL_RING_FULL -> "removal_ring_full";
+            case FOLDS -> "folds";
+            case STALE_FOLDS -> "stale_folds";
+            case REFUSED -> "refused";
+            case DECLINED_RULES -> "declined_rules";
+            case RULES_RELOADED -> "rules_reloaded";
+            default -> throw new IllegalArgumentException("no counter " + counter);
+        };
     }
 
     private void count(final int counter)
@@ -200,6 +247,12 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         }
         else if (protocol != Conntrack.IPPROTO_UDP || (status & CtStatus.SEEN_REPLY) == 0)
         {
+            return;
+        }
+        final int effects = b.ruleEffects[i];
+        if (effects != 0 && (effects < 0 || ruleCounters == null))
+        {
+            count(DECLINED_RULES); // the verdict is not a plain forward: a later packet of the flow may still qualify
             return;
         }
         request(b, i, idx, record, dir, mask, status, outPort, mtu);
@@ -260,6 +313,18 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         OffHeap.putLong(slot + OffloadRequest.DST_MAC_OFFSET, dstMac);
         OffHeap.putLong(slot + OffloadRequest.SRC_MAC_OFFSET, srcMac);
         requests.commit();
+        final int[] rc = ruleCounters;
+        if (rc != null)
+        {
+            final int n = b.ruleEffects[i];
+            final int at = (2 * idx + dir) * RULE_STRIDE;
+            rc[at] = n;
+            rc[at + 1] = rules.version();
+            for (int k = 0; k < n; k++)
+            {
+                rc[at + 2 + k] = b.ruleCounters[PacketBurst.RULE_COUNTERS * i + k];
+            }
+        }
         requested[idx] = (byte)(mask | (1 << dir));
         if ((status & CtStatus.OFFLOAD) == 0)
         {
@@ -379,6 +444,53 @@ public final class WorkerOffload implements Conntrack.OffloadListener
         }
         conntrack.fold(idx, dir, packets, bytes, lastSeenNs == 0 ? clock.nowMs() : clock.monotonicToMs(lastSeenNs));
         count(FOLDS);
+        final int[] rc = ruleCounters;
+        if (rc != null && packets > 0)
+        {
+            foldRules(rc, (2 * idx + dir) * RULE_STRIDE, cookie, idx, dir, packets, bytes);
+        }
+    }
+
+    /** The fast path's packets of a direction into the rule counters that counted its requesting packet. */
+    private void foldRules(final int[] rc, final int at, final long cookie, final int idx, final int dir, final long packets, final long bytes)
+    {
+        final int n = rc[at];
+        for (int k = 0; k < n; k++)
+        {
+            if (!rules.foldCounter(rc[at + 1], rc[at + 2 + k], packets, bytes))
+            {
+                // The ruleset was replaced: its rule indexes mean nothing now. The direction comes back to the worker,
+                // whose next packet is evaluated by the new rules (and may ask again).
+                rc[at] = 0;
+                count(RULES_RELOADED);
+                final int mask = requested[idx] & ~(1 << dir);
+                requested[idx] = (byte)mask;
+                remove(cookie);
+                if ((mask & 3) == 0)
+                {
+                    handBack(idx);
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * Entry {@code idx} has no direction left in the fast path, which carried segments its tracker never saw: forget
+     * the maximum windows (as the tracker does on a segment of an OFFLOAD entry, Linux's flow_offload_fixup_tcp) so
+     * that the next segment Java sees picks the connection up, then clear OFFLOAD.
+     */
+    private void handBack(final int idx)
+    {
+        final long record = table.record(idx);
+        if (CtRecord.protocol(record) == Conntrack.IPPROTO_TCP)
+        {
+            CtRecord.beginWrite(record);
+            TcpRecord.tdMaxWin(record, 0, 0);
+            TcpRecord.tdMaxWin(record, 1, 0);
+            CtRecord.endWrite(record);
+        }
+        conntrack.offloaded(idx, false);
     }
 
     /** Offload switched off: the agent emptied the map; every OFFLOAD bit goes (a control-plane event: one pass over the entries). */

@@ -341,6 +341,10 @@ public final class RouterWorker implements Agent, Reinjector
     public void offload(final WorkerOffload offload)
     {
         this.offload = offload;
+        if (offload != null && rules != null)
+        {
+            offload.rules(rules); // its folds add the fast path's packets to the rule counters
+        }
     }
 
     public WorkerOffload offload()
@@ -389,6 +393,10 @@ public final class RouterWorker implements Agent, Reinjector
     public void rules(final RuleWorker rules)
     {
         this.rules = rules;
+        if (offload != null && rules != null)
+        {
+            offload.rules(rules); // its folds add the fast path's packets to the rule counters
+        }
     }
 
     @Override

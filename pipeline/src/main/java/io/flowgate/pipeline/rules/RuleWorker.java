@@ -127,6 +127,39 @@ public final class RuleWorker implements NatHook.RulesetNat
         return current;
     }
 
+    /**
+     * Worker, during a burst or its housekeeping: the version of the ruleset it holds (low 32 bits), which
+     * {@code PacketBurst.ruleCounters} refer to; 0 when it holds none.
+     */
+    public int version()
+    {
+        final CompiledRuleset rules = current;
+        return rules == null ? 0 : (int)rules.version;
+    }
+
+    /**
+     * Worker (the offload's folds): adds {@code packets} and {@code bytes} the fast path carried to the counter of
+     * global rule {@code rule} of ruleset {@code version}, as if this worker had counted them. Returns false, adding
+     * nothing, when this worker no longer holds that ruleset (it was replaced: its rules' indexes mean nothing now).
+     */
+    public boolean foldCounter(final int version, final int rule, final long packets, final long bytes)
+    {
+        final CompiledRuleset rules = current;
+        if (rules == null || (int)rules.version != version)
+        {
+            return false;
+        }
+        final long[] counters = rules.counters[id];
+        final int g = CompiledRuleset.PAD + 2 * rule;
+        if (rule < 0 || g + 1 >= counters.length - CompiledRuleset.PAD)
+        {
+            return false;
+        }
+        counters[g] += packets;
+        counters[g + 1] += bytes;
+        return true;
+    }
+
     /** The hook handler of pair {@code pair}: runs the base chains the current ruleset has at it. */
     HookHandler handler(final int pair)
     {
@@ -174,6 +207,8 @@ public final class RuleWorker implements NatHook.RulesetNat
             final int family = keys.nfproto[p] == RuleKeys.NFPROTO_IPV4 ? CompiledRuleset.FAMILY_IPV4
                 : keys.nfproto[p] == RuleKeys.NFPROTO_IPV6 ? CompiledRuleset.FAMILY_IPV6 : 0;
             int verdict = Verdict.ACCEPT;
+            // burst.ruleEffects[p] is written by evaluate for each statement that is not a plain verdict (and never
+            // cleared here: the packet's hooks accumulate it).
             for (int c = 0; c < chains.length && verdict == Verdict.ACCEPT; c++)
             {
                 final int base = chains[c];
@@ -239,6 +274,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.LIMIT ->
                     {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK; // the bucket must see every packet of the flow, matched or not
                         if (!limit(rules, code[pc + 1], keys.length[p], nowNs))
                         {
                             continue outer;
@@ -246,20 +282,38 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.COUNTER ->
                     {
+                        final int global = rules.ruleBase[chain] + rule;
                         final long[] counters = rules.counters[id];
-                        final int g = CompiledRuleset.PAD + 2 * (rules.ruleBase[chain] + rule);
+                        final int g = CompiledRuleset.PAD + 2 * global;
                         counters[g]++;
                         counters[g + 1] += keys.length[p];
+                        // Remembered for the offload: its folds add the fast path's packets to this rule (foldCounter).
+                        final int n = burst.ruleEffects[p];
+                        if (n >= 0 && n < PacketBurst.RULE_COUNTERS)
+                        {
+                            burst.ruleCounters[PacketBurst.RULE_COUNTERS * p + n] = global;
+                            burst.ruleEffects[p] = (byte)(n + 1);
+                        }
+                        else
+                        {
+                            burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
+                        }
                     }
-                    case Program.LOG -> log.offer(rules.version, code[pc + 1], hook.ordinal(), keys.iif[p], keys.oif[p], family,
-                        burst.frame[p], burst.l3[p], keys.length[p]);
+                    case Program.LOG ->
+                    {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
+                        log.offer(rules.version, code[pc + 1], hook.ordinal(), keys.iif[p], keys.oif[p], family,
+                            burst.frame[p], burst.l3[p], keys.length[p]);
+                    }
                     case Program.META_MARK ->
                     {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
                         burst.mark[p] = code[pc + 1];
                         keys.metaMark[p] = code[pc + 1];
                     }
                     case Program.CT_MARK ->
                     {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
                         if (ct != null && burst.ct[p] >= 0)
                         {
                             ct.mark(burst, p, code[pc + 1]);
@@ -268,6 +322,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.NOTRACK ->
                     {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
                         // nft_notrack_eval: only a packet conntrack has not seen yet.
                         if (burst.ctinfo[p] == ParseStage.NOT_TRACKED_YET)
                         {
@@ -278,6 +333,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.NAT ->
                     {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
                         rulesEvaluated += evaluated;
                         return NAT_BOUND + code[pc + 1];
                     }
@@ -299,6 +355,7 @@ public final class RuleWorker implements NatHook.RulesetNat
                     }
                     case Program.QUEUE ->
                     {
+                        burst.ruleEffects[p] = PacketBurst.RULES_BLOCK;
                         rulesEvaluated += evaluated;
                         final int first = code[pc + 1];
                         final int span = code[pc + 2] - first + 1;

@@ -32,7 +32,13 @@ import io.flowgate.pipeline.nat.NatHook;
 import io.flowgate.pipeline.nat.NatPolicy;
 import io.flowgate.pipeline.nat.NatRewriter;
 import io.flowgate.pipeline.nat.NatRule;
+import java.util.ArrayList;
 import java.util.List;
+import io.flowgate.pipeline.conntrack.CtAccess;
+import io.flowgate.pipeline.rules.RuleEngine;
+import io.flowgate.pipeline.rules.RuleWorker;
+import io.flowgate.pipeline.rules.model.RulesetException;
+import io.flowgate.pipeline.rules.nft.NftParser;
 import io.flowgate.pipeline.hook.Hook;
 import io.flowgate.pipeline.hook.HookChain;
 import io.flowgate.pipeline.hook.HookPriority;
@@ -106,14 +112,24 @@ class WorkerOffloadTest
         final RouterWorker worker;
         final WorkerOffload offload;
         final MbufBurst scratch = new MbufBurst(arena, 32);
+        /** The nft rule engine when the bed was given a ruleset, else null. */
+        RuleEngine engine;
 
         Bed()
         {
             this(false);
         }
 
-        /** With {@code masquerade}: SNAT to the out port's address (10.2.0.1) for everything leaving by "out", as the router wires NAT. */
         Bed(final boolean masquerade)
+        {
+            this(masquerade, null);
+        }
+
+        /**
+         * With {@code masquerade}: SNAT to the out port's address (10.2.0.1) for everything leaving by "out", as the router wires NAT.
+         * With {@code nft} (a ruleset in nft syntax, ports named "in" and "out"): the rule engine runs it on the worker.
+         */
+        Bed(final boolean masquerade, final String nft)
         {
             routes.addConnected("10.1.0.0/24", in.id());
             routes.addConnected("10.2.0.0/24", out.id());
@@ -154,6 +170,28 @@ class WorkerOffloadTest
             offload = new WorkerOffload(arena, 3, conntrack, clock, 64, 256);
             offload.enabled(true);
             worker.offload(offload);
+            if (nft != null)
+            {
+                final List<String> names = new ArrayList<>();
+                final boolean[] hasIpv4 = new boolean[Math.max(in.id(), out.id()) + 1];
+                for (int id = 0; id < hasIpv4.length; id++)
+                {
+                    names.add(id == in.id() ? "in" : id == out.id() ? "out" : null);
+                    hasIpv4[id] = id == in.id() || id == out.id();
+                }
+                engine = new RuleEngine(names, hasIpv4);
+                final RuleWorker rules = engine.attach(chain);
+                rules.conntrack(new CtAccess(conntrack.table()));
+                worker.rules(rules);
+                try
+                {
+                    engine.load(NftParser.parse("test.nft", nft));
+                }
+                catch (final RulesetException ex)
+                {
+                    throw new AssertionError(ex);
+                }
+            }
         }
 
         /** One IPv4 packet into {@code port}, one worker cycle, whatever it forwarded received back and freed. */
@@ -199,6 +237,10 @@ class WorkerOffloadTest
         public void close()
         {
             worker.onClose();
+            if (engine != null)
+            {
+                engine.close();
+            }
             conntrack.table().close();
             neighbours.close();
             routes.close();
@@ -588,6 +630,114 @@ class WorkerOffloadTest
                 assertEquals(16 * (round + 1), bed.offload.counter(WorkerOffload.FOLDS));
             }
             assertEquals(0, allocated, "bytes allocated by requests and folds in steady state");
+        }
+    }
+
+    private static String forward(final String rules)
+    {
+        return "table ip t {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n" + rules + "\n  }\n}\n";
+    }
+
+    /** A handshake and a data packet each way under {@code nft}: whether any offload was requested. */
+    private static void assertDeclinedByRules(final String nft)
+    {
+        try (Bed bed = new Bed(false, forward(nft)))
+        {
+            final int idx = handshake(bed, 40100);
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40100, 80).flags(ACK).seq(1001).ack(5001).payload(10).build());
+            bed.send(bed.out, PacketBuilder.tcp(B, A, 80, 40100).flags(ACK).seq(5001).ack(1011).payload(10).build());
+            assertEquals(0, bed.offload.requests().peek(), "no request under: " + nft);
+            assertEquals(0, bed.offload.counter(WorkerOffload.REQUESTED));
+            assertEquals(3, bed.offload.counter(WorkerOffload.DECLINED_RULES), "the last ACK and one data packet each way");
+            assertEquals("declined_rules", WorkerOffload.counterName(WorkerOffload.DECLINED_RULES));
+            assertEquals(0, CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD, "no OFFLOAD bit");
+            assertEquals(5, bed.worker.counter(RouterWorker.TX), "all forwarded by the worker");
+        }
+    }
+
+    @Test
+    void shouldNotOffloadAFlowALimitOrLogRuleActsOn()
+    {
+        assertDeclinedByRules("    ct state established limit rate 1000/second burst 1000 packets accept");
+        assertDeclinedByRules("    ct state established log prefix \"est: \" accept");
+        assertDeclinedByRules("    ct state established,related counter log accept");
+        assertDeclinedByRules("    meta mark set 0x10\n    ct state established accept");
+    }
+
+    @Test
+    void shouldOffloadAFlowOnlyPlainVerdictsAndUnmatchedStatementsSee()
+    {
+        try (Bed bed = new Bed(false, forward("    tcp dport 22 log prefix \"ssh: \" limit rate 1/minute accept\n"
+            + "    ct state established,related accept\n    ct state new accept\n    drop")))
+        {
+            handshake(bed, 40101);
+            final SpscSlotRing requests = bed.offload.requests();
+            assertTrue(requests.peek() != 0, "the last ACK of the handshake asks as without rules");
+            requests.release();
+            assertEquals(0, bed.offload.counter(WorkerOffload.DECLINED_RULES));
+            assertEquals(1, bed.offload.counter(WorkerOffload.REQUESTED));
+        }
+    }
+
+    private static long[] ruleCounter(final Bed bed, final int rule)
+    {
+        final var table = bed.engine.ruleset().tables().get(0);
+        final long[] out = new long[2];
+        assertTrue(bed.engine.counters().read(table, table.chain("forward"), rule, out));
+        return out;
+    }
+
+    @Test
+    void shouldOffloadACountedFlowAndFoldTheFastPathIntoTheRuleCounter() throws Exception
+    {
+        final String nft = forward("    ct state established,related counter accept\n    ct state new counter accept");
+        try (Bed bed = new Bed(false, nft))
+        {
+            final int idx = handshake(bed, 40102);
+            final SpscSlotRing requests = bed.offload.requests();
+            final long slot = requests.peek();
+            assertTrue(slot != 0, "a counter alone does not keep the flow off the fast path");
+            final long cookie = OffloadRequest.cookie(slot);
+            requests.release();
+            assertEquals(0, bed.offload.counter(WorkerOffload.DECLINED_RULES));
+            final long[] before = ruleCounter(bed, 0);
+            assertEquals(2, before[0], "SYN-ACK and ACK counted by the worker");
+            assertEquals(1, ruleCounter(bed, 1)[0], "the SYN");
+
+            postFold(bed, cookie, 1000, 64_000, System.nanoTime());
+            bed.worker.doWork();
+            final long[] after = ruleCounter(bed, 0);
+            assertEquals(before[0] + 1000, after[0], "the fast path's packets counted by the rule that counted the request");
+            assertEquals(before[1] + 64_000, after[1]);
+            assertEquals(1, ruleCounter(bed, 1)[0], "not by another rule");
+
+            // A reload: the folds' rule indexes belong to the old ruleset. The direction comes back to the worker.
+            bed.engine.workers().get(0).park();
+            bed.engine.load(NftParser.parse("test.nft", nft));
+            postFold(bed, cookie, 5, 500, System.nanoTime());
+            bed.worker.doWork();
+            assertEquals(1, bed.offload.counter(WorkerOffload.RULES_RELOADED));
+            long next = requests.peek();
+            assertTrue(next != 0);
+            assertEquals(OffloadRequest.REMOVE, OffloadRequest.type(next));
+            assertEquals(cookie, OffloadRequest.cookie(next));
+            requests.release();
+            assertEquals(0, CtRecord.status(bed.conntrack.table().record(idx)) & CtStatus.OFFLOAD, "no direction left in the map");
+            assertEquals(after[0], ruleCounter(bed, 0)[0], "carried over by the reload, the stale fold not added");
+
+            // The direction's next packet is evaluated by the new rules and asks again, remembering the new ruleset's counter.
+            // 10 MB went each way in the fast path: the hand-back forgot the windows, so the segment is tracked, not INVALID.
+            final int carried = 10_000_000;
+            final long txBefore = bed.worker.counter(RouterWorker.TX);
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40102, 80).flags(ACK).seq(1001 + carried).ack(5001 + carried).payload(10).build());
+            assertEquals(txBefore + 1, bed.worker.counter(RouterWorker.TX), "forwarded: in window after the hand-back");
+            next = requests.peek();
+            assertTrue(next != 0, "asked again");
+            assertEquals(OffloadRequest.INSERT, OffloadRequest.type(next));
+            requests.release();
+            postFold(bed, cookie, 7, 700, System.nanoTime());
+            bed.worker.doWork();
+            assertEquals(after[0] + 1 + 7, ruleCounter(bed, 0)[0]);
         }
     }
 }

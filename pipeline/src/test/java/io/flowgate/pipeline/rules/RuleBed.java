@@ -72,6 +72,7 @@ final class RuleBed implements AutoCloseable
         burst.verdict[i] = Verdict.ACCEPT;
         burst.mark[i] = 0;
         burst.reject[i] = 0;
+        burst.ruleEffects[i] = 0;
         burst.ct[i] = -1;
         burst.ctinfo[i] = ParseStage.NOT_TRACKED_YET;
         burst.flowHash[i] = i * 0x9E3779B1;
