@@ -54,8 +54,11 @@ public final class AfXdpIo
         if (dpdk)
         {
             pool = Mempool.createPktmbufPool("afxdp-io", 16383, 256, Mempool.DEFAULT_DATA_ROOM, Mempool.SOCKET_ID_ANY);
-            ports.add(DpdkPort.open(EthDev.portByName("net_af_xdp0"), PortConfig.DEFAULT, pool));
-            ports.add(DpdkPort.open(EthDev.portByName("net_af_xdp1"), PortConfig.DEFAULT, pool));
+            // The same ring sizes as the XskPort side (net_af_xdp sizes its rx and fill rings from the descriptors).
+            final int ring = XskPort.defaults(in).ringSize();
+            final PortConfig config = new PortConfig(1, 1, ring, ring, PortConfig.DEFAULT.rssHashFunctions(), 0, true);
+            ports.add(DpdkPort.open(EthDev.portByName("net_af_xdp0"), config, pool));
+            ports.add(DpdkPort.open(EthDev.portByName("net_af_xdp1"), config, pool));
         }
         else
         {
