@@ -250,6 +250,27 @@ public final class XskPort implements Port
         }
     }
 
+    /**
+     * How many receive queues {@code iface} has ({@code /sys/class/net/IFACE/queues/rx-*}); 0 when unknown. Packets the
+     * interface steers to a queue without a socket of ours reach the kernel's stack, not this port.
+     */
+    public static int interfaceRxQueues(final String iface)
+    {
+        try (var entries = Files.newDirectoryStream(Path.of("/sys/class/net", iface, "queues"), "rx-*"))
+        {
+            int n = 0;
+            for (final Path ignored : entries)
+            {
+                n++;
+            }
+            return n;
+        }
+        catch (final IOException ex)
+        {
+            return 0;
+        }
+    }
+
     /** The interface's ifindex. */
     public int ifindex()
     {

@@ -152,6 +152,8 @@ class XskPortTest
     {
         final XskPort port = XskPort.open(1, "xm", config(PAIRS[2] + "0", 2));
         assertEquals(2, port.rxQueues());
+        assertEquals(2, XskPort.interfaceRxQueues(PAIRS[2] + "0"), "the interface's queues, for the unbound-queue warning");
+        assertEquals(0, XskPort.interfaceRxQueues("xk-no-such-interface"));
         final List<byte[]> sent = frames(64, 80, 80);
         send(PAIRS[2] + "1", sent);
         try (Arena arena = Arena.ofConfined())
