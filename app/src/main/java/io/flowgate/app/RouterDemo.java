@@ -16,14 +16,15 @@ import java.util.regex.Pattern;
  * {@code flowgate run} without {@code --config}: the embedded default. It builds a {@link Testbed} (host a on
  * 10.1.0.0/24 and host b on 10.2.0.0/24, each in its own network namespace, joined over veth pairs through
  * a third namespace), starts the router of the embedded configuration ({@value #CONFIG_RESOURCE}) there on
- * DPDK {@code net_af_packet}, and runs real traffic between the hosts: ping both ways, traceroute, iperf3
- * TCP one way and UDP the other. It prints one result line per step, stops the router (whose summary says
- * what it forwarded and that every mbuf went back to its pool) and removes the namespaces.
+ * AF_XDP ports ({@code device: xsk}) with the XDP fast path on, and runs real traffic between the hosts: ping both ways,
+ * traceroute, iperf3 TCP one way and UDP the other, a download from flowgate's own HTTP service, then the fast path's
+ * state during a transfer ({@code flowgate offload status}, the {@code [OFFLOAD]} entries of {@code flowgate ct list})
+ * and a transfer through Java with offload off. It prints one result line per step, stops the router (whose summary
+ * says what it forwarded and that every mbuf went back to its pool) and removes the namespaces.
  * <p>
  * The router is a child {@code flowgate run --config} started inside the fw namespace, the command a user
- * runs ({@link RouterRun}): af_packet opens its packet sockets, and later the sockets it sets interface
- * flags and MTU through, in the network namespace of the calling thread, and one JVM cannot move all of its
- * threads into another namespace.
+ * runs ({@link RouterRun}): it opens its AF_XDP sockets, attaches its XDP program and sets interface flags and MTU
+ * in the network namespace of the calling thread, and one JVM cannot move all of its threads into another namespace.
  * <p>
  * Usage: {@code new RouterDemo().run()}, as root.
  * Thread-safety: one thread runs it; {@link #cleanUp()} may also run on the shutdown hook and is locked.
@@ -35,6 +36,12 @@ final class RouterDemo
 {
     static final String CONFIG_RESOURCE = "embedded-router.yaml";
     static final String RULES_RESOURCE = "embedded-rules.nft";
+    /**
+     * The xsk ports' UMEM: 16384 frames rather than the default 4096 (which the fill and tx rings of 2048 take whole): the
+     * host stack keeps unacknowledged segments and the slow path queues packets in frames of the port's pool, and with
+     * the default the 20 MB download left the fill ring empty (rx-nombuf in the millions, curl timing out).
+     */
+    static final String XSK_OPTIONS = ",frames=16384";
     private static final int EXIT_INTERRUPTED = 130;
     private static final int READY_TIMEOUT_S = 30;
     private static final int STOP_TIMEOUT_S = 20;
@@ -44,6 +51,10 @@ final class RouterDemo
     private static final int UDP_SECONDS = 2;
     private static final String UDP_RATE = "100M";
     private static final String IPERF_PORT = "5201";
+    /** The iperf3 transfer during which the fast path's state is printed, and the one through Java with offload off. */
+    private static final int FAST_PATH_SECONDS = 4;
+    private static final int JAVA_SECONDS = 2;
+    private static final int DATA_PACKETS = 1000;
     /** What curl fetches from flowgate's own HTTP service (the host stack), in bytes. */
     private static final int HTTP_BYTES = 20_000_000;
     private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) received.*");
@@ -69,7 +80,7 @@ final class RouterDemo
                     testbed = bed;
                 }
                 System.out.println("flowgate run: embedded default: hosts a and b in network namespaces, routed through flowgate "
-                    + "(DPDK net_af_packet over veth)");
+                    + "(AF_XDP sockets on veth, the XDP fast path on)");
                 System.out.println("testbed: a " + bed.addressA + "/24 (" + bed.a + ") -- " + bed.a1 + " [flowgate " + bed.routerA + ", "
                     + bed.routerB + " in " + bed.fw + "] " + bed.b1 + " -- b " + bed.addressB + "/24 (" + bed.b + ")");
                 startRouter(bed);
@@ -90,14 +101,17 @@ final class RouterDemo
                 checkNotStopped(stop);
                 ruleset();
                 checkNotStopped(stop);
+                fastPath(bed);
+                checkNotStopped(stop);
                 System.out.println("stopping the router");
-                final String summary = stopRouter();
+                final String[] summaries = stopRouter();
+                final String summary = summaries[0];
                 cleanUp();
-                System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: flowgate sent %d packets (forwarded and its own) for %d received "
-                        + "(dropped %d, of them %d IPv6 on ports without IPv6 addresses; to the slow path %d), every mbuf back in its pool, "
-                        + "namespaces removed",
-                    (System.nanoTime() - startNs) / 1e9, field(summary, "tx"), field(summary, "rx"), field(summary, "dropped"),
-                    field(summary, "dropped_ipv6"), field(summary, "to_slow_path")));
+                System.out.println(String.format(Locale.ROOT, "flowgate run: done in %.1f s: the XDP fast path forwarded %d packets in the driver; "
+                        + "Java sent %d packets (forwarded and its own) for %d received (dropped %d, of them %d IPv6 on ports without IPv6 "
+                        + "addresses; to the slow path %d), every mbuf back in its pool, namespaces removed",
+                    (System.nanoTime() - startNs) / 1e9, field(summaries[1], "fast"), field(summary, "tx"), field(summary, "rx"),
+                    field(summary, "dropped"), field(summary, "dropped_ipv6"), field(summary, "to_slow_path")));
                 return 0;
             }
             catch (final IOException | RuntimeException ex)
@@ -118,16 +132,22 @@ final class RouterDemo
         }
     }
 
-    /** The embedded router configuration for a routed testbed: flowgate owns its a1/b1 ends and its routerA/routerB. */
-    static String config(final Testbed bed, final String filePrefix, final int workerCpu) throws IOException
+    /**
+     * The embedded router configuration for a routed testbed: flowgate owns its a1/b1 ends and its routerA/routerB;
+     * {@code xsk}: AF_XDP ports with the XDP fast path on, else DPDK net_af_packet ports without it.
+     */
+    static String config(final Testbed bed, final String filePrefix, final int workerCpu, final boolean xsk) throws IOException
     {
-        return config(filePrefix, workerCpu, bed.a1, bed.routerA, bed.b1, bed.routerB);
+        return config(filePrefix, workerCpu, bed.a1, bed.routerA, bed.b1, bed.routerB, xsk);
     }
 
-    /** The embedded configuration without its NAT section: the plain router (with conntrack) that routing tests expect. */
+    /**
+     * The embedded configuration without its NAT section (and what follows: host stack, offload): the plain router (with
+     * conntrack) that routing tests expect, on net_af_packet ports (their counts and dispatch modes are af_packet's).
+     */
     static String routingConfig(final Testbed bed, final String filePrefix, final int workerCpu) throws IOException
     {
-        final String full = config(bed, filePrefix, workerCpu);
+        final String full = config(bed, filePrefix, workerCpu, false);
         final int nat = full.indexOf("\n# NAT:");
         if (nat < 0)
         {
@@ -136,9 +156,12 @@ final class RouterDemo
         return full.substring(0, nat + 1);
     }
 
-    /** The embedded router configuration: two /24 networks on two af_packet ports, one worker. */
+    /**
+     * The embedded router configuration: two /24 networks on two ports, one worker; {@code xsk}: AF_XDP ports and the XDP
+     * fast path on, else net_af_packet ports and no offload section.
+     */
     static String config(final String filePrefix, final int workerCpu, final String inside, final String insideAddress,
-        final String outside, final String outsideAddress) throws IOException
+        final String outside, final String outsideAddress, final boolean xsk) throws IOException
     {
         final String template;
         try (InputStream in = RouterDemo.class.getResourceAsStream(CONFIG_RESOURCE))
@@ -160,8 +183,9 @@ final class RouterDemo
             Files.write(rules, in.readAllBytes());
         }
         return template.replace("${rules}", rules.toString()).replace("${prefix}", filePrefix).replace("${worker}", Integer.toString(workerCpu))
-            .replace("${inside}", inside).replace("${insideAddress}", insideAddress)
-            .replace("${outside}", outside).replace("${outsideAddress}", outsideAddress);
+            .replace("${insideDevice}", xsk ? "xsk,iface=" + inside + XSK_OPTIONS : "net_af_packet0,iface=" + inside).replace("${insideAddress}", insideAddress)
+            .replace("${outsideDevice}", xsk ? "xsk,iface=" + outside + XSK_OPTIONS : "net_af_packet1,iface=" + outside).replace("${outsideAddress}", outsideAddress)
+            .replace("${offload}", xsk ? "offload: {enabled: true}" : "");
     }
 
     private static void preflight() throws IOException, InterruptedException
@@ -199,7 +223,7 @@ final class RouterDemo
             configFile = file;
         }
         final int cpus = Runtime.getRuntime().availableProcessors();
-        Files.writeString(file, config(bed, "flowgate-run-" + ProcessHandle.current().pid(), cpus - 1));
+        Files.writeString(file, config(bed, "flowgate-run-" + ProcessHandle.current().pid(), cpus - 1, true));
         final List<String> command = bed.flowgateInFw(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--enable-native-access=ALL-UNNAMED", "-cp",
             System.getProperty("java.class.path"), Main.class.getName(),
@@ -216,8 +240,8 @@ final class RouterDemo
         }
     }
 
-    /** Stops the router with SIGINT (as Ctrl-C does) and checks its ending; returns its summary line. */
-    private String stopRouter() throws InterruptedException
+    /** Stops the router with SIGINT (as Ctrl-C does) and checks its ending; returns its route summary and fg_stats lines. */
+    private String[] stopRouter() throws InterruptedException
     {
         final ChildProcess child;
         synchronized (lock)
@@ -238,7 +262,12 @@ final class RouterDemo
         {
             throw new IllegalStateException("the router ended without its summary or with mbufs still in use: " + cause(child));
         }
-        return summary;
+        final String fgStats = child.line("offload summary fg_stats ");
+        if (fgStats == null)
+        {
+            throw new IllegalStateException("the router ended without its offload summary: " + cause(child));
+        }
+        return new String[] {summary, fgStats};
     }
 
     /** The router's own error line if it wrote one, else its last stderr line (EAL's log) and exit status. */
@@ -348,6 +377,145 @@ final class RouterDemo
         }
         System.out.println("flowgate nft list ruleset (over " + socket() + "):");
         r.output().lines().filter(l -> !l.isBlank()).forEach(l -> System.out.println("  " + l));
+    }
+
+    /**
+     * The XDP fast path at work and switched off. While a {@value #FAST_PATH_SECONDS} s iperf3 TCP transfer a -> b runs,
+     * {@code flowgate offload status} (program, fg_stats, the agent's counters) and the {@code [OFFLOAD]} entries of
+     * {@code flowgate ct list} (their counters folded in from the driver) are printed; the fast path's {@code fast} count
+     * must have grown. Then {@code flowgate offload off} and a {@value #JAVA_SECONDS} s transfer that must arrive with
+     * the fast path's count unchanged: Java carried it.
+     */
+    private static void fastPath(final Testbed bed) throws IOException, InterruptedException
+    {
+        final long fastBefore = field(fgStats(), "fast");
+        final Process server = new ProcessBuilder("ip", "netns", "exec", bed.b, "iperf3", "-s", "-1", "-p", IPERF_PORT)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process client = null;
+        try
+        {
+            awaitIperfServer(bed, server, "iperf3 tcp a -> b (fast path)");
+            client = new ProcessBuilder("ip", "netns", "exec", bed.a, "iperf3", "-c", bed.addressB, "-p", IPERF_PORT, "-f", "m", "-t",
+                Integer.toString(FAST_PATH_SECONDS)).redirectErrorStream(true).start();
+            client.getOutputStream().close();
+            // the data connection is offloaded once it is ESTABLISHED and ASSURED and the agent took the worker's request:
+            // ask until its entry shows [OFFLOAD], while the transfer lasts
+            final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FAST_PATH_SECONDS * 1000L - 500);
+            Testbed.Result ct;
+            do
+            {
+                TimeUnit.MILLISECONDS.sleep(300);
+                ct = cli(List.of("ct", "list"));
+            }
+            while (!offloadedTcp(ct.output()) && System.nanoTime() < deadlineNs);
+            final Testbed.Result status = cli(List.of("offload", "status"));
+            final String clientOut = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!client.waitFor(STEP_TIMEOUT_S, TimeUnit.SECONDS) || client.exitValue() != 0)
+            {
+                throw new IllegalStateException("iperf3 tcp a -> b (fast path) failed: " + lastLine(clientOut));
+            }
+            final List<String> offloaded = new ArrayList<>();
+            for (final String line : ct.output().split("\n"))
+            {
+                if (line.contains("[OFFLOAD]"))
+                {
+                    offloaded.add(line);
+                }
+            }
+            if (status.exit() != 0 || ct.exit() != 0 || !offloadedTcp(ct.output()))
+            {
+                throw new IllegalStateException("flowgate ct list during an iperf3 transfer: iperf3's data connection is not [OFFLOAD]: "
+                    + ct.output().lines().filter(l -> l.contains("dport=" + IPERF_PORT + " ")).toList() + " (offload status: "
+                    + status.output().strip().replace('\n', ' ') + ")");
+            }
+            System.out.println("iperf3 tcp a -> b, " + FAST_PATH_SECONDS + " s, offload on: " + receiverRate(clientOut, "iperf3 tcp a -> b (fast path)"));
+            System.out.println("flowgate offload status (during that transfer):");
+            status.output().lines().filter(l -> !l.isBlank()).forEach(l -> System.out.println("  " + l));
+            System.out.println("flowgate ct list, the [OFFLOAD] entries (during that transfer; counters folded in from the XDP program):");
+            for (final String line : offloaded)
+            {
+                System.out.println("  " + line);
+            }
+        }
+        finally
+        {
+            if (client != null && !client.waitFor(5, TimeUnit.SECONDS))
+            {
+                client.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            if (!server.waitFor(5, TimeUnit.SECONDS))
+            {
+                server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        final long fastOn = field(fgStats(), "fast");
+        if (fastOn <= fastBefore)
+        {
+            throw new IllegalStateException("the XDP fast path forwarded nothing of the iperf3 transfer: fast=" + fastOn);
+        }
+        final Testbed.Result off = cli(List.of("offload", "off"));
+        if (off.exit() != 0 || !off.output().strip().equals("offload off"))
+        {
+            throw new IllegalStateException("flowgate offload off: " + off.output().strip());
+        }
+        final String receiver = iperf(bed, "-t " + JAVA_SECONDS, "iperf3 tcp a -> b (offload off)");
+        final long fastOff = field(fgStats(), "fast");
+        if (fastOff != fastOn)
+        {
+            throw new IllegalStateException("offload off, yet the XDP fast path forwarded " + (fastOff - fastOn) + " packets");
+        }
+        System.out.println(String.format(Locale.ROOT, "flowgate offload off; iperf3 tcp a -> b, %d s, through Java: %s; fast path: "
+            + "%d packets forwarded in all, none since off", JAVA_SECONDS, receiverRate(receiver, "iperf3 tcp a -> b (offload off)"), fastOff));
+    }
+
+    /**
+     * Whether {@code flowgate ct list}'s output has iperf3's TCP data connection offloaded: an {@code [OFFLOAD]} entry to
+     * its port with more than {@value #DATA_PACKETS} packets counted (the control connection carries a few).
+     */
+    private static boolean offloadedTcp(final String ctList)
+    {
+        for (final String line : ctList.split("\n"))
+        {
+            if (line.startsWith("tcp ") && line.contains(" dport=" + IPERF_PORT + " ") && line.contains("[OFFLOAD]")
+                && field(line, "packets") > DATA_PACKETS)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The fg_stats line of {@code flowgate offload status}. */
+    private static String fgStats() throws IOException, InterruptedException
+    {
+        final Testbed.Result r = cli(List.of("offload", "status"));
+        for (final String line : r.output().split("\n"))
+        {
+            if (line.startsWith("fg_stats "))
+            {
+                return line;
+            }
+        }
+        throw new IllegalStateException("flowgate offload status: no fg_stats line in: " + r.output().strip());
+    }
+
+    /** "rate (bytes received)" from iperf3's receiver line (or its whole output). */
+    private static String receiverRate(final String output, final String label)
+    {
+        final Matcher rate = RATE.matcher(output.lines().filter(l -> l.strip().endsWith("receiver")).findFirst().orElse(""));
+        if (!rate.find() || rate.group(1).startsWith("0.00 "))
+        {
+            throw new IllegalStateException(label + ": nothing received: " + lastLine(output));
+        }
+        return rate.group(2) + " (" + rate.group(1) + " received)";
+    }
+
+    /** {@code flowgate ARGS --socket} of this run, bounded. */
+    private static Testbed.Result cli(final List<String> args) throws IOException, InterruptedException
+    {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return Testbed.exec(String.join(" ", java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            Main.class.getName(), String.join(" ", args), "--socket", socket().toString()), STEP_TIMEOUT_S);
     }
 
     /**
@@ -479,15 +647,7 @@ final class RouterDemo
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try
         {
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (Testbed.exec("ip netns exec " + bed.b + " ss -Hltn 'sport = :" + IPERF_PORT + "'", 10).output().isBlank())
-            {
-                if (!server.isAlive() || System.nanoTime() > deadlineNs)
-                {
-                    throw new IllegalStateException(label + ": the iperf3 server in b did not start");
-                }
-                TimeUnit.MILLISECONDS.sleep(50);
-            }
+            awaitIperfServer(bed, server, label);
             final Testbed.Result r = Testbed.exec("ip netns exec " + bed.a + " iperf3 -c " + bed.addressB + " -p " + IPERF_PORT + " -f m "
                 + clientArgs, STEP_TIMEOUT_S);
             String receiver = null;
@@ -510,6 +670,20 @@ final class RouterDemo
             {
                 server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** Waits (at most 10 s) until the one-off iperf3 server in b listens. */
+    private static void awaitIperfServer(final Testbed bed, final Process server, final String label) throws IOException, InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Testbed.exec("ip netns exec " + bed.b + " ss -Hltn 'sport = :" + IPERF_PORT + "'", 10).output().isBlank())
+        {
+            if (!server.isAlive() || System.nanoTime() > deadlineNs)
+            {
+                throw new IllegalStateException(label + ": the iperf3 server in b did not start");
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
         }
     }
 

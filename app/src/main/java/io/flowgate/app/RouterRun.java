@@ -242,7 +242,10 @@ final class RouterRun
                     // table (a link-local destination is never forwarded), but the port answers for its address.
                     addresses.addLinkLocal();
                 }
-                ports[i] = new RouterPort(new NamedPort(port, spec.name()), port.macAddress(), spec.mtu(), addresses);
+                // an xsk port's transmissions left in its ring are pushed on each poll of its queue (see NamedPort); with rss
+                // dispatch the worker that polls queue q also transmits on q, so that stays on one thread
+                ports[i] = new RouterPort(new NamedPort(port, spec.name(), port instanceof XskPort && !software), port.macAddress(), spec.mtu(),
+                    addresses);
                 System.out.println("port " + id + " " + spec.name() + ": " + spec.device() + " mac " + EthernetFlyweight.macToString(port.macAddress())
                     + " mtu " + spec.mtu() + " addresses " + spec.addresses() + (addresses.ipv6Count() > 0
                     ? " link-local " + IpPrefix.ofIpv6(PortAddresses.LINK_LOCAL_HI, PortAddresses.eui64(port.macAddress()), 128).addressText()

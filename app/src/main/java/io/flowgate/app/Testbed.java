@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   [host a: a0 10.99.0.1/24] --veth-- [a1  (fw namespace: flowgate)  b1] --veth-- [b0 10.99.0.2/24: host b]
  * </pre>
- * Offloads are off on every veth end: DPDK's af_packet sees frames as the wire would carry them (no
- * partial checksums, no 64 KiB GSO frames).
+ * Offloads are off on every veth end: flowgate (AF_XDP or DPDK's af_packet) sees frames as the wire would carry them
+ * (no partial checksums, no 64 KiB GSO frames); only the hosts' ends keep GRO on, which their veth needs to receive
+ * XDP-redirected frames. Each veth has one queue pair (one AF_XDP socket per port).
  * <p>
  * Usage: {@code try (Testbed t = new Testbed("run", true)) { t.in(t.a, "ping -c 1 " + t.addressB); }}.
  * Thread-safety: {@link #close()} may race with itself (a shutdown hook and the main thread); the rest is
@@ -74,14 +75,21 @@ final class Testbed implements AutoCloseable
             {
                 sh("ip netns add " + ns + " && ip -n " + ns + " link set lo up");
             }
-            sh("ip link add " + a0 + " netns " + a + " type veth peer name " + a1 + " netns " + fw);
-            sh("ip link add " + b0 + " netns " + b + " type veth peer name " + b1 + " netns " + fw);
+            // one queue per veth end: flowgate's xsk ports bind one AF_XDP socket (queue 0); a veth gets a queue per CPU by
+            // default and a flow hashed to another queue would find no socket there
+            sh("ip link add " + a0 + " netns " + a + " numtxqueues 1 numrxqueues 1 type veth peer name " + a1 + " netns " + fw
+                + " numtxqueues 1 numrxqueues 1");
+            sh("ip link add " + b0 + " netns " + b + " numtxqueues 1 numrxqueues 1 type veth peer name " + b1 + " netns " + fw
+                + " numtxqueues 1 numrxqueues 1");
             sh("ip -n " + a + " addr add " + addressA + "/24 dev " + a0);
             sh("ip -n " + b + " addr add " + addressB + "/24 dev " + b0);
             for (final String[] end : List.of(new String[] {a, a0}, new String[] {fw, a1}, new String[] {b, b0}, new String[] {fw, b1}))
             {
+                // GRO on the hosts' ends: a veth receives frames that the XDP fast path redirects into its peer only while it
+                // runs NAPI (GRO on or an XDP program); Linux drops them silently otherwise (docs/xdp-fastpath.md, veth notes)
+                final String gro = end[0].equals(fw) ? "off" : "on";
                 sh("ip -n " + end[0] + " link set " + end[1] + " up");
-                sh("ip netns exec " + end[0] + " ethtool -K " + end[1] + " tx off rx off tso off gso off gro off >/dev/null 2>&1 || true");
+                sh("ip netns exec " + end[0] + " ethtool -K " + end[1] + " tx off rx off tso off gso off gro " + gro + " >/dev/null 2>&1 || true");
             }
             if (routed)
             {

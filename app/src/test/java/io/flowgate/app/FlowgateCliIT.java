@@ -86,7 +86,9 @@ class FlowgateCliIT
         final String id = demoId(cli);
         for (final String step : List.of("ping a -> b: ", "ping b -> a: ", "traceroute a -> b: 1 10.1.0.1 (flowgate) ",
             "iperf3 tcp a -> b, ", "iperf3 udp b -> a, ", "flowgate ct list (conntrack -L format", "conntrack summary entries=",
-            "port 0 net_af_packet0: rx ", "port 1 net_af_packet1: rx ", "flowgate run: done in "))
+            "port 0 inside: rx ", "port 1 outside: rx ", "flowgate offload status (during that transfer):",
+            "flowgate ct list, the [OFFLOAD] entries", "flowgate offload off; iperf3 tcp a -> b, ", "offload summary fg_stats ",
+            "flowgate run: done in "))
         {
             assertNotNull(cli.line(step), "prints '" + step + "...':\n" + cli);
         }
@@ -99,6 +101,9 @@ class FlowgateCliIT
         final String summary = cli.line("route summary ");
         assertNotNull(summary, cli.toString());
         assertTrue(field(summary, "tx") > 10_000, "the router forwarded the iperf3 runs: " + summary);
+        assertTrue(field(cli.line("offload summary fg_stats "), "fast") > 10_000, "the XDP fast path carried the iperf3 runs:\n" + cli);
+        assertTrue(cli.stdout.stream().anyMatch(l -> l.startsWith("  tcp      6 ") && l.contains(" dport=5201 ") && l.contains("[OFFLOAD]")),
+            "iperf3's connection is an offloaded entry during the transfer:\n" + cli);
         assertEquals("mbufs in use: 0 after shutdown (baseline 0)", cli.line("mbufs in use:"), cli.toString());
         assertTrue(cli.stderr.stream().noneMatch(l -> l.contains("Exception") || l.contains("error")), cli.toString());
         assertNoNamespaceLeft(id);
