@@ -209,6 +209,13 @@ final class RouterRun
                     id = nextXskId++;
                     final XskPort xsk = XskPort.open(id, spec.name(), spec.xsk());
                     xskOpened.add(xsk);
+                    final int interfaceQueues = XskPort.interfaceRxQueues(spec.xsk().iface());
+                    if (interfaceQueues > spec.xsk().firstQueue() + spec.xsk().queues() || spec.xsk().firstQueue() > 0)
+                    {
+                        System.err.println("flowgate: warning: port " + spec.name() + ": " + spec.xsk().iface() + " has " + interfaceQueues
+                            + " receive queues and the port binds " + spec.xsk().queues() + " from queue " + spec.xsk().firstQueue()
+                            + ": what the interface steers to the others reaches Linux, not flowgate (ethtool -L, or more queues)");
+                    }
                     port = xsk;
                 }
                 else
@@ -242,10 +249,7 @@ final class RouterRun
                     // table (a link-local destination is never forwarded), but the port answers for its address.
                     addresses.addLinkLocal();
                 }
-                // an xsk port's transmissions left in its ring are pushed on each poll of its queue (see NamedPort); with rss
-                // dispatch the worker that polls queue q also transmits on q, so that stays on one thread
-                ports[i] = new RouterPort(new NamedPort(port, spec.name(), port instanceof XskPort && !software), port.macAddress(), spec.mtu(),
-                    addresses);
+                ports[i] = new RouterPort(new NamedPort(port, spec.name()), port.macAddress(), spec.mtu(), addresses);
                 System.out.println("port " + id + " " + spec.name() + ": " + spec.device() + " mac " + EthernetFlyweight.macToString(port.macAddress())
                     + " mtu " + spec.mtu() + " addresses " + spec.addresses() + (addresses.ipv6Count() > 0
                     ? " link-local " + IpPrefix.ofIpv6(PortAddresses.LINK_LOCAL_HI, PortAddresses.eui64(port.macAddress()), 128).addressText()

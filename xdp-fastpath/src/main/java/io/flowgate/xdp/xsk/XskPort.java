@@ -515,10 +515,18 @@ public final class XskPort implements Port
             q.txPackets += posted;
             q.txBytes += bytes;
         }
-        // Copy mode transmits only from sendto(); the kernel asks for it through NEED_WAKEUP on the tx ring.
-        if (q.txInFlight > 0 && (Memory.getInt(q.txFlags) & LibXdp.XDP_RING_NEED_WAKEUP) != 0)
+        // Copy mode transmits only from sendto(); the kernel asks for it through NEED_WAKEUP on the tx ring. One sendto
+        // takes at most 32 descriptors (TX_BATCH_SIZE in net/xdp/xsk.c) and fails with EAGAIN while more remain, so kick
+        // again until it succeeds, reaping completions in between, as net_af_xdp's kick_tx does; bounded, so a device
+        // that keeps failing cannot hold the worker. Only when the kernel has descriptors it has not taken yet (acquire:
+        // pairs with its release of the tx consumer): completions alone need no system call.
+        if ((Memory.getInt(q.txFlags) & LibXdp.XDP_RING_NEED_WAKEUP) != 0
+            && (int)U32.getAcquire(Memory.ALL, q.txConsumer) != q.txProduced)
         {
-            Sockets.kick(q.fd);
+            for (int k = q.maxKicks; Sockets.kick(q.fd) < 0 && k > 0; k--)
+            {
+                drainCompletions(q);
+            }
         }
         return taken;
     }
@@ -661,6 +669,8 @@ public final class XskPort implements Port
         final int fd;
         final int size;
         final int mask;
+        /** Kicks per transmit at most: a full ring at 32 descriptors per sendto, and one more. */
+        final int maxKicks;
         final long scratch;
         final long rxProducer;
         final long rxConsumer;
@@ -695,6 +705,7 @@ public final class XskPort implements Port
             this.fd = fd;
             this.size = size;
             this.mask = size - 1;
+            this.maxKicks = size / 32 + 1;
             this.scratch = scratch;
             rxProducer = Memory.getLong(rx + LibXdp.RING_PRODUCER);
             rxConsumer = Memory.getLong(rx + LibXdp.RING_CONSUMER);

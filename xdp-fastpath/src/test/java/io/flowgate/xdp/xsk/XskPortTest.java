@@ -97,6 +97,33 @@ class XskPortTest
     }
 
     @Test
+    void shouldSendAWholeBurstLargerThanTheKernelsBatchInOneTransmit() throws Exception
+    {
+        // Copy mode: one sendto takes at most 32 descriptors (TX_BATCH_SIZE). 100 frames in one call, and no call after:
+        // before the kick loop, 68 of them waited in the ring for the port's next transmit (an ARP reply, a stack's last
+        // segments stalled that way).
+        final XskPort port = XskPort.open(4, "xb", config(PAIRS[0] + "0", 1));
+        final List<byte[]> frames = frames(100, 64, 80);
+        final Process capture = capture(PAIRS[0] + "1", frames.size());
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MbufBurst burst = new MbufBurst(arena, frames.size());
+            for (int i = 0; i < frames.size(); i++)
+            {
+                final byte[] f = frames.get(i);
+                final long m = port.pool().alloc();
+                put(m, f, 0, f.length);
+                burst.mbuf(i, m);
+            }
+            assertEquals(frames.size(), port.transmit(0, burst.address(), frames.size()));
+            final List<byte[]> seen = captured(capture);
+            assertEquals(frames.size(), seen.size(), "every frame left without another transmit call");
+        }
+        port.close();
+        assertEquals(0, port.mbufsLeftInUse());
+    }
+
+    @Test
     void shouldTransmitUmemAndForeignAndChainedMbufsToThePeer() throws Exception
     {
         final int foreignBaseline = foreign.inUse();
