@@ -36,24 +36,7 @@ public final class NatCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("unknown nat operation '" + operation + "' (stats)");
         }
-        try (ManagementClient client = ManagementClient.connect(socket != null ? socket : ManagementServer.DEFAULT_PATH))
-        {
-            return client.request(List.of(SERVICE, operation), new ManagementClient.Lines()
-            {
-                @Override
-                public boolean out(final String line)
-                {
-                    System.out.println(line);
-                    return true;
-                }
-
-                @Override
-                public void err(final String line)
-                {
-                    System.err.println(line);
-                }
-            });
-        }
+        return ManagementClient.print(socket, List.of(SERVICE, operation));
     }
 
     /** The server side: {@code nat stats}. */

@@ -33,24 +33,7 @@ public final class OffloadCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("unknown offload operation '" + operation + "' (status, on, off)");
         }
-        try (ManagementClient client = ManagementClient.connect(socket != null ? socket : ManagementServer.DEFAULT_PATH))
-        {
-            return client.request(List.of(SERVICE, operation), new ManagementClient.Lines()
-            {
-                @Override
-                public boolean out(final String line)
-                {
-                    System.out.println(line);
-                    return true;
-                }
-
-                @Override
-                public void err(final String line)
-                {
-                    System.err.println(line);
-                }
-            });
-        }
+        return ManagementClient.print(socket, List.of(SERVICE, operation));
     }
 
     /** The server side. */

@@ -2,7 +2,6 @@ package io.flowgate.app;
 
 import io.flowgate.app.host.TcpService;
 import io.flowgate.app.mgmt.ManagementClient;
-import io.flowgate.app.mgmt.ManagementServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,23 +73,6 @@ public final class TcpCommand implements Callable<Integer>
     /** Sends one request and prints its lines: out to stdout, err to stderr; returns the status. */
     static int request(final Path socket, final List<String> words) throws Exception
     {
-        try (ManagementClient client = ManagementClient.connect(socket != null ? socket : ManagementServer.DEFAULT_PATH))
-        {
-            return client.request(words, new ManagementClient.Lines()
-            {
-                @Override
-                public boolean out(final String line)
-                {
-                    System.out.println(line);
-                    return true;
-                }
-
-                @Override
-                public void err(final String line)
-                {
-                    System.err.println(line);
-                }
-            });
-        }
+        return ManagementClient.print(socket, words);
     }
 }

@@ -27,6 +27,35 @@ public final class ManagementClient implements Closeable
         boolean out(String line);
 
         void err(String line);
+
+        /** Every line to this process's stdout or stderr, as the server wrote it. */
+        Lines CONSOLE = new Lines()
+        {
+            @Override
+            public boolean out(final String line)
+            {
+                System.out.println(line);
+                return true;
+            }
+
+            @Override
+            public void err(final String line)
+            {
+                System.err.println(line);
+            }
+        };
+    }
+
+    /**
+     * One request to the flowgate at {@code socket} (null: {@link ManagementServer#DEFAULT_PATH}), its answer printed
+     * ({@link Lines#CONSOLE}); returns the server's exit status.
+     */
+    public static int print(final Path socket, final List<String> words) throws IOException
+    {
+        try (ManagementClient client = connect(socket != null ? socket : ManagementServer.DEFAULT_PATH))
+        {
+            return client.request(words, Lines.CONSOLE);
+        }
     }
 
     private final SocketChannel channel;

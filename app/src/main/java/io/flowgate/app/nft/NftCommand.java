@@ -114,21 +114,7 @@ public final class NftCommand implements Callable<Integer>
     {
         try (ManagementClient client = ManagementClient.connect(socket != null ? socket : ManagementServer.DEFAULT_PATH))
         {
-            return client.request(request, body, new ManagementClient.Lines()
-            {
-                @Override
-                public boolean out(final String line)
-                {
-                    System.out.println(line);
-                    return true;
-                }
-
-                @Override
-                public void err(final String line)
-                {
-                    System.err.println(line);
-                }
-            });
+            return client.request(request, body, ManagementClient.Lines.CONSOLE);
         }
         catch (final IllegalStateException ex)
         {
