@@ -392,7 +392,12 @@ public final class Conntrack implements ConntrackTable.Listener
         this.offload = offload;
     }
 
-    /** Sets (true) or clears the OFFLOAD status bit of entry {@code idx}. Owner thread. */
+    /**
+     * Sets (true) or clears the OFFLOAD status bit of entry {@code idx}. Owner thread. Clearing it hands a TCP connection
+     * back to this tracker, whose window state missed what the fast path carried: the maximum windows are forgotten so
+     * the next segment picks the connection up (Linux's flow_offload_fixup_tcp at flowtable teardown), whatever took it
+     * back (FIN/RST, the switch, a ruleset reload, a refusal).
+     */
     public void offloaded(final int idx, final boolean on)
     {
         final long record = table.record(idx);
@@ -402,8 +407,19 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             CtRecord.beginWrite(record);
             CtRecord.status(record, next);
+            if (!on && CtRecord.protocol(record) == IPPROTO_TCP)
+            {
+                forgetWindows(record);
+            }
             CtRecord.endWrite(record);
         }
+    }
+
+    /** The tracker's window state is stale after the fast path: take the connection up from the next segment. */
+    private static void forgetWindows(final long record)
+    {
+        TcpRecord.tdMaxWin(record, 0, 0);
+        TcpRecord.tdMaxWin(record, 1, 0);
     }
 
     /**
@@ -523,11 +539,9 @@ public final class Conntrack implements ConntrackTable.Listener
         }
         if ((status & CtStatus.OFFLOAD) != 0)
         {
-            // The fast path carried segments this tracker never saw, so its window state is stale: forget the
-            // maximum windows and pick the connection up from this segment, as Linux's flow_offload_fixup_tcp
-            // does when a flowtable entry hands a connection back (a FIN after megabytes is otherwise out of window).
-            TcpRecord.tdMaxWin(record, 0, 0);
-            TcpRecord.tdMaxWin(record, 1, 0);
+            // A segment of a connection still in the fast path (its FIN, or one sent up for its TTL or length): the
+            // window state is stale here too (a FIN after megabytes is otherwise out of window).
+            forgetWindows(record);
         }
         final int verdict = tcp.packet(record, dir, ctinfo, status, p.l4, p.l4Length, r);
         if (confirmed)

@@ -8,7 +8,6 @@ import io.flowgate.conntrack.CtRecord;
 import io.flowgate.conntrack.CtStatus;
 import io.flowgate.conntrack.OffHeap;
 import io.flowgate.conntrack.SpscSlotRing;
-import io.flowgate.conntrack.tcp.TcpRecord;
 import io.flowgate.conntrack.tcp.TcpState;
 import io.flowgate.nativebindings.Memory;
 import io.flowgate.pipeline.burst.PacketBurst;
@@ -468,29 +467,11 @@ public final class WorkerOffload implements Conntrack.OffloadListener
                 remove(cookie);
                 if ((mask & 3) == 0)
                 {
-                    handBack(idx);
+                    conntrack.offloaded(idx, false); // the tracker forgets its stale window state
                 }
                 return;
             }
         }
-    }
-
-    /**
-     * Entry {@code idx} has no direction left in the fast path, which carried segments its tracker never saw: forget
-     * the maximum windows (as the tracker does on a segment of an OFFLOAD entry, Linux's flow_offload_fixup_tcp) so
-     * that the next segment Java sees picks the connection up, then clear OFFLOAD.
-     */
-    private void handBack(final int idx)
-    {
-        final long record = table.record(idx);
-        if (CtRecord.protocol(record) == Conntrack.IPPROTO_TCP)
-        {
-            CtRecord.beginWrite(record);
-            TcpRecord.tdMaxWin(record, 0, 0);
-            TcpRecord.tdMaxWin(record, 1, 0);
-            CtRecord.endWrite(record);
-        }
-        conntrack.offloaded(idx, false);
     }
 
     /** Offload switched off: the agent emptied the map; every OFFLOAD bit goes (a control-plane event: one pass over the entries). */

@@ -564,6 +564,11 @@ class WorkerOffloadTest
             postFold(bed, OffloadFold.CLEAR, 0, 0, 0);
             bed.worker.doWork();
             assertEquals(0, CtRecord.status(bed.conntrack.table().record(second)) & CtStatus.OFFLOAD, "switched off: bit cleared");
+            // Java has the connection again after the fast path carried 10 MB: its FIN is tracked, not INVALID.
+            final int carried = 10_000_000;
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40006, 80).flags(FIN | ACK).seq(1001 + carried).ack(5001 + carried).build());
+            assertEquals(io.flowgate.conntrack.tcp.TcpState.FIN_WAIT,
+                OffHeap.getUnsignedByte(bed.conntrack.table().record(second) + CtRecord.TCP_STATE_OFFSET), "switched off: FIN tracked");
             bed.conntrack.kill(second);
             assertEquals(0, requests.peek(), "nothing to remove once cleared");
         }
