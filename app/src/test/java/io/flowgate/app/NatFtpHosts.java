@@ -131,6 +131,12 @@ final class NatFtpHosts implements AutoCloseable
     /** vsftpd and in.tftpd in the foreground on the twin's outside host and inside server; returns once they listen. */
     void start(final NatTwin t) throws Exception
     {
+        // The expectations name a port in vsftpd's passive range PASV: no host may pick one as its own ephemeral port (seen in
+        // CI: a client's data connection from 51003 normalized as PASV > PASV). Linux's default range starts at 32768.
+        for (final String ns : List.of(t.c, t.s, t.o))
+        {
+            Testbed.sh("ip netns exec " + ns + " sysctl -qw net.ipv4.ip_local_port_range='32768 " + (PASV_MIN - 1) + "'");
+        }
         for (final String[] host : List.of(new String[] {t.o, "outside", NatTwin.OUTSIDE}, new String[] {t.s, "inside", NatTwin.SERVER}))
         {
             server(t, host[0], "vsftpd " + root.resolve("vsftpd-" + host[1] + ".conf"), host[1] + "-vsftpd.log");
