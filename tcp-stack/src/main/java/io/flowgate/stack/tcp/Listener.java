@@ -175,11 +175,7 @@ public final class Listener
         final boolean ts = config.timestamps() && o.hasTimestamp;
         final boolean sack = config.sack() && o.sackPermitted;
         final boolean ws = config.windowScaling() && o.windowScale != TcpOptions.ABSENT;
-        int rcvWscale = 0;
-        while (ws && rcvWscale < 14 && (65535L << rcvWscale) < config.receiveBuffer())
-        {
-            rcvWscale++;
-        }
+        final int rcvWscale = ws ? TcpConnection.windowScaleFor(config.receiveBuffer()) : 0;
         final int routeMtu = tcp.out.routeMtu(srcHi, srcLo);
         final int ourMss = (routeMtu > 0 ? routeMtu : (v6 ? 1280 : 576)) - (v6 ? 60 : 40);
         final long packet = tcp.out.allocate();
@@ -190,7 +186,7 @@ public final class Listener
         }
         final long at = tcp.out.transport(packet, v6);
         final int tsVal = ts ? SynCookies.encodeTimestamp((int)(nowNs / 1_000_000L)
-            + tcp.isn.timestampOffset(dstHi, dstLo, srcHi, srcLo), ws ? rcvWscale : 15, sack) : 0;
+            + tcp.isn.timestampOffset(dstHi, dstLo, srcHi, srcLo), ws ? o.windowScale : -1, sack) : 0;
         final int optLen = TcpOptions.writeSyn(at + 20, ourMss, sack, ts, tsVal, o.tsVal, ws ? rcvWscale : -1);
         Tcp.header(at, port, srcPort, cookie, seq + 1, 20 + optLen, TcpConnection.SYN | TcpConnection.ACK,
             Math.min(65535, config.receiveBuffer()));
@@ -234,12 +230,14 @@ public final class Listener
             c.tsOn = true;
             c.tsRecent = o.tsVal;
             c.tsRecentNs = nowNs;
+            // The TSval carried the peer's shift (cookie_init_timestamp encodes ireq->snd_wscale); ours is recomputed from
+            // the receive buffer, as the SYN-ACK computed it.
             final int ws = SynCookies.decodeWindowScale(o.tsEcr);
             if (ws >= 0 && config.windowScaling())
             {
                 c.wsOn = true;
-                c.rcvWscale = ws;
-                c.sndWscale = 0; // the peer's shift is lost with the SYN: Linux assumes 0 as well... see docs
+                c.sndWscale = ws;
+                c.rcvWscale = c.ourWscale();
             }
             c.sackOn = config.sack() && SynCookies.decodeSack(o.tsEcr);
         }

@@ -133,7 +133,10 @@ public final class SynCookies
         return index < tab.length ? tab[index] : 0;
     }
 
-    /** The SYN-ACK's TSval with window scale (0..14, or 15 / negative for none) and SACK in its low 6 bits (cookie_init_timestamp). */
+    /**
+     * The SYN-ACK's TSval with the peer's window scale (0..14, or 15 / negative for none) and SACK in its low 6 bits
+     * (cookie_init_timestamp: the SYN's shift, which is otherwise lost; our own is recomputed on the ACK).
+     */
     public static int encodeTimestamp(final int tsVal, final int windowScale, final boolean sack)
     {
         int options = windowScale < 0 || windowScale > TcpOptions.MAX_WINDOW_SCALE ? TS_WSCALE_MASK : windowScale;

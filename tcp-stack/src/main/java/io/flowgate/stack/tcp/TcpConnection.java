@@ -534,8 +534,14 @@ public final class TcpConnection implements TimerHandler
 
     int ourWscale()
     {
+        return windowScaleFor(config.receiveBuffer());
+    }
+
+    /** The smallest shift (at most 14) that lets a 16-bit window announce {@code receiveBuffer} bytes. */
+    static int windowScaleFor(final long receiveBuffer)
+    {
         int shift = 0;
-        while (shift < 14 && (65535L << shift) < config.receiveBuffer())
+        while (shift < TcpOptions.MAX_WINDOW_SCALE && (65535L << shift) < receiveBuffer)
         {
             shift++;
         }

@@ -36,7 +36,12 @@ class ListenerTest
             final TcpInfo info = s.info(w.now);
             assertTrue(info.timestamps());
             assertTrue(info.sack(), "SACK survived in the TSval");
-            assertTrue(info.rcvWscale() > 0, "our window scale survived in the TSval");
+            // The cookie carried the client's shift (as Linux's cookie_init_timestamp); ours is recomputed. Before: the
+            // server took 0 for the client's shift and read its scaled windows as bytes.
+            final TcpInfo client = c.info(w.now);
+            assertTrue(client.rcvWscale() > 0, "the client scales its window: " + client.rcvWscale());
+            assertEquals(client.rcvWscale(), info.sndWscale(), "the client's window scale survived in the TSval");
+            assertEquals(client.sndWscale(), info.rcvWscale(), "the shift the SYN-ACK announced");
             final byte[] d = pattern(300_000, 9);
             assertArrayEquals(d, transfer(w, c, s, d, 20 * S));
             assertArrayEquals(d, transfer(w, s, c, d, 20 * S));
