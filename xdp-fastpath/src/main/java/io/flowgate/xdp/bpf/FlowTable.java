@@ -69,6 +69,7 @@ public final class FlowTable
     private final int fd;
     private final int capacity;
     private final MemorySegment key;
+    private final MemorySegment nextKey;
     private final MemorySegment value;
     private final MemorySegment batchKeys;
     private final MemorySegment batchValues;
@@ -83,6 +84,7 @@ public final class FlowTable
         this.fd = fd;
         this.capacity = capacity;
         this.key = arena.allocate(KEY_SIZE, 8);
+        this.nextKey = arena.allocate(KEY_SIZE, 8);
         this.value = arena.allocate(ACT_SIZE, 8);
         this.batchKeys = arena.allocate((long)KEY_SIZE * BATCH, 8);
         this.batchValues = arena.allocate((long)ACT_SIZE * BATCH, 8);
@@ -187,17 +189,29 @@ public final class FlowTable
         }
     }
 
-    /** Deletes every entry. */
-    public void clear()
+    /**
+     * Deletes every entry and returns how many. The next key is read before the current one is deleted: asked for the successor of a key that
+     * is gone, the kernel's hash map starts again from its first bucket, and clearing would cost buckets x entries.
+     */
+    public int clear()
     {
-        while (LibBpf.mapGetNextKey(fd, MemorySegment.NULL, key) == 0)
+        int deleted = 0;
+        int next = LibBpf.mapGetNextKey(fd, MemorySegment.NULL, key);
+        while (next == 0)
         {
+            next = LibBpf.mapGetNextKey(fd, key, nextKey);
             final int rc = LibBpf.mapDelete(fd, key);
-            if (rc != 0 && rc != -LibBpf.ENOENT)
+            if (rc == 0)
+            {
+                deleted++;
+            }
+            else if (rc != -LibBpf.ENOENT)
             {
                 throw new BpfException("bpf_map_delete_elem(fg_flows)", rc);
             }
+            MemorySegment.copy(nextKey, 0, key, 0, KEY_SIZE);
         }
+        return deleted;
     }
 
     static void writeKey(final FlowRecord flow, final long address)
