@@ -35,13 +35,20 @@ class HostStackSynFloodIT
     @Test
     void shouldAnswerAFloodWithSynCookiesAndStillServe() throws Exception
     {
-        // About 5,000 SYNs/s for 6 s, each from a random source: none completes, the SYN queue overflows.
+        // About 5,000 SYNs/s (for at most 20 s, stopped after the curls), each from a random source: none completes, the SYN
+        // queue overflows.
         final Process flood = new ProcessBuilder("ip", "netns", "exec", bed.host, "timeout", "20", "hping3", "-q", "-S", "-p", "80",
             "-i", "u200", "--rand-source", HostBed.FG4).redirectErrorStream(true).redirectOutput(bed.dir.resolve("hping3.log").toFile())
             .start();
         try
         {
-            Thread.sleep(1500);
+            // The curls must meet the flood: wait until flowgate answers with cookies (hping3 can start late on a loaded machine).
+            final long floodDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (bed.tcpStat("SyncookiesSent") <= 0)
+            {
+                assertTrue(System.nanoTime() < floodDeadline && flood.isAlive(), "no SYN cookie sent: the flood did not start");
+                Thread.sleep(100);
+            }
             int served = 0;
             final StringBuilder failures = new StringBuilder();
             for (int i = 0; i < 5; i++)

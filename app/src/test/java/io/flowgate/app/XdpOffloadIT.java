@@ -181,29 +181,49 @@ class XdpOffloadIT
     {
         final String server = udpServer(5556);
         final long entries = ctCount();
+        // Switch off in the middle of the stream: once the flow shows [OFFLOAD] (polled, not slept: on a loaded machine the
+        // client may start late), and the switch must come before the client's last packet.
+        final long[] switchedNs = {0};
+        final Throwable[] failure = {null};
         final Thread off = Thread.ofPlatform().start(() ->
         {
             try
             {
-                Thread.sleep(1500);
+                final long deadline = System.nanoTime() + 20_000_000_000L;
+                String line;
+                while ((line = ctLineOrNull("udp", "sport=40001")) == null || !line.contains("[OFFLOAD]"))
+                {
+                    if (System.nanoTime() > deadline)
+                    {
+                        throw new AssertionError("the stream was never offloaded: " + line);
+                    }
+                    Thread.sleep(100);
+                }
                 offload("off");
+                switchedNs[0] = System.nanoTime();
             }
-            catch (final Exception ex)
+            catch (final Throwable ex)
             {
-                throw new IllegalStateException(ex);
+                failure[0] = ex;
             }
         });
-        final String client = in(NS_C, "timeout 30 python3 " + script() + " client " + SERVER + " 5556 40001 3000 1000");
+        final String client = in(NS_C, "timeout 30 python3 " + script() + " client " + SERVER + " 5556 40001 5000 1000");
+        final long clientEndedNs = System.nanoTime();
         off.join();
-        assertTrue(client.contains("client sent=3001 received=3001"), client + " server: " + read(server) + "\n" + status() + "\n"
+        if (failure[0] != null)
+        {
+            throw new AssertionError("switching offload off mid-stream", failure[0]);
+        }
+        assertTrue(switchedNs[0] < clientEndedNs, "offload went off while the stream ran");
+        assertTrue(client.contains("client sent=5001 received=5001"), client + " server: " + read(server) + "\n" + status() + "\n"
             + String.join("\n", FlowgateCli.run(30, List.of("ct", "list", "--socket", socket.toString())).stdout));
-        assertTrue(awaitFile(server, "server received=3001 sent=3001", 15), read(server));
+        assertTrue(awaitFile(server, "server received=5001 sent=5001", 15), read(server));
         assertTrue(status().startsWith("offload off program fg_xsk"), status());
         assertTrue(status().contains("flows map 0/1024"), status());
         final String line = ctLine("udp", "sport=40001");
         assertTrue(!line.contains("[OFFLOAD]"), line);
-        assertEquals(3001, packets(line, 0), line);
-        assertEquals(3001, packets(line, 1), line);
+        assertEquals(5001, packets(line, 0), line);
+        assertEquals(5001, packets(line, 1), line);
         assertTrue(ctCount() >= entries, "the table is intact");
         assertNotNull(ctLineOrNull("udp", "sport=40000"), "the earlier UDP flow is still tracked");
 
@@ -215,7 +235,7 @@ class XdpOffloadIT
         assertTrue(fgStat("fast") - fastBefore > 200, "offloaded again: " + status());
         final String after = ctLine("udp", "sport=40001");
         assertTrue(after.contains("[OFFLOAD]"), after);
-        assertEquals(5002, packets(after, 0), after);
+        assertEquals(5001 + 2001, packets(after, 0), after);
     }
 
     // ---------------------------------------------------------------- helpers
