@@ -32,8 +32,6 @@ final class HostBed implements AutoCloseable
     static final String FG6 = "fd77::1";
     static final String HOST4 = "10.77.0.2";
     static final String HOST6 = "fd77::2";
-    /** The stream every pattern-producing service sends: byte i of the stream is {@code i % 251}. */
-    static final int PATTERN_MODULUS = 251;
 
     final String fw;
     final String host;
@@ -310,43 +308,21 @@ final class HostBed implements AutoCloseable
             final byte[] buffer = new byte[1 << 20];
 
             long offset = 0;
-            int expected = (int) (start % PATTERN_MODULUS);
             int n;
             while ((n = in.read(buffer)) > 0)
             {
-                for (int i = 0; i < n; i++)
+                final long bad = io.flowgate.app.host.Pattern.mismatch(buffer, 0, n, start + offset);
+                if (bad >= 0)
                 {
-                    if ((buffer[i] & 0xff) != expected)
-                    {
-                        System.err.println(file + ": byte " + (offset + i) + " is " + (buffer[i] & 0xff) + ", expected " + expected
-                            + (offset == 0 ? "; the first bytes: " + java.util.Arrays.toString(java.util.Arrays.copyOf(buffer, Math.min(n, 16))) : ""));
-                        return offset + i;
-                    }
-                    expected = expected == PATTERN_MODULUS - 1 ? 0 : expected + 1;
+                    final int i = (int) (bad - start - offset);
+                    System.err.println(file + ": byte " + (offset + i) + " is " + (buffer[i] & 0xff) + ", expected "
+                        + (io.flowgate.app.host.Pattern.at(bad) & 0xff)
+                        + (offset == 0 ? "; the first bytes: " + java.util.Arrays.toString(java.util.Arrays.copyOf(buffer, Math.min(n, 16))) : ""));
+                    return offset + i;
                 }
                 offset += n;
             }
             return -1;
-        }
-    }
-
-    /** Writes {@code length} bytes of the PATTERN to {@code file}. */
-    static void writePattern(final Path file, final long length) throws IOException
-    {
-        final byte[] block = new byte[PATTERN_MODULUS * 4096];
-        for (int i = 0; i < block.length; i++)
-        {
-            block[i] = (byte) (i % PATTERN_MODULUS);
-        }
-        try (var out = Files.newOutputStream(file))
-        {
-            long left = length;
-            while (left > 0)
-            {
-                final int n = (int) Math.min(left, block.length);
-                out.write(block, 0, n);
-                left -= n;
-            }
         }
     }
 

@@ -20,14 +20,14 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Issue 8 "Verified", end to end in namespaces over veth: a client host, flowgate with two AF_XDP ports
  * ({@code device: xsk,iface=...}), masquerade and the XDP fast path ({@code offload:}), and a server host. Real TCP (curl
  * of a 4 MB file from python's http.server) and UDP (one flow, echoed) go through the fast path with NAT: fg_stats counts
- * fast-path hits; {@code flowgate ct list} shows the UDP flow {@code [OFFLOAD]} with the packets the hosts' own nft
- * counters saw (to the packet, after the fold {@code ct list} asks for); the TCP connection's FIN goes through Java
+ * fast-path hits; {@code flowgate ct list} shows the flows with the packets the hosts' own interfaces transmitted
+ * (to the packet, after the fold {@code ct list} asks for); the TCP connection's FIN goes through Java
  * (TIME_WAIT, no longer offloaded, its map entries gone); {@code flowgate offload off} in the middle of a UDP stream keeps
  * it going through Java with the table intact, and {@code on} offloads it again.
  * <p>
  * Copy mode only (veth has no zero-copy AF_XDP). The hosts checksum in software and segment nothing ({@code tx off},
  * {@code gso off}): veth's CHECKSUM_PARTIAL packets would reach the AF_XDP socket with a pseudo-header sum, and the hosts'
- * nft counters must count wire packets, not GSO super-packets.
+ * interface counters must count wire packets, not GSO super-packets.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class XdpOffloadIT
@@ -366,13 +366,6 @@ class XdpOffloadIT
         in(ns, "ip route add default via " + gateway);
         // GRO on: a veth receives XDP_REDIRECTed frames only with NAPI (GRO or an XDP program); Linux drops them otherwise
         in(ns, "ethtool -K " + dev + " tx off gso off tso off gro on");
-    }
-
-    private static void nft(final String ns, final String ruleset) throws Exception
-    {
-        final Path f = dir.resolve(ns + ".nft");
-        Files.writeString(f, ruleset);
-        in(ns, "nft -f " + f);
     }
 
     /** A long-running host process in {@code ns}, its pid kept for the cleanup (killed by pid). */

@@ -365,7 +365,11 @@ public final class OffloadAgent implements AutoCloseable
         f.newSrcPort = OffloadRequest.port(slot, OffloadRequest.NEW_SRC_PORT_OFFSET);
         f.newDstPort = OffloadRequest.port(slot, OffloadRequest.NEW_DST_PORT_OFFSET);
         boolean inserted = table.insert(f);
-        if (!inserted && sameKey(f, scratch) && table.lookup(scratch))
+        if (!inserted)
+        {
+            copyKey(f, scratch);
+        }
+        if (!inserted && table.lookup(scratch))
         {
             // The key is taken: a connection with this tuple that died while its removal was lost, or one we never
             // knew (an earlier run). The new connection owns the tuple now.
@@ -396,8 +400,8 @@ public final class OffloadAgent implements AutoCloseable
         counters[OFFLOADED]++;
     }
 
-    /** Copies {@code f}'s key into {@code to}; returns true. */
-    private static boolean sameKey(final FlowRecord f, final FlowRecord to)
+    /** Copies {@code f}'s key into {@code to}. */
+    private static void copyKey(final FlowRecord f, final FlowRecord to)
     {
         to.ifindex = f.ifindex;
         to.family = f.family;
@@ -408,7 +412,6 @@ public final class OffloadAgent implements AutoCloseable
         to.dstLo = f.dstLo;
         to.srcPort = f.srcPort;
         to.dstPort = f.dstPort;
-        return true;
     }
 
     /** Removes the flow of {@code cookie} (unknown cookies are ignored) and sends its owner the final counters. */
@@ -456,7 +459,7 @@ public final class OffloadAgent implements AutoCloseable
         {
             if (orphanCount < orphans.length)
             {
-                sameKey(flow, orphans[orphanCount++]); // deleted after the walk (deleting while walking may skip entries)
+                copyKey(flow, orphans[orphanCount++]); // deleted after the walk (deleting while walking may skip entries)
             }
             return;
         }
