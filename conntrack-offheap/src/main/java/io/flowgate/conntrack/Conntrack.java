@@ -362,9 +362,11 @@ public final class Conntrack implements ConntrackTable.Listener
         {
             binding.destroyed(idx, record);
         }
-        if (offload != null && (CtRecord.status(record) & CtStatus.OFFLOAD) != 0)
+        if (offload != null)
         {
-            offload.unoffload(idx, record); // expired, evicted, deleted (ct -D, flush) or killed by the tracker
+            // Expired, evicted, deleted (ct -D, flush) or killed by the tracker. Told even without OFFLOAD: the listener
+            // may keep state for the slot (a refused request) that its next connection must not inherit.
+            offload.unoffload(idx, record);
         }
         event(CtEvent.DESTROY, idx, record);
     }
@@ -378,8 +380,9 @@ public final class Conntrack implements ConntrackTable.Listener
 
     /**
      * The offload of established connections to a fast path outside this tracker (the XDP program): told, on the
-     * owner thread, when an OFFLOAD entry must leave the fast path, because it is going away or because a TCP
-     * connection left ESTABLISHED (a FIN or RST reached the tracker). The entry's OFFLOAD bit is cleared first when it stays.
+     * owner thread, when an entry goes away (whether OFFLOAD is set or not) and when an OFFLOAD entry must leave the
+     * fast path because a TCP connection left ESTABLISHED (a FIN or RST reached the tracker). The entry's OFFLOAD bit is
+     * cleared first when it stays.
      */
     public interface OffloadListener
     {
@@ -599,15 +602,18 @@ public final class Conntrack implements ConntrackTable.Listener
                 kill(idx); // gone now; the packet itself passes
             }
         }
-        else if ((status & CtStatus.OFFLOAD) != 0 && offload != null
-            && OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET) != TcpState.ESTABLISHED)
+        else
         {
-            offloaded(idx, false);
-            offload.unoffload(idx, record); // a FIN or RST: the rest of the connection is tracked here
-        }
-        else if (confirmed && (assured || r.stateChanged))
-        {
-            event(CtEvent.UPDATE, idx, record);
+            if ((status & CtStatus.OFFLOAD) != 0 && offload != null
+                && OffHeap.getUnsignedByte(record + CtRecord.TCP_STATE_OFFSET) != TcpState.ESTABLISHED)
+            {
+                offloaded(idx, false);
+                offload.unoffload(idx, record); // a FIN or RST: the rest of the connection is tracked here
+            }
+            if (confirmed && (assured || r.stateChanged))
+            {
+                event(CtEvent.UPDATE, idx, record); // the FIN of an offloaded connection is an update like any other
+            }
         }
         return ACCEPT;
     }

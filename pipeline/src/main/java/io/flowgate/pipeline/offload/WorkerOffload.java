@@ -333,18 +333,23 @@ public final class WorkerOffload implements Conntrack.OffloadListener
     }
 
     /**
-     * Owner (the conntrack's listener): entry {@code idx} leaves the fast path (FIN/RST, expiry, eviction, deletion);
-     * asks the agent to remove each direction it was given.
+     * Owner (the conntrack's listener): entry {@code idx} leaves the fast path (FIN/RST) or dies (expiry, eviction,
+     * deletion, offloaded or not); forgets what was asked for the slot and asks the agent to remove each direction it
+     * was given (a refused one is not in the map).
      */
     @Override
     public void unoffload(final int idx, final long record)
     {
         final int mask = requested[idx];
+        if (mask == 0)
+        {
+            return;
+        }
         requested[idx] = 0;
         final int generation = table.generation(idx);
         for (int d = 0; d < 2; d++)
         {
-            if ((mask & (1 << d)) != 0)
+            if ((mask & (1 << d)) != 0 && (mask & (4 << d)) == 0)
             {
                 remove(OffloadCookie.of(worker, generation, d, idx));
             }
@@ -472,6 +477,12 @@ public final class WorkerOffload implements Conntrack.OffloadListener
                 return;
             }
         }
+    }
+
+    /** What was asked for slot {@code idx}: bit d a request for direction d, bit 2 + d its refusal (tests). */
+    int requestedMask(final int idx)
+    {
+        return requested[idx];
     }
 
     /** Offload switched off: the agent emptied the map; every OFFLOAD bit goes (a control-plane event: one pass over the entries). */

@@ -106,7 +106,8 @@ class WorkerOffloadTest
         final DpdkPort out = DpdkPort.open(TestEal.newPort("net_ring"), PortConfig.DEFAULT, pool);
         final RouteTable routes = new RouteTable(new Ipv4Lpm(64), new Ipv6Lpm(64), new NextHopTable(64, 16));
         final NeighbourTable neighbours = new NeighbourTable(64, 1);
-        final Conntrack conntrack = new Conntrack(3, ConntrackConfig.defaults(4096), new HugePageTableMemory(), new CtEventRing(1 << 12),
+        final CtEventRing events = new CtEventRing(1 << 12);
+        final Conntrack conntrack = new Conntrack(3, ConntrackConfig.defaults(4096), new HugePageTableMemory(), events,
             new CtMailbox(), 32, 2, 1);
         final CtClock clock = new CtClock();
         final RouterWorker worker;
@@ -515,6 +516,44 @@ class WorkerOffloadTest
             // FIN_WAIT: no new request for a closing connection.
             bed.send(bed.in, PacketBuilder.tcp(A, B, 40004, 80).flags(ACK).seq(1002).ack(5001).build());
             assertEquals(0, requests.peek());
+        }
+    }
+
+    @Test
+    void shouldPublishTheFinOfAnOffloadedConnectionAsAnUpdate()
+    {
+        try (Bed bed = new Bed())
+        {
+            handshake(bed, 40008);
+            bed.offload.requests().release();
+            bed.events.mask(io.flowgate.conntrack.CtEvent.ALL);
+            bed.send(bed.in, PacketBuilder.tcp(A, B, 40008, 80).flags(FIN | ACK).seq(1001).ack(5001).build());
+            final List<String> seen = new ArrayList<>();
+            bed.events.drain(e -> seen.add(io.flowgate.conntrack.CtEvent.typeName(e.type) + " " + e.entry.srcPort[0]), 16);
+            // Before: the hand-back branch came first in an else-chain and the UPDATE (ct -E) was never published.
+            assertEquals(List.of("UPDATE 40008"), seen, "ct -E sees the offloaded connection leave ESTABLISHED");
+        }
+    }
+
+    @Test
+    void shouldForgetARefusedRequestWhenTheEntryDies()
+    {
+        try (Bed bed = new Bed())
+        {
+            final int idx = handshake(bed, 40009);
+            final SpscSlotRing requests = bed.offload.requests();
+            final long cookie = OffloadRequest.cookie(requests.peek());
+            requests.release();
+            postFold(bed, cookie, 0, 0, OffloadFold.REFUSED); // the map was full
+            bed.worker.doWork();
+            final long record = bed.conntrack.table().record(idx);
+            assertEquals(0, CtRecord.status(record) & CtStatus.OFFLOAD, "refused: not offloaded");
+            assertEquals(0b101, bed.offload.requestedMask(idx), "asked and refused, not asked again while it lives");
+            bed.conntrack.kill(idx);
+            // Before: only an entry with OFFLOAD told the listener, so the slot's next connection inherited the bits and
+            // its original direction was never offloaded.
+            assertEquals(0, bed.offload.requestedMask(idx), "the slot's next connection starts clean");
+            assertEquals(0, requests.peek(), "nothing to remove: the refused direction was never in the map");
         }
     }
 
