@@ -260,6 +260,13 @@ xo_flowgate_round() {
     kill -TERM "$pid" 2>/dev/null; wait "$pid"; bench_untrack "$pid"
 }
 
+# The share of the router's received packets the XDP program forwarded itself (fg_stats fast/rx, from the
+# `flowgate offload status` the round appended to its log); the rest went to Java (before the flows were offloaded).
+xo_fast_share() {
+    grep -o 'fg_stats rx=[0-9]* fast=[0-9]*' "$1" | tail -1 \
+        | awk -F'[= ]' '{ if ($3 > 0) printf "%.1f%%", 100 * $5 / $3; else printf "n/a" }'
+}
+
 bench_main() {
     xo_need_tools
     trap 'xo_cleanup; bench_cleanup' EXIT
@@ -281,7 +288,7 @@ bench_main() {
         bench_log "round $r/$BENCH_ROUNDS: flowgate, offload on"
         xo_flowgate_round "$BENCH_DIR/flowgate-on-$r.log" true "$r"
         mpps=$(bench_pps_to_mpps "$XO_RATE"); fg+=("$mpps")
-        echo "xdp-offload round=$r tool=flowgate offload=on mpps=$mpps"
+        echo "xdp-offload round=$r tool=flowgate offload=on mpps=$mpps fast_path_share=$(xo_fast_share "$BENCH_DIR/flowgate-on-$r.log")"
         bench_log "round $r/$BENCH_ROUNDS: flowgate, offload off"
         xo_flowgate_round "$BENCH_DIR/flowgate-off-$r.log" false "$r"
         mpps=$(bench_pps_to_mpps "$XO_RATE"); fga+=("$mpps")
