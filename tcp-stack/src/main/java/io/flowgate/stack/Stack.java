@@ -61,8 +61,6 @@ public final class Stack implements HostStack
     private final long scratch;
     private final IcmpSender icmp = new IcmpSender();
     private IcmpRateLimiter icmpLimiter;
-    private long tcpInErrs;
-    private long tcpInCsumErrors;
     private volatile boolean closed;
 
     public Stack(final StackConfig config, final long seed)
@@ -157,18 +155,6 @@ public final class Stack implements HostStack
     public Reassembly reassembly()
     {
         return reassembly;
-    }
-
-    /** TCP segments dropped by the IP layer: too short for a header (Linux: Tcp:InErrs). */
-    public long tcpInErrs()
-    {
-        return tcpInErrs;
-    }
-
-    /** TCP segments with a bad checksum (Tcp:InCsumErrors; also counted in {@link #tcpInErrs}). */
-    public long tcpInCsumErrors()
-    {
-        return tcpInCsumErrors;
     }
 
     public boolean isClosed()
@@ -416,15 +402,12 @@ public final class Stack implements HostStack
         if (protocol == TCP)
         {
             counters.inDelivers++;
-            if (length < 20)
+            if (length < 20 || !InetChecksum.isValid(srcHi, srcLo, dstHi, dstLo, TCP, l4, length))
             {
-                tcpInErrs++;
-                return;
-            }
-            if (!InetChecksum.isValid(srcHi, srcLo, dstHi, dstLo, TCP, l4, length))
-            {
-                tcpInErrs++;
-                tcpInCsumErrors++;
+                if (tcpInput != null)
+                {
+                    tcpInput.inputError(length >= 20);
+                }
                 return;
             }
             if (tcpInput != null)

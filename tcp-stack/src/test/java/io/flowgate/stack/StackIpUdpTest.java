@@ -49,6 +49,15 @@ class StackIpUdpTest
     {
         final List<byte[]> segments = new ArrayList<>();
         final List<long[]> errors = new ArrayList<>();
+        int inErrors;
+        int checksumErrors;
+
+        @Override
+        public void inputError(final boolean checksum)
+        {
+            inErrors++;
+            checksumErrors += checksum ? 1 : 0;
+        }
 
         @Override
         public void receive(final long address, final int length, final long srcHi, final long srcLo, final long dstHi,
@@ -237,7 +246,8 @@ class StackIpUdpTest
         in(badTcp);
         assertEquals(1, tcp.segments.size());
         assertEquals(53, tcp.segments.get(0).length);
-        assertEquals(1, stack.tcpInCsumErrors());
+        assertEquals(1, tcp.checksumErrors, "the bad segment reached TCP's counters, not its input");
+        assertEquals(1, tcp.inErrors);
         socket.close();
     }
 

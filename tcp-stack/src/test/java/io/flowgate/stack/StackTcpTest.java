@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.flowgate.nativebindings.dpdk.Mempool;
 import io.flowgate.pmd.testing.TestEal;
 import io.flowgate.stack.tcp.ConnectionEvents;
+import io.flowgate.stack.tcp.TcpCounters;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,8 +91,19 @@ class StackTcpTest
         assertEquals(0x12, synAck[20 + 13]);
         assertEquals(1001, b.getInt(20 + 8));
         assertEquals(0, Packets.checksum(synAck, 20, synAck.length - 20, Packets.pseudo4(LOCAL4, PEER4, 6, synAck.length - 20)));
-        // The final ACK is left out until the congestion control algorithms land (the connection creates one).
-        assertEquals(0, accepted[0]);
+        final int iss = b.getInt(20 + 4);
+        assertEquals(0, accepted[0], "not before the final ACK");
+        // A final ACK with a bad checksum: dropped by the IP layer, counted in TCP's own counters (nstat TcpInErrs,
+        // TcpInCsumErrors); then the good one completes the handshake.
+        final byte[] bad = segment(0x10, 1001, iss + 1);
+        bad[20 + 16] ^= 1;
+        stack.receive(Packets.mbuf(pool, bad, false, false, 0), 0, now);
+        assertEquals(0, accepted[0], "a bad checksum completes nothing");
+        assertEquals(1, stack.tcp().counter(TcpCounters.IN_CSUM_ERRORS));
+        assertEquals(1, stack.tcp().counter(TcpCounters.IN_ERRS));
+        stack.receive(Packets.mbuf(pool, segment(0x10, 1001, iss + 1), false, false, 0), 0, now);
+        assertEquals(1, accepted[0], "the final ACK completes the handshake");
+        assertEquals(1, stack.tcp().counter(TcpCounters.IN_CSUM_ERRORS), "the good ACK counted no error");
         stack.doWork(now);
         stack.close();
         assertEquals(baseline, pool.inUse(), "every mbuf freed exactly once");

@@ -28,6 +28,7 @@ public final class TcpFormat
         NSTAT_NAMES[TcpCounters.OUT_SEGS] = "TcpOutSegs";
         NSTAT_NAMES[TcpCounters.RETRANS_SEGS] = "TcpRetransSegs";
         NSTAT_NAMES[TcpCounters.IN_ERRS] = "TcpInErrs";
+        NSTAT_NAMES[TcpCounters.IN_CSUM_ERRORS] = "TcpInCsumErrors";
         NSTAT_NAMES[TcpCounters.OUT_RSTS] = "TcpOutRsts";
         NSTAT_NAMES[TcpCounters.SYNCOOKIES_SENT] = "TcpExtSyncookiesSent";
         NSTAT_NAMES[TcpCounters.SYNCOOKIES_RECV] = "TcpExtSyncookiesRecv";

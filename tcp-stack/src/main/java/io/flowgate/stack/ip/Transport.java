@@ -25,6 +25,15 @@ public interface Transport
     void receive(long address, int length, long srcHi, long srcLo, long dstHi, long dstLo, int port, long nowNs);
 
     /**
+     * A segment or datagram for this transport that the IP layer dropped before {@link #receive}: shorter than the
+     * transport header, or ({@code checksum}) with a bad checksum; for the transport's own counters (Linux counts
+     * them in the transport's MIB: Tcp:InErrs, Tcp:InCsumErrors).
+     */
+    default void inputError(final boolean checksum)
+    {
+    }
+
+    /**
      * An ICMP or ICMPv6 error about a packet the box sent: {@code kind} is one of {@code ERROR_*}, {@code info} the
      * MTU for {@link #ERROR_PACKET_TOO_BIG}, else the original ICMP code. {@code quoted} holds the start of the
      * quoted transport header ({@code quotedLength} ≥ 8 bytes: ports, and TCP's sequence number). The addresses are

@@ -215,6 +215,17 @@ public final class Tcp implements Transport
     }
 
     @Override
+    public void inputError(final boolean checksum)
+    {
+        counters.increment(TcpCounters.IN_SEGS);
+        counters.increment(TcpCounters.IN_ERRS);
+        if (checksum)
+        {
+            counters.increment(TcpCounters.IN_CSUM_ERRORS);
+        }
+    }
+
+    @Override
     public void receive(final long address, final int length, final long srcHi, final long srcLo, final long dstHi,
                         final long dstLo, final int port, final long nowNs)
     {

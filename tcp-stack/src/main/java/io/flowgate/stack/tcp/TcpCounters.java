@@ -52,6 +52,8 @@ public final class TcpCounters
     public static final int DSACK_UNDO = 27;
     /** Retransmissions found lost and sent again without an RTO (TCPLostRetransmit). */
     public static final int LOST_RETRANSMITS = 28;
+    /** Segments with a bad checksum (Tcp:InCsumErrors; IN_ERRS too). */
+    public static final int IN_CSUM_ERRORS = 29;
     public static final int COUNTERS = 32;
 
     private TcpCounters()
