@@ -100,7 +100,8 @@ static __always_inline void csum_replace4(__u16 *sum, __u32 old, __u32 new)
     csum_replace2(sum, (__u16)(old >> 16), (__u16)(new >> 16));
 }
 
-/* The L4 checksum field to update, or 0 when there is none to update (IPv4 UDP with checksum 0). */
+/* The L4 checksum field to update, or 0 when there is none to update (IPv4 UDP with checksum 0; IPv6 UDP with 0 never
+ * gets here). */
 static __always_inline __u16 *l4_csum(void *l4, void *data_end, __u8 protocol, int ipv4)
 {
     if (protocol == IPPROTO_TCP) {
@@ -247,6 +248,8 @@ static __always_inline int fastpath(struct xdp_md *ctx)
         } else if ((void *)((struct udphdr *)l4 + 1) > data_end) {
             return to_java(ctx, FG_STAT_OTHER);
         }
+        if (ip6->nexthdr == IPPROTO_UDP && ((struct udphdr *)l4)->check == 0)
+            return to_java(ctx, FG_STAT_OTHER);        /* no checksum is invalid over IPv6: Java's tracker decides (udp6_error) */
         __u16 *ports = l4;
         key.family = 6;
         key.protocol = ip6->nexthdr;

@@ -342,6 +342,12 @@ class FastPathTestRunTest
         v6.mtu = 1500;
         assertTrue(program.flows().insert(v6));
         assertToJava(Packets.ipv6(UDP, a, b, 1, 2, 1, UDP, 0, 8), XdpProgram.STAT_TTL);
+        // IPv6 UDP without a checksum (0: invalid over IPv6, RFC 8200 8.1): an incremental update on 0 would make garbage
+        final byte[] noChecksum = Packets.ipv6(UDP, a, b, 1, 2, 64, UDP, 0, 8);
+        noChecksum[14 + 40 + 6] = 0;
+        noChecksum[14 + 40 + 7] = 0;
+        assertToJava(noChecksum, XdpProgram.STAT_OTHER);
+        assertEquals(LibBpf.XDP_REDIRECT, run(Packets.ipv6(UDP, a, b, 1, 2, 64, UDP, 0, 8)).retval(), "with a checksum it goes fast");
         // a runt frame
         assertToJava(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 8, 0, 0x45}, XdpProgram.STAT_OTHER);
     }
