@@ -190,8 +190,9 @@ public final class FlowTable
     }
 
     /**
-     * Deletes every entry and returns how many. The next key is read before the current one is deleted: asked for the successor of a key that
-     * is gone, the kernel's hash map starts again from its first bucket, and clearing would cost buckets x entries.
+     * Deletes every entry and returns how many. The next key is read before the current one is deleted: asked for
+     * the successor of a key that is gone, the kernel's hash map starts again from its first bucket, and clearing
+     * would cost buckets x entries.
      */
     public int clear()
     {
