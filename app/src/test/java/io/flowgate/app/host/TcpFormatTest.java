@@ -77,7 +77,8 @@ class TcpFormatTest
         assertEquals("#kernel", lines.get(0));
         assertEquals("TcpActiveOpens                  5               0.0", lines.get(1));
         assertTrue(lines.contains("TcpExtSyncookiesSent            7               0.0"), lines.toString());
-        assertEquals(30, lines.size(), "29 counters and the header");
+        assertEquals(31, lines.size(), "30 counters and the header");
+        assertEquals("TcpInCsumErrors                 0               0.0", lines.get(30), "the last one");
         assertTrue(lines.contains("TcpExtTCPLossProbes             0               0.0"), lines.toString());
     }
 
